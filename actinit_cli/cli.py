@@ -1,0 +1,175 @@
+"""The `actinit` command line: parse, call one core function, render. Nothing else lives here.
+
+Exit codes: 0 success, 1 failure (a check failed), 2 bad usage or bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from actinit_cli import __version__
+from actinit_cli.errors import ActinitError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print one line to stderr and exit."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+class _Group(TyperGroup):
+    """Runs the app so that every user mistake, a parse error included, is one line on stderr."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ActinitError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
+        except Exception as exc:  # click-style usage errors carry format_message and exit_code
+            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.stdout.write(exc.format_message() + "\n")
+                sys.exit(EXIT_USAGE)
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
+        code = code if isinstance(code, int) else EXIT_OK
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="See what activation functions and weight initializers do to a deep network.\n\n"
+                       "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"actinit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """See what activation functions and weight initializers do to a deep network."""
+
+
+def command(*args: Any, **kwargs: Any) -> Callable:
+    """`app.command` for functions whose ActinitError becomes one line and exit 2 (also under CliRunner)."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return fn(*a, **k)
+            except ActinitError as exc:
+                fail(str(exc))
+        return app.command(*args, **kwargs)(wrapper)
+
+    return decorate
+
+
+def parse_params(items: list[str] | None, name: str) -> Any:
+    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
+    import yaml
+
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ActinitError(f"--param: expected key=value, got {item!r}")
+        try:
+            params[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            params[key.strip()] = raw
+    return {"name": name, **params} if params else name
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    npy = "npy"
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float64 = "float64"
+
+
+@command("sample", no_args_is_help=True, epilog="Examples:\n\n"
+         "  actinit sample he_normal --shape 9 1 --seed 0\n\n"
+         "  actinit sample glorot_normal --shape 1000 1000 --format npy --output w.npy\n\n"
+         "  actinit sample he_normal --shape 9 1 --param distribution=untruncated_normal  (PyTorch kaiming_normal_)\n\n"
+         "  actinit sample variance_scaling --shape 3 3 16 32 --param scale=2 --param mode=fan_out")
+def sample(
+    name: str = typer.Argument(..., help="Initializer name or alias (see `actinit list initializers`)."),
+    dims: Optional[List[int]] = typer.Argument(None, metavar="", show_default=False, hidden=True),
+    shape: Optional[int] = typer.Option(None, "--shape", metavar="N [N ...]", show_default=False,
+                                        help="Tensor shape, e.g. --shape 9 1; a dense kernel is (fan_in, fan_out), "
+                                             "a conv kernel (*receptive_field, in, out)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed; without it a fresh seed is drawn and printed."),
+    dtype: DType = typer.Option(DType.float32, help="Sample dtype."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
+                                              help="Initializer parameter, repeatable: --param scale=2."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format (npy needs --output)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Sample an initializer exactly as Keras 3 defines it, and say what the numbers should look like."""
+    from actinit_cli import sample as core
+    from actinit_cli.terminal import sample_text
+
+    if shape is None:
+        raise ActinitError("--shape: give the tensor's shape, e.g. --shape 9 1")
+    if fmt is Format.npy and output is None:
+        raise ActinitError("--format npy writes binary: add --output FILE.npy")
+    d = core.draw(parse_params(param, name), (shape, *(dims or [])), seed, dtype.value)
+    render = {Format.text: lambda: sample_text(d).encode(), Format.json: lambda: (core.as_json(d) + "\n").encode(),
+              Format.csv: lambda: core.as_csv(d).encode(), Format.npy: lambda: core.npy_bytes(d.values)}
+    data = render[fmt]()
+    if output is None:
+        sys.stdout.write(data.decode())
+        return
+    core.write_atomic(output, data)
+    sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
+
+
+class Kind(str, Enum):
+    initializers = "initializers"
+    activations = "activations"
+
+
+@command("list", epilog="Examples:\n\n  actinit list\n\n  actinit list activations")
+def list_(kind: Optional[Kind] = typer.Argument(None, help="What to list; both when omitted.")) -> None:
+    """List initializers and activations: names, aliases, formulas, defaults and recommended pairing."""
+    from rich.console import Console
+
+    from actinit_cli.terminal import activation_table, initializer_table
+
+    console = Console()
+    if kind in (None, Kind.initializers):
+        console.print(initializer_table())
+    if kind in (None, Kind.activations):
+        console.print(activation_table())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="actinit")

@@ -1,0 +1,10 @@
+"""The one domain exception: core code raises it, only `cli.py` turns it into a message and an exit code."""
+
+
+class ActinitError(Exception):
+    """A user mistake or an impossible request, stated in one line that names the field and the way out.
+
+    The CLI prints ``error: <message>`` to stderr and exits with code 2 (bad usage or bad input).
+    """
+
+    exit_code = 2

@@ -1,0 +1,77 @@
+"""Terminal rendering: plain text and rich tables built from the core's plain data. Never computes."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.table import Table
+
+from actinit_cli import activations, initializers
+from actinit_cli.sample import Draw
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A number to `digits` significant digits; '' for None."""
+    if x is None:
+        return ""
+    return f"{x:.{digits}g}"
+
+
+def sample_text(d: Draw) -> str:
+    """`actinit sample`'s text output: the values, then what the formula says beside the sample."""
+    e, s = d.expected, d.summary()
+    params = ", ".join(f"{k}={v}" for k, v in d.params.items())
+    head = f"{d.name}({params}) shape={d.shape} dtype={d.dtype} seed={d.seed}"
+    with np.printoptions(precision=6, suppress=False, threshold=200, linewidth=100):
+        body = np.array2string(d.values, separator=" ")
+    bound = "none (unbounded)" if e.high is None else (
+        f"+-{fmt(e.high, 5)}" if e.low == -e.high else f"[{fmt(e.low, 5)}, {fmt(e.high, 5)}]")
+    rows = [("", "formula", "sample"),
+            ("fan_in, fan_out", f"{e.fan_in:g}, {e.fan_out:g}", ""),
+            ("distribution", e.family, ""),
+            ("mean", fmt(e.mean, 5), fmt(s["mean"], 5)),
+            ("std", fmt(e.std, 5), fmt(s["std"], 5)),
+            ("bound", bound, f"min {fmt(s['min'], 5)}, max {fmt(s['max'], 5)}")]
+    if e.sigma_p is not None:
+        rows.append(("std before truncation", fmt(e.sigma_p, 5), ""))
+    width = max(len(r[0]) for r in rows)
+    col = max(len(r[1]) for r in rows)
+    table = "\n".join(f"{a:<{width}}  {b:<{col}}  {c}".rstrip() for a, b, c in rows)
+    return f"{head}\n{body}\n\n{table}\nseed: {d.seed} (pass --seed {d.seed} to repeat these values)\n"
+
+
+def initializer_table() -> Table:
+    t = Table(title="initializers (Keras 3 semantics; weights are (fan_in, fan_out))", show_lines=False)
+    t.add_column("name (aliases)", no_wrap=True)
+    for col in ("formula", "parameters (defaults)", "pair with"):
+        t.add_column(col, overflow="fold")
+    reg = initializers.REGISTRY
+    for name, entry in reg.entries.items():
+        info = initializers.INFO[name]
+        t.add_row(_named(name, reg.aliases_of(name)), info.formula,
+                  ", ".join(p.describe() for p in entry.params), info.pairing)
+    return t
+
+
+def activation_table() -> Table:
+    t = Table(title="activations (derivatives at kinks follow PyTorch/TensorFlow)")
+    t.add_column("name (aliases)", no_wrap=True)
+    for col in ("formula", "at the kink", "parameters", "init family", "saturated when"):
+        t.add_column(col, overflow="fold")
+    reg = activations.REGISTRY
+    for name, entry in reg.entries.items():
+        act = entry.make()
+        t.add_row(_named(name, reg.aliases_of(name)), act.formula, act.kink_rule,
+                  ", ".join(p.describe() for p in entry.params), act.family, saturation_rule(act))
+    return t
+
+
+def saturation_rule(act: activations.Activation) -> str:
+    if act.saturation is None:
+        return ""
+    lo, hi = act.saturation
+    parts = ([f"y <= {lo:g}"] if lo is not None else []) + ([f"y >= {hi:g}"] if hi is not None else [])
+    return " or ".join(parts)
+
+
+def _named(name: str, aliases: list[str]) -> str:
+    return name + (f" ({', '.join(aliases)})" if aliases else "")

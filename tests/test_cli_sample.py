@@ -1,0 +1,110 @@
+"""`actinit sample`, `actinit list`, `--version` and the CLI's error contract, driven with CliRunner."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from actinit_cli import __version__
+
+
+def values_from_text(stdout: str) -> np.ndarray:
+    body = stdout.split("\n\n")[0].split("\n", 1)[1]
+    return np.array([float(t) for t in body.replace("[", " ").replace("]", " ").split()])
+
+
+def test_he_normal_9x1_seed0(cli):
+    r = cli("sample", "he_normal", "--shape", 9, 1, "--seed", 0)
+    assert r.exit_code == 0, r.output
+    values = values_from_text(r.stdout)
+    assert values.size == 9 and np.all(np.abs(values) <= 1.0718299)
+    assert "0.4714" in r.stdout and "+-1.0718" in r.stdout and "seed: 0" in r.stdout
+    again = cli("sample", "he_normal", "--shape", 9, 1, "--seed", 0)
+    assert again.stdout == r.stdout
+
+
+def test_without_seed_prints_the_seed_that_repeats_it(cli):
+    r = cli("sample", "he_uniform", "--shape", 4, 3, "--format", "json")
+    doc = json.loads(r.stdout)
+    again = json.loads(cli("sample", "he_uniform", "--shape", 4, 3, "--format", "json", "--seed", doc["seed"]).stdout)
+    assert again["values"] == doc["values"]
+
+
+def test_npy_output_glorot_normal(cli, tmp_path):
+    out = tmp_path / "w.npy"
+    r = cli("sample", "glorot_normal", "--shape", 1000, 1000, "--format", "npy", "--output", out, "--seed", 1)
+    assert r.exit_code == 0, r.output
+    w = np.load(out)
+    assert w.dtype == np.float32 and w.shape == (1000, 1000)
+    assert w.std() == pytest.approx(0.0316228, rel=0.01)
+
+
+def test_conv_shape_json(cli):
+    r = cli("sample", "he_normal", "--shape", 3, 3, 16, 32, "--format", "json", "--seed", 0, "--dtype", "float64")
+    doc = json.loads(r.stdout)
+    assert doc["expected"]["fan_in"] == 144 and doc["expected"]["fan_out"] == 288
+    assert doc["expected"]["std"] == pytest.approx(math.sqrt(2 / 144))
+    assert np.array(doc["values"]).shape == (3, 3, 16, 32)
+    assert doc["sample"]["std"] == pytest.approx(math.sqrt(2 / 144), rel=0.05)
+
+
+def test_csv_and_params(cli):
+    r = cli("sample", "variance_scaling", "--shape", 5, 3, "-p", "scale=2", "-p", "distribution=uniform",
+            "--format", "csv", "--seed", 0)
+    rows = [list(map(float, line.split(","))) for line in r.stdout.strip().splitlines()]
+    assert len(rows) == 5 and all(len(row) == 3 for row in rows)
+    assert np.max(np.abs(rows)) <= math.sqrt(3 * 2 / 5)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["he_unnormal", "--shape", 9, 1], "did you mean 'he_normal' or 'he_uniform'?"),
+    (["he_normal", "--shape", 0, 1], "every size must be a positive integer"),
+    (["he_normal", "--shape", -3, 1], "every size must be a positive integer"),
+    (["he_normal", "--shape", 9, 1, "--param", "scale=2"], "no parameter 'scale'"),
+    (["he_normal", "--shape", 9, 1, "--param", "oops"], "expected key=value"),
+    (["variance_scaling", "--shape", 9, 1, "--param", "scale=-1"], "--param scale: must be > 0"),
+    (["he_normal", "--shape", 9, 1, "--dtype", "float16"], "float16"),
+    (["he_normal", "--shape", 9, 1, "--format", "npy"], "add --output"),
+    (["he_normal"], "--shape"),
+    (["he_normal", "--shape", 9, 1, "--bogus"], "No such option"),
+    (["he_normal", "--shape", 100000, 100000], "use a smaller shape"),
+    (["he_normal", "--shape", 9, 1, "--output", "/nonexistent-dir/w.txt"], "cannot write"),
+])
+def test_bad_input_is_one_line_exit_2(cli, args, message):
+    r = cli("sample", *args)
+    assert r.exit_code == 2
+    assert message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+
+
+def test_list(cli):
+    r = cli("list")
+    assert r.exit_code == 0
+    for name in ("he_normal", "xavier_normal", "standard", "leaky_relu", "softmax", "hard_sigmoid"):
+        assert name in r.stdout
+    assert "relu'(0) = 0" in cli("list", "activations").stdout
+
+
+def test_version_and_help(cli):
+    assert cli("--version").stdout.strip() == f"actinit {__version__}"
+    for cmd in ("sample", "list"):
+        r = cli(cmd, "--help")
+        assert r.exit_code == 0 and "Usage" in r.stdout
+
+
+def test_help_does_not_import_heavy_modules():
+    """`actinit --help` stays fast because matplotlib (and the numeric core) load only when used."""
+    code = ("import sys; sys.argv = ['actinit', '--help']\n"
+            "from actinit_cli import cli\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('matplotlib', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m_entry_point():
+    r = subprocess.run([sys.executable, "-m", "actinit_cli", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == f"actinit {__version__}"
