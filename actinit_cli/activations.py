@@ -46,6 +46,7 @@ class Activation:
     kinks: tuple[float, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     output_only: bool = False
+    dies: bool = False  # has an input region where the output is exactly 0 and the derivative 0 (dead units)
 
     def derivative(self, x: Array) -> Array:
         """phi'(x), elementwise."""
@@ -87,7 +88,7 @@ def tanh() -> Activation:
 
 def relu() -> Activation:
     return Activation("relu", lambda x: np.maximum(x, 0), lambda x, y: _where(x > 0, 1, 0, x),
-                      "max(x, 0)", "relu'(0) = 0", "he", kinks=(0.0,))
+                      "max(x, 0)", "relu'(0) = 0", "he", kinks=(0.0,), dies=True)
 
 
 def leaky_relu(negative_slope: float = 0.01) -> Activation:
@@ -166,7 +167,8 @@ def hard_sigmoid() -> Activation:
     """Keras 3 / PyTorch hardsigmoid: relu6(x + 3) / 6 (Keras 2 used clip(0.2 x + 0.5, 0, 1))."""
     return Activation("hard_sigmoid", lambda x: np.clip(x / 6 + 0.5, 0, 1),
                       lambda x, y: _where((x > -3) & (x < 3), 1 / 6, 0, x),
-                      "relu6(x + 3) / 6", "hard_sigmoid'(+-3) = 0", "glorot", (0.0, 1.0), (-3.0, 3.0))
+                      "relu6(x + 3) / 6", "hard_sigmoid'(+-3) = 0", "glorot", (0.0, 1.0), (-3.0, 3.0),
+                      dies=True)
 
 
 def hard_tanh() -> Activation:
@@ -176,7 +178,8 @@ def hard_tanh() -> Activation:
 
 def relu6() -> Activation:
     return Activation("relu6", lambda x: np.clip(x, 0, 6), lambda x, y: _where((x > 0) & (x < 6), 1, 0, x),
-                      "min(max(x, 0), 6)", "relu6'(0) = relu6'(6) = 0", "he", (None, 6.0), (0.0, 6.0))
+                      "min(max(x, 0), 6)", "relu6'(0) = relu6'(6) = 0", "he", (None, 6.0), (0.0, 6.0),
+                      dies=True)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ class _Group(TyperGroup):
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130) before we see it
+            fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -168,6 +170,75 @@ def list_(kind: Optional[Kind] = typer.Argument(None, help="What to list; both w
         console.print(initializer_table())
     if kind in (None, Kind.activations):
         console.print(activation_table())
+
+
+@command("run", no_args_is_help=True, epilog="Examples:\n\n"
+         "  actinit run configs/xavier_tanh.yaml\n\n"
+         "  actinit run configs/he_relu.yaml --out /tmp/runs --no-plots --json > summary.json\n\n"
+         "  actinit run configs/xavier_relu.yaml --save-arrays   (arrays.npz for a notebook)")
+def run(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="YAML experiment spec (see configs/)."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Root folder for run directories."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
+    save_arrays: bool = typer.Option(False, "--save-arrays",
+                                     help="Also write arrays.npz (first batch of the first repeat)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout instead of the table."),
+) -> None:
+    """Run a YAML experiment: a deep MLP forward and backward on random batches, per-layer statistics
+    and plots written to runs/<name>/<time>-<id>/."""
+    from actinit_cli import report, runner, spec as specs
+
+    spec = specs.load(spec_path)
+    result = _with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
+                            enabled=not (quiet or as_json))
+    path = report.write(result, out, plots=not no_plots)
+    _show_run(result, path, quiet, as_json)
+
+
+def _with_progress(work: Callable, total: int, enabled: bool) -> Any:
+    """Run work(tick) under a rich progress bar on stderr (transient), or silently."""
+    if not enabled:
+        return work(lambda n: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("layers forward+backward", total=total)
+        return work(lambda n: bar.advance(task, n))
+
+
+def _show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
+    if quiet:
+        sys.stdout.write(f"{path}\n")
+        return
+    if as_json:
+        sys.stdout.write((path / "summary.json").read_text())
+        return
+    from rich.console import Console
+
+    from actinit_cli import report
+    from actinit_cli.stats import headline
+    from actinit_cli.terminal import headline_text, run_table
+
+    console = Console()
+    console.print(report.title(result), markup=False, highlight=False)
+    console.print(run_table(result.rows))
+    console.print(headline_text(headline(result.rows)))
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"run directory: {path}")
+
+
+@command("schema", epilog="Example:\n\n  actinit schema > actinit.schema.json")
+def schema() -> None:
+    """Print the spec's JSON Schema, so editors can validate specs."""
+    import json
+
+    from actinit_cli import spec as specs
+
+    sys.stdout.write(json.dumps(specs.json_schema(), indent=2) + "\n")
 
 
 def main() -> None:

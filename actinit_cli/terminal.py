@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from rich import box
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from actinit_cli import activations, initializers
 from actinit_cli.sample import Draw
@@ -75,3 +78,37 @@ def saturation_rule(act: activations.Activation) -> str:
 
 def _named(name: str, aliases: list[str]) -> str:
     return name + (f" ({', '.join(aliases)})" if aliases else "")
+
+
+def _sat_or_dead(r: dict) -> float | None:
+    """Saturated fraction for bounded activations, else the dead fraction (the one that can hurt)."""
+    return r["saturated_frac"] if r["saturated_frac"] is not None else r["dead_frac"]
+
+
+RUN_COLUMNS = (("layer", lambda r: r["layer"]), ("E[y^2]", lambda r: r["act_m2"]),
+               ("theory", lambda r: r.get("pred_act_m2")), ("unit var", lambda r: r["act_unit_var"]),
+               ("sat/dead", _sat_or_dead), ("E[dh^2]", lambda r: r["grad_preact_m2"]),
+               ("theory ", lambda r: r.get("pred_grad_preact_m2")), ("|dW|/|W|", lambda r: r["grad_weight_ratio"]),
+               ("nan/inf", lambda r: r["nonfinite"]))
+
+
+def run_table(rows: list[dict]) -> Table:
+    """The per-layer summary of a run: second moments first (they are what theory predicts); theory and
+    nan/inf columns only when they have something to say. A '!' marks a layer outside the theory band."""
+    columns = [(label, get) for label, get in RUN_COLUMNS
+               if any(get(r) not in (None, 0) for r in rows) or label in ("layer", "E[y^2]", "E[dh^2]")]
+    t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for label, _ in columns:
+        t.add_column(Text(label.strip()), justify="right", no_wrap=True)
+    t.add_column("", no_wrap=True)
+    for r in rows:
+        cells = [fmt(v, 3) if isinstance(v := get(r), float) else ("" if v is None else str(v)) for _, get in columns]
+        t.add_row(*cells, "!" if r.get("outside_band") else "")
+    return t
+
+
+def headline_text(head: dict) -> str:
+    parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
+             "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
+             "grad_m2_slope_log2": "grad slope log2/layer"}
+    return escape("  ".join(f"{label} {fmt(head[key], 3) or 'n/a'}" for key, label in parts.items()))

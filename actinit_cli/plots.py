@@ -1,0 +1,97 @@
+"""PNG plots from plain arrays, with matplotlib's object API (imported lazily: `actinit --help` stays fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _positive(values: Sequence[float | None]) -> np.ndarray:
+    """Values for a log axis: missing, non-finite or non-positive become NaN (a gap, not a fake point)."""
+    a = np.array([np.nan if v is None else v for v in values], dtype=float)
+    a[~np.isfinite(a) | (a <= 0)] = np.nan
+    return a
+
+
+def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
+                      title: str, theory: Mapping[str, tuple] | None = None, note: str = "") -> None:
+    """Measured second moments (markers) per layer on a log axis; theory as lines with a shaded band.
+
+    `series` maps a label to values; `theory` maps the same label to (values, low, high) arrays.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    x = np.asarray(layers)
+    for i, (label, values) in enumerate(series.items()):
+        color = f"C{i}"
+        if theory and label in theory:
+            pred, lo, hi = (_positive(v) for v in theory[label])
+            ax.plot(x, pred, "-", color=color, lw=1.5, alpha=0.8, label=f"{label}: mean-field prediction")
+            ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
+        ax.plot(x, _positive(values), "o", color=color, ms=4, label=f"{label}: measured")
+    ax.set_yscale("log")
+    ax.set_xlabel("layer (0 = input)")
+    ax.set_ylabel("second moment (log scale)")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    if note:
+        ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=7, alpha=0.8, va="bottom")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def layer_histograms(path: Path, edges: np.ndarray, fractions: Mapping[int, np.ndarray], title: str,
+                     xlabel: str) -> None:
+    """One distribution curve per layer on shared bins, coloured by depth (Glorot & Bengio 2010, Figs. 6-7)."""
+    plt = _pyplot()
+    import matplotlib as mpl
+
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    layers = sorted(fractions)
+    centres = (edges[:-1] + edges[1:]) / 2
+    norm = mpl.colors.Normalize(vmin=min(layers), vmax=max(layers)) if layers else None
+    cmap = mpl.colormaps["viridis"]
+    for layer in layers:
+        ax.plot(centres, fractions[layer], color=cmap(norm(layer)), lw=1.2)
+    if layers:
+        bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="layer")
+        bar.locator = mpl.ticker.MaxNLocator(integer=True)
+        bar.update_ticks()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("fraction of values per bin")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def saturation(path: Path, layers: Sequence[int], fractions: Mapping[str, Sequence[float | None]],
+               title: str) -> None:
+    """Saturated, dead and zero fractions per layer (0 to 1)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
+    for label, values in fractions.items():
+        a = np.array([np.nan if v is None else v for v in values], dtype=float)
+        if np.all(np.isnan(a)):
+            continue
+        ax.plot(layers, a, "o-", ms=3, label=label)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("layer")
+    ax.set_ylabel("fraction")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

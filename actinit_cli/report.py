@@ -1,0 +1,176 @@
+"""A run's files: a directory that appears whole or not at all, under runs/<name>/<UTC time>-<id>/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from actinit_cli import __version__, activations, initializers
+from actinit_cli.errors import ActinitError
+from actinit_cli.runner import Run
+from actinit_cli.stats import COLUMNS, headline
+
+FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
+
+
+def cell(value: Any) -> str:
+    """A CSV cell: '' for not applicable, shortest round-trip repr for floats ('nan', 'inf' kept)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else
+                                                          ("inf" if value > 0 else "-inf"))
+    return str(value)
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON has no NaN or inf: write them as strings so every consumer can parse the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def summary(run: Run, run_id: str, created: str, extra: dict | None = None) -> dict:
+    """Everything machine-readable about a run."""
+    return _json_safe({
+        "format_version": FORMAT_VERSION, "run_id": run_id, "name": run.spec.name, "created_utc": created,
+        "spec": run.spec.resolved, "seeds": run.seeds,
+        "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]",
+        "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
+                     "platform": platform.platform()},
+        "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},
+        "headline": headline(run.rows), "loss": run.losses, "notes": run.notes,
+        "layers": run.rows, **(extra or {}),
+    })
+
+
+def title(run: Run) -> str:
+    m = run.spec.resolved["model"]
+    widths = sorted(set(m["width"]))
+    width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
+    return (f"{run.spec.name}: {_name(m['activation'], activations.REGISTRY)} + "
+            f"{_name(m['initializer'], initializers.REGISTRY)} "
+            f"(depth {m['depth']}, width {width})")
+
+
+def _name(ref: Any, registry: Any) -> str:
+    """A reference for titles: its name, with only the parameters that differ from their defaults."""
+    if isinstance(ref, str):
+        return ref
+    entry = registry.entries[ref["name"]]
+    changed = [f"{p.name}={ref[p.name]}" for p in entry.params if ref.get(p.name) != p.default]
+    return ref["name"] + (f"({', '.join(changed)})" if changed else "")
+
+
+def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
+    """A fresh final path runs/<name>/<time>-<id> (not created) with its id and UTC timestamp."""
+    now = datetime.now(timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    for _ in range(100):
+        run_id = f"{stamp}-{secrets.token_hex(3)}"
+        final = Path(root) / name / run_id
+        if not final.exists():
+            return final, run_id, now.isoformat(timespec="seconds")
+    raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
+
+
+def write(run: Run, root: Path, plots: bool = True, extra: dict | None = None) -> Path:
+    """Write the run directory to a hidden temporary folder, then rename it into place."""
+    final, run_id, created = new_run_dir(root, run.spec.name)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
+                           f"choose a writable --out") from None
+    try:
+        _write_files(run, tmp, run_id, created, plots, extra)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool, extra: dict | None) -> None:
+    columns = COLUMNS + tuple(k for k in (run.rows[0] if run.rows else {}) if k not in COLUMNS)
+    (out / "spec.yaml").write_text(yaml.safe_dump(dict(run.spec.resolved), sort_keys=False))
+    (out / "layers.csv").write_text(csv_text(run.rows, columns))
+    if len(run.per_repeat) > 1:
+        rows = [{"repeat": r, **row} for r, rep in enumerate(run.per_repeat) for row in rep]
+        (out / "layers_repeats.csv").write_text(csv_text(rows, ("repeat",) + COLUMNS))
+    doc = summary(run, run_id, created, extra)
+    (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+    if run.arrays is not None:
+        np.savez(out / "arrays.npz", **run.arrays)
+    pngs = _plots(run, out) if plots else []
+    (out / "report.md").write_text(markdown(run, doc, pngs))
+
+
+def _plots(run: Run, out: Path) -> list[str]:
+    from actinit_cli import plots
+
+    layers = [r["layer"] for r in run.rows]
+    name = title(run)
+    plots.variance_by_layer(out / "variance_by_layer.png", layers,
+                            {"activation E[y^2]": [r["act_m2"] for r in run.rows],
+                             "gradient E[(dL/dh)^2]": [r["grad_preact_m2"] for r in run.rows]}, name)
+    act = activations.get(run.spec["model.activation"])
+    zeros = " (exact zeros left out: see zero_frac)" if act.dies else ""
+    plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\nactivations per layer{zeros}",
+                           "activation value")
+    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\ngradients dL/dh per layer",
+                           "back-propagated gradient dL/dh")
+    pngs = ["variance_by_layer.png", "activations_hist.png", "gradients_hist.png"]
+    if act.saturation is not None or act.dies:
+        plots.saturation(out / "saturation.png", layers[1:-1],
+                         {k: [r[k] for r in run.rows[1:-1]] for k in ("saturated_frac", "dead_frac", "zero_frac")},
+                         f"{name}\nsaturated and dead units")
+        pngs.append("saturation.png")
+    return pngs
+
+
+def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
+    """report.md: the headline, the per-layer table and the plots."""
+    head = doc["headline"]
+    lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
+             f"{run.seconds:.2f} s.", "", "## Headline", ""]
+    lines += [f"- {k}: {_fmt(v)}" for k, v in head.items()] + ["", "## Per layer", ""]
+    cols = ("layer", "width", "act_m2", "act_var", "act_unit_var", "grad_preact_m2", "grad_w_m2",
+            "saturated_frac", "dead_frac", "nonfinite")
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
+    lines += [""] + [f"![{p}]({p})" for p in pngs] + [""] + [f"> {n}" for n in run.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,127 @@
+"""The MLP core: every gradient against central finite differences in float64, for every hidden
+activation and every loss, on a small non-square net; plus the layout and what backward releases."""
+
+import numpy as np
+import pytest
+
+from actinit_cli import activations, initializers, losses, mlp
+
+HIDDEN = [n for n in activations.REGISTRY.names() if n != "softmax"]
+# (loss, output activation): the fused pairs, mse through a softmax Jacobian, projection through tanh.
+LOSS_OUTPUTS = [("mse", "identity"), ("mse", "softmax"), ("cross_entropy", "softmax"),
+                ("binary_cross_entropy", "sigmoid"), ("random_projection", "tanh")]
+SIZES = [3, 5, 4, 6, 4]  # non-square everywhere: a swapped fan_in/fan_out would not even run
+
+
+def small_net(hidden: str, output: str, seed: int = 0) -> mlp.Network:
+    rng = np.random.default_rng(seed)
+    return mlp.build(SIZES, activations.get(hidden), activations.get(output),
+                     initializers.get({"name": "variance_scaling", "scale": 2.0}),
+                     initializers.get({"name": "random_normal", "stddev": 0.3}), np.dtype("float64"), rng)
+
+
+def loss_of(net: mlp.Network, x: np.ndarray, target: np.ndarray, loss: str) -> float:
+    tape = mlp.forward(net, x)
+    return losses.evaluate(loss, tape.h[-1], tape.y[-1], target, net.output).value
+
+
+def all_grads(net, x, target, loss):
+    tape = mlp.forward(net, x)
+    g = losses.evaluate(loss, tape.h[-1], tape.y[-1], target, net.output)
+    return {lg.layer: lg for lg in mlp.backward(net, tape, g.dy, g.dh)}
+
+
+def numeric(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of f() with respect to every entry of `array` (perturbed in place)."""
+    out = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        keep = array[idx]
+        array[idx] = keep + eps
+        up = f()
+        array[idx] = keep - eps
+        down = f()
+        array[idx] = keep
+        out[idx] = (up - down) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_gradients_match_finite_differences(hidden, loss, output):
+    net = small_net(hidden, output)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(7, SIZES[0])) * 1.5
+    target = losses.targets(loss, rng, 7, SIZES[-1], np.dtype("float64"))
+    grads = all_grads(net, x, target, loss)
+    f = lambda: loss_of(net, x, target, loss)  # noqa: E731
+    for layer in range(1, len(SIZES)):
+        np.testing.assert_allclose(grads[layer].dW, numeric(f, net.weights[layer - 1]), rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(grads[layer].db, numeric(f, net.biases[layer - 1]), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(grads[0].dy, numeric(f, x), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUTS)
+def test_output_dy_is_dloss_dy(loss, output):
+    """dL/dy at the output (reported as grad_act_m2) against finite differences in y itself."""
+    rng = np.random.default_rng(2)
+    h = rng.normal(size=(6, 4))
+    act = activations.get(output)
+    y = act.fn(h)
+    target = losses.targets(loss, rng, 6, 4, np.dtype("float64"))
+    got = losses.evaluate(loss, h, y, target, act).dy
+    if loss in ("cross_entropy", "binary_cross_entropy"):  # their value is a function of y through h only:
+        fy = {"cross_entropy": lambda: -np.mean(np.log(y[np.arange(6), target])),
+              "binary_cross_entropy": lambda: -np.mean(target * np.log(y) + (1 - target) * np.log(1 - y))}[loss]
+    else:
+        fy = lambda: losses.evaluate(loss, h, y, target, act).value  # noqa: E731
+    np.testing.assert_allclose(got, numeric(fy, y), rtol=1e-5, atol=1e-9)
+
+
+def test_loss_values_follow_the_documented_formulas():
+    rng = np.random.default_rng(3)
+    h = rng.normal(size=(5, 3))
+    t = rng.normal(size=(5, 3))
+    ident, soft, sig = (activations.get(n) for n in ("identity", "softmax", "sigmoid"))
+    assert losses.evaluate("mse", h, h, t, ident).value == pytest.approx(np.mean((h - t) ** 2))
+    assert losses.evaluate("random_projection", h, h, t, ident).value == pytest.approx(np.sum(h * t))
+    labels = np.array([0, 2, 1, 1, 0])
+    p = soft.fn(h)
+    assert losses.evaluate("cross_entropy", h, p, labels, soft).value == \
+        pytest.approx(-np.mean(np.log(p[np.arange(5), labels])))
+    bits = (t > 0).astype(float)
+    s = sig.fn(h)
+    assert losses.evaluate("binary_cross_entropy", h, s, bits, sig).value == \
+        pytest.approx(-np.mean(bits * np.log(s) + (1 - bits) * np.log(1 - s)))
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    h = np.array([[1e4, -1e4, 0.0]], dtype=np.float32)
+    soft = activations.get("softmax")
+    g = losses.evaluate("cross_entropy", h, soft.fn(h), np.array([1]), soft)
+    assert g.value == pytest.approx(2e4) and np.all(np.isfinite(g.dh))
+
+
+def test_layout_and_forward_formula():
+    net = small_net("tanh", "identity")
+    assert [w.shape for w in net.weights] == list(zip(SIZES[:-1], SIZES[1:]))
+    x = np.random.default_rng(4).normal(size=(2, 3))
+    tape = mlp.forward(net, x)
+    np.testing.assert_allclose(tape.h[1], x @ net.weights[0] + net.biases[0])
+    np.testing.assert_allclose(tape.y[1], np.tanh(tape.h[1]))
+
+
+def test_backward_releases_the_tape_as_it_goes():
+    net = small_net("relu", "identity")
+    x = np.random.default_rng(5).normal(size=(3, 3))
+    tape = mlp.forward(net, x)
+    g = losses.evaluate("mse", tape.h[-1], tape.y[-1], np.zeros((3, 4)), net.output)
+    list(mlp.backward(net, tape, g.dy, g.dh))
+    assert all(h is None for h in tape.h) and all(y is None for y in tape.y[1:-1])
+
+
+def test_memory_estimate_counts_what_is_kept():
+    sizes, batch = [10, 20, 30], 8
+    kept = (2 * batch * (20 + 30) + batch * 10 + (10 * 20 + 20) + (20 * 30 + 30)) * 4
+    assert mlp.kept_bytes(sizes, batch, 4) == kept
+    assert mlp.peak_bytes(sizes, batch, 4) > kept
+    assert mlp.peak_bytes(sizes, batch, 4, save_arrays=True) > mlp.peak_bytes(sizes, batch, 4)
