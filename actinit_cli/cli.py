@@ -149,7 +149,9 @@ def sample(
     if output is None:
         sys.stdout.write(data.decode())
         return
-    core.write_atomic(output, data)
+    from actinit_cli.files import write_atomic
+
+    write_atomic(output, data)
     sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
 
 
@@ -184,16 +186,25 @@ def run(
                                      help="Also write arrays.npz (first batch of the first repeat)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the run directory."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout instead of the table."),
+    check: bool = typer.Option(False, "--check", help="Then evaluate the spec's checks: exit 1 if any fails."),
 ) -> None:
     """Run a YAML experiment: a deep MLP forward and backward on random batches, per-layer statistics
     and plots written to runs/<name>/<time>-<id>/."""
-    from actinit_cli import report, runner, spec as specs
+    from actinit_cli import gate, report, runner, spec as specs
 
     spec = specs.load(spec_path)
+    if check and not spec["checks"]:
+        raise ActinitError(f"--check: {spec_path} has no checks; add a checks: section (see the README)")
     result = _with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
                             enabled=not (quiet or as_json))
     path = report.write(result, out, plots=not no_plots)
     _show_run(result, path, quiet, as_json)
+    if check:
+        target = gate.Target(str(spec_path), path, spec, result.rows, result.per_repeat)
+        results = gate.evaluate(target)
+        if not (quiet or as_json):
+            _show_checks(results)
+        raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
 
 
 def _with_progress(work: Callable, total: int, enabled: bool) -> Any:
@@ -229,6 +240,69 @@ def _show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"run directory: {path}")
+
+
+@command("check", no_args_is_help=True, epilog="Examples:\n\n"
+         "  actinit check configs/he_relu.yaml              (runs it, then checks: exit 0 or 1)\n\n"
+         "  actinit check configs/*.yaml --junit report.xml\n\n"
+         "  actinit check runs/he_relu/20261129T101500Z-3f9a2c   (re-checks a saved run, no recompute)\n\n"
+         "  actinit check configs/he_relu.yaml --baseline baselines/he_relu --tolerance 0.5\n\n"
+         "  actinit check configs/he_relu.yaml --baseline baselines/he_relu --update-baseline")
+def check(
+    targets: List[Path] = typer.Argument(..., metavar="TARGET...", help="Specs (run first) or run directories."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here (one testcase per check)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON instead of the table."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", metavar="RUN_DIR",
+                                            help="Also compare every quantity, layer by layer, with this run."),
+    tolerance: float = typer.Option(1.0, "--tolerance", metavar="LOG2",
+                                    help="Baseline: allowed |log2(new/old)| per layer (1.0 = a factor of 2)."),
+    update_baseline: bool = typer.Option(False, "--update-baseline",
+                                         help="Copy the (single) target's run directory to --baseline instead."),
+    strict: bool = typer.Option(False, "--strict", help="With repeats > 1, checks must hold for every repeat."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Root folder for the runs of spec targets."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Skip plots for spec targets."),
+) -> None:
+    """Check that activations and gradients stay bounded: exit 0 when every check passes, 1 when any
+    fails, 2 on bad input. A target is a spec (run first) or an existing run directory."""
+    from actinit_cli import baseline as baselines, gate
+
+    if update_baseline:
+        if baseline is None or len(targets) != 1:
+            raise ActinitError("--update-baseline: give exactly one target and --baseline RUN_DIR")
+        target = gate.resolve(targets[0], out, not no_plots)
+        baselines.update(target.run_dir, baseline)
+        sys.stdout.write(f"baseline {baseline} now holds {target.run_dir}\n")
+        return
+    _, results = gate.gate(targets, out, strict, baseline, tolerance, not no_plots)
+    if junit is not None:
+        from actinit_cli import junit as junit_xml
+        from actinit_cli.files import write_atomic
+
+        write_atomic(junit, junit_xml.xml(results).encode(), "--junit")
+    if as_json:
+        import json
+
+        doc = {"passed": all(r.passed for r in results), "results": [r.__dict__ for r in results]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        _show_checks(results)
+    raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
+
+
+def _show_checks(results: list) -> None:
+    from rich.console import Console
+
+    from actinit_cli.terminal import check_table
+
+    console = Console()
+    for target in dict.fromkeys(r.target for r in results):
+        console.print(target, markup=False, highlight=False, style="bold")
+        console.print(check_table([r for r in results if r.target == target]))
+    for r in results:
+        if not r.passed:
+            console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
+    failed = sum(not r.passed for r in results)
+    console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
 
 
 @command("schema", epilog="Example:\n\n  actinit schema > actinit.schema.json")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -68,22 +65,6 @@ def as_csv(d: Draw) -> str:
     buf = io.StringIO()
     np.savetxt(buf, flat, delimiter=",", fmt="%.9g")
     return buf.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-    except OSError as exc:
-        raise ActinitError(f"--output: cannot write {str(path)!r} ({exc.strerror}); choose a writable path") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ActinitError(f"--output: cannot write {str(path)!r} ({exc.strerror}); choose a writable path") from None
 
 
 def npy_bytes(values: np.ndarray) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from actinit_cli import activations
+from actinit_cli import activations, checks
 from actinit_cli.errors import ActinitError
 from actinit_cli.fields import FIELDS, check_value, json_schema_of
 from actinit_cli.registry import did_you_mean, type_name
@@ -23,11 +23,11 @@ from actinit_cli.registry import did_you_mean, type_name
 class Section:
     """A top-level section validated by a module of its own (checks, sweep)."""
 
-    validate: Callable[[Any, str], Any]  # (raw value or None when absent, field label) -> resolved value
+    validate: Callable[[Any, Callable[[str], str]], Any]  # (raw value or None, where(path) -> label) -> value
     schema: Callable[[], dict]
 
 
-SECTIONS: dict[str, Section] = {}
+SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema)}
 _FUSED = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 
 
@@ -66,6 +66,10 @@ class _Lines:
                 pass
 
     def _walk(self, node: Any, path: tuple) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[path + (str(i),)] = item.start_mark.line + 1
+                self._walk(item, path + (str(i),))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 here = path + (str(key.value),)
@@ -76,7 +80,7 @@ class _Lines:
                 self._walk(value, here)
 
     def where(self, path: str) -> str:
-        parts = tuple(path.replace("[", ".").split(".")) if path else ()
+        parts = tuple(path.replace("[", ".").replace("]", "").split(".")) if path else ()
         while parts and parts not in self.lines:
             parts = parts[:-1]
         line = self.lines.get(parts)
@@ -117,7 +121,7 @@ def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
         raise ActinitError(f"{lines.source}: a spec is a YAML mapping (name:, model:, data:, ...), got {type_name(raw)}")
     resolved = _walk(raw, "", lines)
     for key, section in SECTIONS.items():
-        resolved[key] = section.validate(raw[key], lines.where(key)) if key in raw else section.validate(None, key)
+        resolved[key] = section.validate(raw.get(key), lines.where)
     resolved["name"] = resolved["name"] or default_name
     _resolve_model(resolved, lines)
     return Spec(resolved)

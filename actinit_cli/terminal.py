@@ -112,3 +112,16 @@ def headline_text(head: dict) -> str:
              "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
              "grad_m2_slope_log2": "grad slope log2/layer"}
     return escape("  ".join(f"{label} {fmt(head[key], 3) or 'n/a'}" for key, label in parts.items()))
+
+
+def check_table(results: list) -> Table:
+    """One row per check: pass/fail, the worst layer, its value, the bound (one table per target)."""
+    t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for label in ("check", "result", "worst layer", "value", "bound"):
+        t.add_column(Text(label), no_wrap=True)
+    for r in results:
+        verdict = Text("PASS", style="green") if r.passed else Text("FAIL", style="bold red")
+        t.add_row(Text(r.name), verdict, "" if r.layer is None else str(r.layer),
+                  fmt(r.value, 4) if isinstance(r.value, float) else ("" if r.value is None else str(r.value)),
+                  Text(r.bound))
+    return t

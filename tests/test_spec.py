@@ -35,6 +35,11 @@ def test_output_activation_pairs_with_the_loss(text, want):
     assert spec.parse(text)["model.output_activation"] == want
 
 
+def test_resolved_checks_validate_again():
+    s = spec.parse("checks:\n  - {quantity: act_m2, slope_log2: {min: -0.1}}\n  - {quantity: nonfinite, max: 0}")
+    assert spec.from_mapping(dict(s.resolved)).resolved == s.resolved
+
+
 def test_aliases_become_canonical():
     s = spec.parse("model: {activation: swish, initializer: kaiming_uniform}")
     assert s["model.activation"] == "silu" and s["model.initializer"] == "he_uniform"
