@@ -152,7 +152,7 @@ def softplus() -> Activation:
 
 def softsign() -> Activation:
     return Activation("softsign", lambda x: x / (1 + np.abs(x)), lambda x, y: 1 / (1 + np.abs(x)) ** 2,
-                      "x / (1 + |x|)", "", "glorot", (-0.99, 0.99))
+                      "x / (1 + |x|)", "", "glorot", (-0.99, 0.99), (0.0,))  # phi'' jumps at 0
 
 
 def mish() -> Activation:

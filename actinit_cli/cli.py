@@ -237,6 +237,7 @@ def _show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     console.print(report.title(result), markup=False, highlight=False)
     console.print(run_table(result.rows))
     console.print(headline_text(headline(result.rows)))
+    console.print(report.theory_line(result), markup=False, highlight=False)
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"run directory: {path}")
@@ -303,6 +304,80 @@ def _show_checks(results: list) -> None:
             console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
     failed = sum(not r.passed for r in results)
     console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
+
+
+@command("gain", epilog="Examples:\n\n  actinit gain tanh\n\n  actinit gain leaky_relu --param negative_slope=0.2\n\n"
+         "  actinit gain --all --json")
+def gain(
+    activation: Optional[str] = typer.Argument(None, help="Activation name (see `actinit list activations`)."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
+                                              help="Activation parameter, repeatable."),
+    all_: bool = typer.Option(False, "--all", help="A table for every registered activation."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of the table."),
+) -> None:
+    """Exact variance-preserving gains from Gaussian moments, beside PyTorch's calculate_gain.
+
+    g_q = 1/sqrt(E[phi(z)^2]) makes q = 1 a fixed point (sigma_w^2 = g^2, no bias); g_chi =
+    1/sqrt(E[phi'(z)^2]) makes chi_1 = 1 at q = 1. As a Keras/JAX variance_scaling scale (fan_in): g^2.
+    """
+    from actinit_cli import activations, phase
+
+    if all_ == (activation is not None):
+        raise ActinitError("gain: name one activation or pass --all")
+    names = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only] if all_ else None
+    refs = names if all_ else [parse_params(param, activation)]
+    rows = []
+    for ref in refs:
+        act = activations.REGISTRY.get(ref, "activation")
+        g = phase.gains(act)
+        rows.append({"activation": act.name + "".join(f" {k}={v}" for k, v in act.params.items()
+                                                      if not (isinstance(ref, str) or k not in ref)),
+                     "g_q": g.g_q, "g_chi": g.g_chi, "torch": g.torch, "m2": 1 / g.g_q**2, "d2": 1 / g.g_chi**2})
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.console import Console
+
+    from actinit_cli.terminal import gain_table
+
+    Console().print(gain_table(rows))
+    if all_:
+        sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
+
+
+@command("phase", no_args_is_help=True, epilog="Examples:\n\n  actinit phase tanh\n\n"
+         "  actinit phase selu --sw2-max 3 --sb2-max 0.5 --points 80 --out /tmp/phase")
+def phase_(
+    activation: str = typer.Argument(..., help="Activation name (see `actinit list activations`)."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
+                                              help="Activation parameter, repeatable."),
+    sw2_max: float = typer.Option(4.0, "--sw2-max", help="Largest sigma_w^2 = fan_in Var(W) on the x axis."),
+    sb2_max: float = typer.Option(1.0, "--sb2-max", help="Largest sigma_b^2 = Var(b) on the y axis."),
+    points: int = typer.Option(60, "--points", help="Grid points per axis."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Root folder; writes <out>/phase_<activation>/<time>-<id>/."),
+) -> None:
+    """The order-to-chaos phase diagram: chi_1 over (sigma_w^2, sigma_b^2), the critical line chi_1 = 1
+    (also as CSV), and where the standard, Glorot/LeCun and He initializers fall."""
+    from actinit_cli import activations, phase, report
+
+    act = activations.REGISTRY.get(parse_params(param, activation), "activation")
+    d = phase.diagram(act, sw2_max, sb2_max, points)
+
+    def fill(folder: Path, run_id: str, created: str) -> None:
+        from actinit_cli import plots
+
+        rows = [{"q_star": q, "sigma_w2": w, "sigma_b2": b} for q, w, b in zip(d.line.q_star, d.line.sw2, d.line.sb2)]
+        (folder / "critical_line.csv").write_text(report.csv_text(rows, ("q_star", "sigma_w2", "sigma_b2")))
+        plots.phase_diagram(folder / "phase.png", d.sw2, d.sb2, d.chi1, (d.line.sw2, d.line.sb2), phase.NAMED,
+                            f"{act.name}: order-to-chaos phase diagram (chi_1 at the fixed point)")
+
+    path = report.atomic_dir(out, f"phase_{act.name}", fill)
+    at0 = [w for w, b in zip(d.line.sw2, d.line.sb2) if b <= 1e-9]  # tanh reaches sigma_b^2 = 0 as q* -> 0
+    where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {min(at0):.4g}" if at0 else
+             "the critical line does not reach sigma_b^2 = 0 in this range")
+    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
 
 
 @command("schema", epilog="Example:\n\n  actinit schema > actinit.schema.json")

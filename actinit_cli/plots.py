@@ -47,7 +47,7 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     if note:
-        ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=7, alpha=0.8, va="bottom")
+        ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=7, alpha=0.8, va="bottom", wrap=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -93,5 +93,37 @@ def saturation(path: Path, layers: Sequence[int], fractions: Mapping[str, Sequen
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray, line: tuple[np.ndarray, np.ndarray],
+                  markers: Mapping[str, float], title: str) -> None:
+    """log10 chi_1 over (sigma_w^2, sigma_b^2) on a diverging map centred on 0 (chi_1 = 1), the critical
+    line, and where the named initializers fall (sigma_b^2 = 0)."""
+    plt = _pyplot()
+    import matplotlib as mpl
+
+    fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(chi1).T
+    finite = z[np.isfinite(z)]
+    low = min(float(finite.min()) if finite.size else -1.0, -1e-3)  # each side of 0 gets its own full range
+    high = max(float(finite.max()) if finite.size else 1.0, 1e-3)
+    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap="RdBu_r", shading="nearest",
+                         norm=mpl.colors.TwoSlopeNorm(vmin=low, vcenter=0.0, vmax=high))
+    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    order = np.argsort(line[1])
+    ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
+            else None, ms=12, label="critical line chi_1 = 1")
+    for i, (name, x) in enumerate(markers.items()):
+        ax.plot([x], [0.0], marker="os^D"[i % 4], ms=9, mec="k", mfc=f"C{i + 2}", ls="none", clip_on=False,
+                label=f"{name} (sigma_w^2 = {x:.3g})")
+    ax.set_xlim(0, float(np.max(sw2)))
+    ax.set_ylim(-0.02 * float(np.max(sb2)), float(np.max(sb2)))
+    ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
+    ax.set_ylabel("sigma_b^2 = Var(b)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")
     fig.savefig(path, dpi=120)
     plt.close(fig)

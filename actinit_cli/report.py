@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
@@ -31,7 +31,8 @@ def cell(value: Any) -> str:
     """A CSV cell: '' for not applicable, shortest round-trip repr for floats ('nan', 'inf' kept)."""
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, float):  # np.float64 too, whose repr would be 'np.float64(...)'
+        value = float(value)
         return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else
                                                           ("inf" if value > 0 else "-inf"))
     return str(value)
@@ -66,9 +67,31 @@ def summary(run: Run, run_id: str, created: str, extra: dict | None = None) -> d
         "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
         "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},
-        "headline": headline(run.rows), "loss": run.losses, "notes": run.notes,
+        "headline": headline(run.rows), "theory": _theory(run), "loss": run.losses, "notes": run.notes,
         "layers": run.rows, **(extra or {}),
     })
+
+
+def _theory(run: Run) -> dict:
+    pred = run.prediction
+    if pred is None or pred.profile is None:
+        return {"applies": False, "reason": pred.reason if pred else "not computed"}
+    outside = [r["layer"] for r in run.rows if r.get("outside_band")]
+    return {"applies": True, **pred.summary, "layers_outside_band": outside, "notes": pred.notes}
+
+
+def theory_line(run: Run) -> str:
+    """One line on the terminal and in report.md: the phase and how the measurement sits in the band."""
+    doc = _theory(run)
+    if not doc["applies"]:
+        return f"theory: does not apply ({doc['reason']})"
+    q = doc["q_star"]
+    fixed = "0 (the signal collapses)" if q == 0 else ("inf (diverges)" if math.isinf(q) else f"{q:.4g}")
+    outside = doc["layers_outside_band"]
+    verdict = (f"layers outside the finite-width band: {', '.join(map(str, outside))} (marked !)" if outside
+               else "every layer inside the finite-width band")
+    return (f"theory: {doc['phase']} (chi_1 {doc['chi_1']:.4g}, sigma_w^2 {doc['sigma_w2']:.4g}), q* {fixed}, "
+            f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
 
 
 def title(run: Run) -> str:
@@ -102,8 +125,15 @@ def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
 
 
 def write(run: Run, root: Path, plots: bool = True, extra: dict | None = None) -> Path:
-    """Write the run directory to a hidden temporary folder, then rename it into place."""
-    final, run_id, created = new_run_dir(root, run.spec.name)
+    """Write the run directory runs/<name>/<time>-<id>/ whole or not at all."""
+    return atomic_dir(root, run.spec.name,
+                      lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots, extra))
+
+
+def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
+    """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
+    folder that is renamed into place at the end (removed on any error or Ctrl-C)."""
+    final, run_id, created = new_run_dir(root, name)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
@@ -111,7 +141,7 @@ def write(run: Run, root: Path, plots: bool = True, extra: dict | None = None) -
         raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
                            f"choose a writable --out") from None
     try:
-        _write_files(run, tmp, run_id, created, plots, extra)
+        fill(tmp, run_id, created)
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -139,9 +169,19 @@ def _plots(run: Run, out: Path) -> list[str]:
 
     layers = [r["layer"] for r in run.rows]
     name = title(run)
+    act_label, grad_label = "activation E[y^2]", "gradient E[(dL/dh)^2]"
+    theory, note = None, theory_line(run)
+    if run.prediction is not None and run.prediction.profile is not None:
+        band = [r["pred_act_band"] for r in run.rows]
+        pred = [r["pred_act_m2"] for r in run.rows]
+        grad = [r["pred_grad_preact_m2"] for r in run.rows]
+        theory = {act_label: (pred, [_scale(p, b, -1) for p, b in zip(pred, band)],
+                              [_scale(p, b, 1) for p, b in zip(pred, band)]),
+                  grad_label: (grad, grad, grad)}
+        note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
     plots.variance_by_layer(out / "variance_by_layer.png", layers,
-                            {"activation E[y^2]": [r["act_m2"] for r in run.rows],
-                             "gradient E[(dL/dh)^2]": [r["grad_preact_m2"] for r in run.rows]}, name)
+                            {act_label: [r["act_m2"] for r in run.rows],
+                             grad_label: [r["grad_preact_m2"] for r in run.rows]}, name, theory, note)
     act = activations.get(run.spec["model.activation"])
     zeros = " (exact zeros left out: see zero_frac)" if act.dies else ""
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\nactivations per layer{zeros}",
@@ -157,14 +197,18 @@ def _plots(run: Run, out: Path) -> list[str]:
     return pngs
 
 
+def _scale(value: float | None, band: float | None, sign: int) -> float | None:
+    return None if value is None or band is None else value * band**sign
+
+
 def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     """report.md: the headline, the per-layer table and the plots."""
     head = doc["headline"]
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
-    lines += [f"- {k}: {_fmt(v)}" for k, v in head.items()] + ["", "## Per layer", ""]
-    cols = ("layer", "width", "act_m2", "act_var", "act_unit_var", "grad_preact_m2", "grad_w_m2",
-            "saturated_frac", "dead_frac", "nonfinite")
+    lines += [f"- {k}: {_fmt(v)}" for k, v in head.items()] + ["", theory_line(run), "", "## Per layer", ""]
+    cols = ("layer", "width", "act_m2", "pred_act_m2", "act_var", "act_unit_var", "grad_preact_m2",
+            "pred_grad_preact_m2", "grad_w_m2", "saturated_frac", "dead_frac", "nonfinite", "outside_band")
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
     lines += [""] + [f"![{p}]({p})" for p in pngs] + [""] + [f"> {n}" for n in run.notes]

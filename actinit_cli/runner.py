@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from actinit_cli import activations, initializers, losses, mlp, stats
+from actinit_cli import activations, initializers, losses, mlp, overlay, stats
 from actinit_cli.errors import ActinitError
 from actinit_cli.spec import Spec
 
@@ -35,6 +35,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] | None = None
     notes: list[str] = field(default_factory=list)
+    prediction: overlay.Prediction | None = None
 
 
 def available_bytes() -> int | None:
@@ -110,8 +111,13 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
     hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
-    return Run(spec, stats.mean_rows(per_repeat), per_repeat, seeds, loss_values, hist_act, hist_grad,
-               time.perf_counter() - start, clock, arrays)
+    t0 = time.perf_counter()
+    prediction = overlay.predict(spec)
+    clock["theory"] = time.perf_counter() - t0
+    rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
+    notes = prediction.notes + ([f"theory does not apply: {prediction.reason}"] if prediction.reason else [])
+    return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
+               arrays, notes, prediction)
 
 
 def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,

@@ -125,3 +125,15 @@ def check_table(results: list) -> Table:
                   fmt(r.value, 4) if isinstance(r.value, float) else ("" if r.value is None else str(r.value)),
                   Text(r.bound))
     return t
+
+
+def gain_table(rows: list[dict]) -> Table:
+    """Gains side by side: variance-preserving (q = 1 fixed), chi_1 = 1 at q = 1, PyTorch's calculate_gain,
+    and the Keras/JAX variance_scaling scale (fan_in) that g_q means."""
+    t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for label in ("activation", "g_q (q=1 fixed)", "g_chi (chi_1=1)", "PyTorch", "scale g_q^2"):
+        t.add_column(Text(label), justify="left" if label == "activation" else "right", no_wrap=label != "activation")
+    for r in rows:
+        t.add_row(Text(r["activation"]), fmt(r["g_q"], 6), fmt(r["g_chi"], 6),
+                  "none" if r["torch"] is None else fmt(r["torch"], 6), fmt(r["g_q"] ** 2, 5))
+    return t
