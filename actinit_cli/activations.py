@@ -54,7 +54,10 @@ class Activation:
 
     def vjp(self, h: Array, y: Array, dy: Array) -> Array:
         """dL/dh from dL/dy: phi'(h) * dy elementwise; softmax overrides this with its Jacobian product."""
-        return dy * self.grad(h, y)
+        g = self.grad(h, y)  # a fresh array: multiply into it rather than allocate another
+        if g.dtype == dy.dtype and g.shape == dy.shape:
+            return np.multiply(g, dy, out=g)
+        return g * dy
 
 
 def _where(cond: Array, a: float, b: float, like: Array) -> Array:
@@ -69,7 +72,20 @@ def _sigmoid(x: Array) -> Array:
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
-def _softplus(x: Array) -> Array:
+def _sigmoid_grad(x: Array) -> Array:
+    """sigmoid'(x) = e^-|x| / (1 + e^-|x|)^2: exact relative precision in both tails (y (1 - y) is 0 in
+    float32 once y rounds to 1, from x = 17)."""
+    e = np.exp(-np.abs(x))
+    return e / (1 + e) ** 2
+
+
+def _sech2(x: Array) -> Array:
+    """tanh'(x) = sech(x)^2 = 4 e^-2|x| / (1 + e^-2|x|)^2, precise where 1 - tanh^2 cancels (|x| > 4)."""
+    e = np.exp(-2 * np.abs(x))
+    return 4 * e / (1 + e) ** 2
+
+
+def softplus_fn(x: Array) -> Array:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|); never overflows."""
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
@@ -79,11 +95,11 @@ def identity() -> Activation:
 
 
 def sigmoid() -> Activation:
-    return Activation("sigmoid", _sigmoid, lambda x, y: y * (1 - y), "1 / (1 + e^-x)", "", "glorot", (0.01, 0.99))
+    return Activation("sigmoid", _sigmoid, lambda x, y: _sigmoid_grad(x), "1 / (1 + e^-x)", "", "glorot", (0.01, 0.99))
 
 
 def tanh() -> Activation:
-    return Activation("tanh", np.tanh, lambda x, y: 1 - y * y, "tanh(x)", "", "glorot", (-0.99, 0.99))
+    return Activation("tanh", np.tanh, lambda x, y: _sech2(x), "tanh(x)", "", "glorot", (-0.99, 0.99))
 
 
 def relu() -> Activation:
@@ -104,7 +120,7 @@ def elu(alpha: float = 1.0) -> Activation:
     def fn(x: Array) -> Array:
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
-    return Activation("elu", fn, lambda x, y: np.where(x > 0, 1, y + alpha).astype(x.dtype),
+    return Activation("elu", fn, lambda x, y: np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),
                       "x if x > 0 else alpha (e^x - 1)", "elu'(0) = alpha", "he",
                       (-0.99 * alpha, None), (0.0,), {"alpha": alpha})
 
@@ -115,7 +131,7 @@ def selu() -> Activation:
     def fn(x: Array) -> Array:
         return SELU_LAMBDA * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
 
-    return Activation("selu", fn, lambda x, y: np.where(x > 0, SELU_LAMBDA, y + la).astype(x.dtype),
+    return Activation("selu", fn, lambda x, y: np.where(x > 0, SELU_LAMBDA, la * np.exp(np.minimum(x, 0))).astype(x.dtype),
                       "lambda (x if x > 0 else alpha (e^x - 1)), lambda 1.0507, alpha 1.6733",
                       "selu'(0) = lambda alpha = 1.7581 (PyTorch, JAX; TensorFlow: lambda)", "lecun",
                       (-0.99 * la, None), (0.0,))
@@ -130,24 +146,23 @@ def gelu(approximate: bool = False) -> Activation:
     def inner(x: Array) -> Array:
         return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
 
-    def grad(x: Array, y: Array) -> Array:
-        t = np.tanh(inner(x))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+    def grad(x: Array, y: Array) -> Array:  # (1 + tanh u)/2 = sigmoid(2u), 1 - tanh^2 u = sech^2 u: no cancellation
+        u = inner(x)
+        return _sigmoid(2 * u) + 0.5 * x * _sech2(u) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
 
-    return Activation("gelu", lambda x: 0.5 * x * (1 + np.tanh(inner(x))), grad,
+    return Activation("gelu", lambda x: x * _sigmoid(2 * inner(x)), grad,
                       "x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))", "", "he", params={"approximate": True})
 
 
 def silu() -> Activation:
-    def grad(x: Array, y: Array) -> Array:
-        s = _sigmoid(x)
-        return s * (1 + x * (1 - s))
+    def grad(x: Array, y: Array) -> Array:  # sigmoid (1 + x sigmoid(-x)): 1 - sigmoid(x) would cancel for x >> 0
+        return _sigmoid(x) * (1 + x * _sigmoid(-x))
 
     return Activation("silu", lambda x: x * _sigmoid(x), grad, "x sigmoid(x)", "", "he")
 
 
 def softplus() -> Activation:
-    return Activation("softplus", _softplus, lambda x, y: _sigmoid(x), "log(1 + e^x)", "", "he")
+    return Activation("softplus", softplus_fn, lambda x, y: _sigmoid(x), "log(1 + e^x)", "", "he")
 
 
 def softsign() -> Activation:
@@ -157,10 +172,10 @@ def softsign() -> Activation:
 
 def mish() -> Activation:
     def grad(x: Array, y: Array) -> Array:
-        t = np.tanh(_softplus(x))
-        return t + x * (1 - t * t) * _sigmoid(x)
+        sp = softplus_fn(x)
+        return np.tanh(sp) + x * _sech2(sp) * _sigmoid(x)
 
-    return Activation("mish", lambda x: x * np.tanh(_softplus(x)), grad, "x tanh(softplus(x))", "", "he")
+    return Activation("mish", lambda x: x * np.tanh(softplus_fn(x)), grad, "x tanh(softplus(x))", "", "he")
 
 
 def hard_sigmoid() -> Activation:

@@ -5,7 +5,7 @@ Exit codes: 0 success, 1 failure (a check failed), 2 bad usage or bad input, 130
 
 from __future__ import annotations
 
-import functools
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -32,10 +32,11 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        args = expand_shape(list(sys.argv[1:] if args is None else args))
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ActinitError as exc:
-            fail(str(exc))
+            fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
         except Exception as exc:  # click-style usage errors carry format_message and exit_code
@@ -53,6 +54,26 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def expand_shape(args: list[str]) -> list[str]:
+    """`--shape 9 1` -> `--shape 9 --shape 1`: an option taking all the integers that follow it (click
+    options take a fixed number of values; shapes have any rank)."""
+    out: list[str] = []
+    taking, values = False, 0
+    for arg in args:
+        if taking and re.fullmatch(r"[+-]?\d+", arg):
+            out += ["--shape", arg]
+            values += 1
+            continue
+        if taking and not values:  # --shape followed by no integer: let the parser report it
+            out.append("--shape")
+        taking, values = arg == "--shape", 0
+        if not taking:
+            out.append(arg)
+    if taking and not values:
+        out.append("--shape")
+    return out
 
 
 app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False,
@@ -73,19 +94,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """See what activation functions and weight initializers do to a deep network."""
 
 
-def command(*args: Any, **kwargs: Any) -> Callable:
-    """`app.command` for functions whose ActinitError becomes one line and exit 2 (also under CliRunner)."""
-
-    def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*a: Any, **k: Any) -> Any:
-            try:
-                return fn(*a, **k)
-            except ActinitError as exc:
-                fail(str(exc))
-        return app.command(*args, **kwargs)(wrapper)
-
-    return decorate
+command = app.command  # every ActinitError is turned into one line and its exit code by _Group.main
 
 
 def parse_params(items: list[str] | None, name: str) -> Any:
@@ -122,11 +131,10 @@ class DType(str, Enum):
          "  actinit sample he_normal --shape 9 1 --param distribution=untruncated_normal  (PyTorch kaiming_normal_)\n\n"
          "  actinit sample variance_scaling --shape 3 3 16 32 --param scale=2 --param mode=fan_out")
 def sample(
-    name: str = typer.Argument(..., help="Initializer name or alias (see `actinit list initializers`)."),
-    dims: Optional[List[int]] = typer.Argument(None, metavar="", show_default=False, hidden=True),
-    shape: Optional[int] = typer.Option(None, "--shape", metavar="N [N ...]", show_default=False,
-                                        help="Tensor shape, e.g. --shape 9 1; a dense kernel is (fan_in, fan_out), "
-                                             "a conv kernel (*receptive_field, in, out)."),
+    name: str = typer.Argument(..., metavar="NAME", help="Initializer name or alias (see `actinit list initializers`)."),
+    shape: Optional[List[int]] = typer.Option(None, "--shape", metavar="N [N ...]", show_default=False,
+                                              help="Tensor shape, e.g. --shape 9 1; a dense kernel is (fan_in, "
+                                                   "fan_out), a conv kernel (*receptive_field, in, out)."),
     seed: Optional[int] = typer.Option(None, help="Random seed; without it a fresh seed is drawn and printed."),
     dtype: DType = typer.Option(DType.float32, help="Sample dtype."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", metavar="KEY=VALUE",
@@ -138,11 +146,11 @@ def sample(
     from actinit_cli import sample as core
     from actinit_cli.terminal import sample_text
 
-    if shape is None:
+    if not shape:
         raise ActinitError("--shape: give the tensor's shape, e.g. --shape 9 1")
     if fmt is Format.npy and output is None:
         raise ActinitError("--format npy writes binary: add --output FILE.npy")
-    d = core.draw(parse_params(param, name), (shape, *(dims or [])), seed, dtype.value)
+    d = core.draw(parse_params(param, name), tuple(shape), seed, dtype.value)
     render = {Format.text: lambda: sample_text(d).encode(), Format.json: lambda: (core.as_json(d) + "\n").encode(),
               Format.csv: lambda: core.as_csv(d).encode(), Format.npy: lambda: core.npy_bytes(d.values)}
     data = render[fmt]()
@@ -193,8 +201,11 @@ def run(
     from actinit_cli import gate, report, runner, spec as specs
 
     spec = specs.load(spec_path)
+    gate.refuse_sweep(spec, "run")
     if check and not spec["checks"]:
         raise ActinitError(f"--check: {spec_path} has no checks; add a checks: section (see the README)")
+    report.check_out(out)
+    runner.check_memory(spec, save_arrays, runner.available_bytes())
     result = _with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
                             enabled=not (quiet or as_json))
     path = report.write(result, out, plots=not no_plots)
@@ -207,16 +218,17 @@ def run(
         raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
 
 
-def _with_progress(work: Callable, total: int, enabled: bool) -> Any:
-    """Run work(tick) under a rich progress bar on stderr (transient), or silently."""
-    if not enabled:
-        return work(lambda n: None)
+def _with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
+    """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if not enabled or not Console(stderr=True).is_terminal:  # CI logs get no bar and no stray newline
+        return work(lambda n: None)
+
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("layers forward+backward", total=total)
+        task = bar.add_task(label, total=total)
         return work(lambda n: bar.advance(task, n))
 
 
@@ -304,6 +316,55 @@ def _show_checks(results: list) -> None:
             console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
     failed = sum(not r.passed for r in results)
     console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
+
+
+@command("sweep", no_args_is_help=True, epilog="Examples:\n\n  actinit sweep configs/sweep_grid.yaml\n\n"
+         "  actinit sweep configs/sweep_grid.yaml --jobs 1 --out /tmp/runs\n\n"
+         "  actinit sweep configs/sweep_grid.yaml --resume   (after an interruption)")
+def sweep_(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="A spec with a sweep: section."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (default: the number of cores)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the newest unfinished sweep of this spec."),
+    yes: bool = typer.Option(False, "--yes", help="Run a sweep of more than 1,000 points."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Root folder for the sweep directory."),
+    plots: bool = typer.Option(False, "--plots", help="Also write every point's own plots (slower)."),
+    bound: float = typer.Option(100.0, "--bound", help="Recommendations: allowed end-to-end change factor."),
+    as_json: bool = typer.Option(False, "--json", help="Print the sweep's summary.json instead of the text."),
+) -> None:
+    """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
+    recommendations drawn from the measured numbers."""
+    import os
+    import time
+
+    from actinit_cli import spec as specs, sweep, sweep_report
+
+    if bound <= 1:
+        raise ActinitError(f"--bound: must be > 1 (a factor), got {bound:g}")
+    if jobs < 0:
+        raise ActinitError(f"--jobs: must be >= 1, got {jobs}")
+    base = specs.load(spec_path)
+    points = sweep.expand(base, yes)
+    from actinit_cli import report
+
+    report.check_out(out)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = jobs or cores
+    folder = sweep_report.start(out, base, points, resume)
+    start = time.perf_counter()
+    rows = _with_progress(lambda tick: sweep.execute(points, folder / "points", jobs, plots, resume, tick),
+                          len(points), enabled=not as_json, label="sweep points")
+    advice = sweep_report.finish(folder, base, points, rows, time.perf_counter() - start, jobs, True, bound)
+    if as_json:
+        sys.stdout.write((folder / "summary.json").read_text())
+        return
+    failed = [r for r in rows if r["status"] != "ok"]
+    sys.stdout.write(f"{len(rows)} points, {len(failed)} failed, {time.perf_counter() - start:.1f} s "
+                     f"with {jobs} workers\n")
+    for r in failed:
+        sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
+    for line in sweep_report.terminal_lines(advice):
+        sys.stdout.write(line + "\n")
+    sys.stdout.write(f"sweep directory: {folder}\n")
 
 
 @command("gain", epilog="Examples:\n\n  actinit gain tanh\n\n  actinit gain leaky_relu --param negative_slope=0.2\n\n"

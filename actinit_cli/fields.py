@@ -128,3 +128,29 @@ def _ref_schema(registry: Any) -> list[dict]:
     return [{"type": "string", "enum": names},
             {"type": "object", "required": ["name"], "additionalProperties": False,
              "properties": {"name": {"type": "string", "enum": names}, **params}}]
+
+
+SWEEPABLE = tuple(p for p in FIELDS if p != "name")
+MAX_POINTS = 1000  # a larger sweep needs --yes
+
+
+def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
+    """The `sweep:` section: spec paths mapped to non-empty lists (their values are validated per point)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
+                           f"{{model.activation: [tanh, relu]}}, got {raw!r}")
+    for key, values in raw.items():
+        if key not in SWEEPABLE:
+            hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
+            raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
+        if not isinstance(values, list) or not values:
+            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {values!r}")
+    return {k: list(v) for k, v in raw.items()}
+
+
+def sweep_schema() -> dict:
+    return {"type": "object", "description": "spec paths mapped to lists of values: `actinit sweep` runs "
+            "their product", "additionalProperties": False,
+            "properties": {p: {"type": "array", "minItems": 1} for p in SWEEPABLE}}

@@ -32,9 +32,17 @@ def resolve(path: Path, out: Path, plots: bool, progress: Callable[[int], None] 
         saved = report.load(path)
         return Target(str(path), path, saved.spec, saved.rows, saved.per_repeat)
     spec = specs.load(path)
+    refuse_sweep(spec, "check")
     run = runner.execute(spec, progress=progress)
     run_dir = report.write(run, out, plots=plots)
     return Target(str(path), run_dir, spec, run.rows, run.per_repeat)
+
+
+def refuse_sweep(spec: specs.Spec, command: str) -> None:
+    """A spec with a sweep: section is many runs: only `actinit sweep` runs it."""
+    if spec.resolved.get("sweep"):
+        raise ActinitError(f"{spec.name}: the spec has a sweep: section; run it with actinit sweep "
+                           f"(or remove sweep: to {command} the base spec)")
 
 
 def evaluate(target: Target, strict: bool = False) -> list[Result]:
@@ -59,6 +67,7 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
     """Resolve every target, then evaluate its checks and the baseline comparison."""
     if tolerance <= 0:
         raise ActinitError(f"--tolerance: must be > 0 (doublings), got {tolerance:g}")
+    report.check_out(out)
     saved = report.load(baseline) if baseline is not None else None
     targets = [resolve(p, out, plots, progress) for p in paths]
     results: list[Result] = []

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from actinit_cli.activations import Activation
+from actinit_cli.activations import Activation, softplus_fn
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ def _cross_entropy(h: np.ndarray, y: np.ndarray, labels: np.ndarray, out: Activa
 
 def _binary_cross_entropy(h: np.ndarray, y: np.ndarray, t: np.ndarray, out: Activation) -> LossGrad:
     n = h.size
-    softplus = np.maximum(h, 0) + np.log1p(np.exp(-np.abs(h)))
-    value = float(np.mean(softplus - t * h, dtype=np.float64))
+    value = float(np.mean(softplus_fn(h) - t * h, dtype=np.float64))
     scale = h.dtype.type(1.0 / n)
     dh = (y - t) * scale
     dy = (y - t) / (y * (1 - y)) * scale  # inf only where y saturated to exactly 0 or 1

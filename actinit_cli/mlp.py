@@ -75,7 +75,8 @@ def forward(net: Network, x: np.ndarray, on_layer: Callable[[int, np.ndarray | N
     with np.errstate(all="ignore"):
         for layer, (w, b) in enumerate(zip(net.weights, net.biases), start=1):
             h = tape.y[-1] @ w
-            h += b
+            if b.any():  # zero biases (the default) need no pass over h
+                h += b
             tape.h.append(h)
             tape.y.append(net.activation(layer).fn(h))
             visit(layer, h, tape.y[-1])
@@ -113,9 +114,11 @@ def kept_bytes(sizes: list[int], batch: int, itemsize: int) -> int:
 
 
 def peak_bytes(sizes: list[int], batch: int, itemsize: int, save_arrays: bool = False) -> int:
-    """An upper estimate of peak memory: what is kept plus one layer's gradient temporaries
-    (dy, dh, float64 statistics copies of two arrays, dW) and, with save_arrays, every layer's gradients."""
+    """An upper estimate of peak memory: what is kept plus one layer's gradient temporaries (dy, dh,
+    float64 statistics copies of two arrays, dW) and, with save_arrays, the first batch kept whole (its
+    h, y, dy, dh and dW beside the next batch's tape)."""
     widest = max(sizes)
     temps = (3 * batch * widest + widest * widest) * itemsize + 2 * batch * widest * 8
-    saved = (2 * batch * sum(sizes) + sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))) * itemsize
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    saved = (4 * batch * sum(sizes) + weights) * itemsize
     return kept_bytes(sizes, batch, itemsize) + temps + (saved if save_arrays else 0)

@@ -17,9 +17,14 @@ def _pyplot():
     return plt
 
 
+def _floats(values: Sequence[float | None]) -> np.ndarray:
+    """Values as floats, missing ones as NaN (a gap in a line, not a fake point)."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 def _positive(values: Sequence[float | None]) -> np.ndarray:
-    """Values for a log axis: missing, non-finite or non-positive become NaN (a gap, not a fake point)."""
-    a = np.array([np.nan if v is None else v for v in values], dtype=float)
+    """Values for a log axis: missing, non-finite or non-positive become NaN."""
+    a = _floats(values)
     a[~np.isfinite(a) | (a <= 0)] = np.nan
     return a
 
@@ -83,7 +88,7 @@ def saturation(path: Path, layers: Sequence[int], fractions: Mapping[str, Sequen
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
     for label, values in fractions.items():
-        a = np.array([np.nan if v is None else v for v in values], dtype=float)
+        a = _floats(values)
         if np.all(np.isnan(a)):
             continue
         ax.plot(layers, a, "o-", ms=3, label=label)
@@ -125,5 +130,34 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     ax.set_ylabel("sigma_b^2 = Var(b)")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="upper left")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],
+             texts: Mapping[str, list[list[str]]], title: str, label: str, clip: float = 2.0) -> None:
+    """Activation x initializer grids, one panel per depth (or other swept value): a diverging map centred
+    on 0 (= preserved), clipped at +-clip, with every cell's value printed."""
+    plt = _pyplot()
+    import matplotlib as mpl
+
+    n = max(len(panels), 1)
+    fig, axes = plt.subplots(1, n, figsize=(1.0 + 0.9 * len(cols) * n + 1.5, 1.2 + 0.5 * len(rows)),
+                             constrained_layout=True, squeeze=False)
+    values = [v for grid in panels.values() for line in grid for v in line if v is not None and np.isfinite(v)]
+    reach = min(max([abs(v) for v in values] + [0.1]), clip)
+    norm = mpl.colors.TwoSlopeNorm(vmin=-reach, vcenter=0.0, vmax=reach)
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.8")  # grey: a failed point
+    for ax, (name, grid) in zip(axes[0], panels.items()):
+        data = np.array([[np.nan if v is None else v for v in line] for line in grid], dtype=float)  # +-inf: to 0
+        mesh = ax.imshow(np.ma.masked_invalid(np.clip(data, -reach, reach)), cmap=cmap, norm=norm, aspect="auto")
+        for (i, j), text in np.ndenumerate(np.array(texts[name], dtype=object)):
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if not np.isnan(data[i, j]) and abs(data[i, j]) > 0.6 * reach else "black")
+        ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(rows)), rows, fontsize=8)
+        ax.set_title(name, fontsize=10)
+    fig.colorbar(mesh, ax=axes[0].tolist(), label=label, shrink=0.9)
+    fig.suptitle(title)
     fig.savefig(path, dpi=120)
     plt.close(fig)

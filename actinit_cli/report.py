@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -27,14 +28,17 @@ from actinit_cli.stats import COLUMNS, headline
 FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
 
 
+def _nonfinite_text(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
 def cell(value: Any) -> str:
     """A CSV cell: '' for not applicable, shortest round-trip repr for floats ('nan', 'inf' kept)."""
     if value is None:
         return ""
     if isinstance(value, float):  # np.float64 too, whose repr would be 'np.float64(...)'
         value = float(value)
-        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else
-                                                          ("inf" if value > 0 else "-inf"))
+        return repr(value) if math.isfinite(value) else _nonfinite_text(value)
     return str(value)
 
 
@@ -47,20 +51,20 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     return buf.getvalue()
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON has no NaN or inf: write them as strings so every consumer can parse the file."""
     if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return _nonfinite_text(value)
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
 def summary(run: Run, run_id: str, created: str, extra: dict | None = None) -> dict:
     """Everything machine-readable about a run."""
-    return _json_safe({
+    return json_safe({
         "format_version": FORMAT_VERSION, "run_id": run_id, "name": run.spec.name, "created_utc": created,
         "spec": run.spec.resolved, "seeds": run.seeds,
         "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]",
@@ -98,12 +102,12 @@ def title(run: Run) -> str:
     m = run.spec.resolved["model"]
     widths = sorted(set(m["width"]))
     width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
-    return (f"{run.spec.name}: {_name(m['activation'], activations.REGISTRY)} + "
-            f"{_name(m['initializer'], initializers.REGISTRY)} "
+    return (f"{run.spec.name}: {short_name(m['activation'], activations.REGISTRY)} + "
+            f"{short_name(m['initializer'], initializers.REGISTRY)} "
             f"(depth {m['depth']}, width {width})")
 
 
-def _name(ref: Any, registry: Any) -> str:
+def short_name(ref: Any, registry: Any) -> str:
     """A reference for titles: its name, with only the parameters that differ from their defaults."""
     if isinstance(ref, str):
         return ref
@@ -130,13 +134,33 @@ def write(run: Run, root: Path, plots: bool = True, extra: dict | None = None) -
                       lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots, extra))
 
 
+def check_out(root: Path) -> None:
+    """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
+    root = Path(root)
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
+        raise ActinitError(f"--out: {str(probe)!r} {why}; choose a writable --out")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
     """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
-    folder that is renamed into place at the end (removed on any error or Ctrl-C)."""
+    folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
+    folder if this call created it)."""
     final, run_id, created = new_run_dir(root, name)
+    fresh_parent = not final.parent.exists()
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run directory is not
     except OSError as exc:
         raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
                            f"choose a writable --out") from None
@@ -145,6 +169,9 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if fresh_parent:
+            with contextlib.suppress(OSError):
+                final.parent.rmdir()  # only if still empty
         raise
     return final
 
@@ -206,19 +233,20 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     head = doc["headline"]
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
-    lines += [f"- {k}: {_fmt(v)}" for k, v in head.items()] + ["", theory_line(run), "", "## Per layer", ""]
+    lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run), "", "## Per layer", ""]
     cols = ("layer", "width", "act_m2", "pred_act_m2", "act_var", "act_unit_var", "grad_preact_m2",
             "pred_grad_preact_m2", "grad_w_m2", "saturated_frac", "dead_frac", "nonfinite", "outside_band")
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
+    lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
     lines += [""] + [f"![{p}]({p})" for p in pngs] + [""] + [f"> {n}" for n in run.notes]
     return "\n".join(lines) + "\n"
 
 
-def _fmt(v: Any) -> str:
+def fmt(v: Any, digits: int = 4) -> str:
+    """A number to `digits` significant digits for people ('' for None, other values as text)."""
     if v is None:
         return ""
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
 @dataclass(frozen=True)

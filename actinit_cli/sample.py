@@ -13,9 +13,6 @@ from actinit_cli import initializers
 from actinit_cli.errors import ActinitError
 from actinit_cli.initializers import Expected, check_dtype, check_shape
 
-FORMATS = ("text", "json", "csv", "npy")
-
-
 @dataclass(frozen=True)
 class Draw:
     """Sampled values with the formula's expectation and the sample's own statistics."""

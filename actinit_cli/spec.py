@@ -6,6 +6,7 @@ Every error names the field path and, where it can, the YAML line: ``spec.yaml:7
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -14,7 +15,7 @@ import yaml
 
 from actinit_cli import activations, checks
 from actinit_cli.errors import ActinitError
-from actinit_cli.fields import FIELDS, check_value, json_schema_of
+from actinit_cli.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.registry import did_you_mean, type_name
 
 
@@ -27,15 +28,18 @@ class Section:
     schema: Callable[[], dict]
 
 
-SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema)}
+SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema),
+                                "sweep": Section(validate_sweep, sweep_schema)}
 _FUSED = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 
 
 @dataclass(frozen=True)
 class Spec:
-    """A validated experiment; `resolved` is the complete nested mapping written to spec.yaml."""
+    """A validated experiment; `resolved` is the complete nested mapping written to spec.yaml, `raw` the
+    mapping as written (sweeps override paths in it before validating each point)."""
 
     resolved: Mapping[str, Any]
+    raw: Mapping[str, Any] | None = None
 
     def __getitem__(self, path: str) -> Any:
         node: Any = self.resolved
@@ -94,8 +98,11 @@ def load(path: str | Path) -> Spec:
         text = path.read_text()
     except FileNotFoundError:
         raise ActinitError(f"spec file {str(path)!r} not found; check the path (examples are in configs/)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ActinitError(f"cannot read spec file {str(path)!r}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ActinitError(f"spec file {str(path)!r} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise ActinitError(f"cannot read spec file {str(path)!r} ({exc.strerror}); check the path and "
+                           f"permissions") from None
     return parse(text, source=str(path), default_name=path.stem)
 
 
@@ -121,10 +128,22 @@ def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
         raise ActinitError(f"{lines.source}: a spec is a YAML mapping (name:, model:, data:, ...), got {type_name(raw)}")
     resolved = _walk(raw, "", lines)
     for key, section in SECTIONS.items():
-        resolved[key] = section.validate(raw.get(key), lines.where)
-    resolved["name"] = resolved["name"] or default_name
+        value = section.validate(raw.get(key), lines.where)
+        if value is not None:  # an absent sweep stays absent
+            resolved[key] = value
+    resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     _resolve_model(resolved, lines)
-    return Spec(resolved)
+    return Spec(resolved, copy.deepcopy(raw))
+
+
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=,()+-]{0,199}")  # a folder name under runs/: no '/', no leading '.'
+
+
+def _name(name: str, where: str) -> str:
+    if not NAME.fullmatch(name):
+        raise ActinitError(f"{where}: {name!r} is not usable as a folder name under runs/; use letters, digits "
+                           f"and _ . = , ( ) + - (no '/', not starting with '.')")
+    return name
 
 
 def _children(prefix: str) -> set[str]:

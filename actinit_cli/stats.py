@@ -3,11 +3,13 @@
 Second moments are the primary quantity: mean-field theory predicts them, and a ReLU layer's variance
 is not its second moment (He init: E[y^2] = 1 but Var[y] = 1 - 1/pi).
 
-Precision: activations (act_*, whose mean may be far from 0) are summed in float64. Pre-activations,
-gradients and weight gradients are zero-mean; in float32 runs their sums use float32 partial sums down
-columns of at most ROW_BLOCK rows, added in float64 (relative error below 1e-5, far under the sampling
-noise of a 1e6-value estimate, about 1e-3), and fall back to float64 when a square overflows float32.
-float64 runs are summed in float64 throughout.
+Precision. Activations are summed in float64, and each unit's variance across the batch is computed
+two-pass where the one-pass formula would cancel. Pre-activations, gradients and weight gradients of
+float32 runs take a fast path, float32 partial sums down columns of at most ROW_BLOCK rows added in
+float64 (relative error about 1e-6, at worst 6e-5 for a second moment), only when it is safe: values
+finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4 of the second moment (no
+cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums are float64 and taken
+about a shift (the first batch's mean), so a large mean does not swamp a small variance.
 """
 
 from __future__ import annotations
@@ -25,38 +27,49 @@ COLUMNS = ("layer", "width", "preact_mean", "preact_var", "preact_m2", "act_mean
            "grad_weight_ratio")
 HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows of the first batch)
 ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
+TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
+MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
+CANCEL = 1e-8  # a unit whose one-pass variance is below 1e-8 of its second moment is recomputed two-pass
 
 
-def sums(a: np.ndarray) -> tuple[float, float]:
-    """(sum, sum of squares) of `a`; float32 2-D arrays by float32 column partial sums (see module doc)."""
-    if a.dtype == np.float32 and a.ndim == 2:
-        s1 = s2 = 0.0
-        ones = np.ones(min(ROW_BLOCK, a.shape[0]), np.float32)
-        for start in range(0, a.shape[0], ROW_BLOCK):
-            block = a[start:start + ROW_BLOCK]
-            s1 += float(np.sum(ones[:block.shape[0]] @ block, dtype=np.float64))
-            s2 += float(np.sum(np.einsum("ij,ij->j", block, block), dtype=np.float64))
-        if math.isfinite(s2):  # every value finite and no square overflowed float32
-            return s1, s2
-    a64 = np.asarray(a, dtype=np.float64).reshape(-1)
-    return float(np.sum(a64)), float(np.dot(a64, a64))
+def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
+    """(sum, sum of squares) of a float32 (rows, cols) array from float32 column partial sums, or None when
+    they could not be trusted (non-finite, underflowing or mean-dominated values)."""
+    s1 = s2 = 0.0
+    ones = np.ones(min(ROW_BLOCK, a.shape[0]), np.float32)
+    for start in range(0, a.shape[0], ROW_BLOCK):
+        block = a[start:start + ROW_BLOCK]
+        s1 += float(np.sum(ones[:block.shape[0]] @ block, dtype=np.float64))
+        s2 += float(np.sum(np.einsum("ij,ij->j", block, block), dtype=np.float64))
+    n = a.size
+    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) ** 2 <= MEAN_SHARE * s2 / n):
+        return None
+    return s1, s2
 
 
 @dataclass
 class Moments:
-    """Running count, sum and sum of squares (in float64)."""
+    """Running count and sums of (a - shift) and (a - shift)^2 in float64."""
 
     n: int = 0
     s1: float = 0.0
     s2: float = 0.0
+    shift: float = 0.0
 
     def add(self, a: np.ndarray) -> bool:
         """Accumulate `a`; return whether all its values are finite (their squares sum finitely in float64)."""
-        s1, s2 = sums(a)
+        fast = fast_sums(a) if self.shift == 0.0 and a.dtype == np.float32 and a.ndim == 2 else None
+        if fast is None:
+            a64 = np.asarray(a, dtype=np.float64).reshape(-1)
+            if self.n == 0 and a64.size:
+                first = float(np.mean(a64))
+                self.shift = first if math.isfinite(first) else 0.0
+            d = a64 - self.shift if self.shift else a64
+            fast = float(np.sum(d)), float(np.dot(d, d))
         self.n += a.size
-        self.s1 += s1
-        self.s2 += s2
-        return math.isfinite(s2)
+        self.s1 += fast[0]
+        self.s2 += fast[1]
+        return math.isfinite(fast[1])
 
     def add_rows(self, a: np.ndarray) -> tuple[float, bool]:
         """Accumulate a (batch, units) array in float64; return the mean over units of each unit's
@@ -70,19 +83,29 @@ class Moments:
         self.s1 += float(col_sum.sum())
         self.s2 += s2
         col_mean = col_sum / batch
-        return float(np.mean(col_sq / batch - col_mean * col_mean)), math.isfinite(s2)
+        col_var = col_sq / batch - col_mean * col_mean
+        risky = col_var < CANCEL * (col_sq / batch)  # catastrophic cancellation (or exactly 0): two-pass
+        if np.any(risky):
+            d = a64[:, risky] - col_mean[risky]
+            col_var[risky] = np.einsum("ij,ij->j", d, d) / batch
+        return float(np.mean(col_var)), math.isfinite(s2)
 
     def mean(self) -> float | None:
-        return self.s1 / self.n if self.n else None
-
-    def m2(self) -> float | None:
-        return self.s2 / self.n if self.n else None
+        return self.shift + self.s1 / self.n if self.n else None
 
     def var(self) -> float | None:
         if not self.n:
             return None
-        mean = self.s1 / self.n
-        return max(self.s2 / self.n - mean * mean, 0.0) if np.isfinite(mean) else float("nan")
+        d = self.s1 / self.n  # mean - shift: small when the shift is the mean
+        return max(self.s2 / self.n - d * d, 0.0) if math.isfinite(d) else float("nan")
+
+    def m2(self) -> float | None:
+        """E[a^2] = Var a + mean^2 (equal to s2 / n when there is no shift)."""
+        if not self.n:
+            return None
+        if self.shift == 0.0:
+            return self.s2 / self.n
+        return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift**2
 
 
 def count_nonfinite(*arrays: np.ndarray | None) -> int:

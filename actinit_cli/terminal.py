@@ -9,14 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from actinit_cli import activations, initializers
+from actinit_cli.report import fmt
 from actinit_cli.sample import Draw
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number to `digits` significant digits; '' for None."""
-    if x is None:
-        return ""
-    return f"{x:.{digits}g}"
 
 
 def sample_text(d: Draw) -> str:

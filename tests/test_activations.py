@@ -50,9 +50,14 @@ def test_values_match_reference(name):
 
 
 def test_gelu_tanh_approximation_formula():
+    """x/2 (1 + tanh u) = x expit(2u): the published form where it is well conditioned, SciPy's stable
+    expit in the negative tail (where 1 + tanh u cancels)."""
     x = np.linspace(-6, 6, 1201)
-    want = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
-    np.testing.assert_allclose(acts.get({"name": "gelu", "approximate": True}).fn(x), want, rtol=1e-14, atol=1e-16)
+    u = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
+    got = acts.get({"name": "gelu", "approximate": True}).fn(x)
+    np.testing.assert_allclose(got, x * sp.expit(2 * u), rtol=1e-14, atol=1e-300)
+    well = x > -2
+    np.testing.assert_allclose(got[well], (0.5 * x * (1 + np.tanh(u)))[well], rtol=1e-13, atol=1e-16)
     np.testing.assert_allclose(acts.get({"name": "gelu", "approximate": True}).fn(x), acts.get("gelu").fn(x),
                                atol=1e-3)
 
@@ -146,3 +151,20 @@ def test_recommended_family(name, family):
 @pytest.mark.parametrize("alias, name", [("linear", "identity"), ("swish", "silu")])
 def test_aliases(alias, name):
     assert acts.get(alias).name == name
+
+
+@pytest.mark.parametrize("act", VARIANTS, ids=IDS)
+def test_float32_derivative_keeps_relative_precision_in_the_tails(act):
+    """phi'(x) in float32 against the float64 derivative. In the tails (|x| >= 4) phi' is a product of
+    small factors and must keep relative precision wherever float32 represents it (sigmoid'(17) = 4e-8
+    must not become 0 because y rounds to 1, nor tanh'(9) double). Near 0 it sums O(1) terms, so float32
+    leaves an absolute error of a few ulps of 1 (silu' crosses 0 at x = -1.28, where no relative bound holds)."""
+    x64 = np.linspace(-30, 30, 6001)
+    x64 = x64[np.all(np.abs(x64[:, None] - np.array(act.kinks or (np.inf,))[None, :]) > 1e-3, axis=1)]
+    x64 = x64.astype(np.float32).astype(np.float64)  # compare at inputs float32 represents exactly
+    want = act.derivative(x64)
+    got = act.derivative(x64.astype(np.float32)).astype(np.float64)
+    tails = (np.abs(x64) >= 4) & (np.abs(want) > 1e-30)  # float32 normals (subnormals lose digits)
+    np.testing.assert_allclose(got[tails], want[tails], rtol=2e-5)
+    core = np.abs(x64) < 4
+    np.testing.assert_allclose(got[core], want[core], rtol=2e-5, atol=5e-7)

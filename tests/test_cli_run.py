@@ -3,6 +3,8 @@ and bad input that exits 2 leaving nothing in runs/."""
 
 import csv
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,10 +110,39 @@ def test_interrupt_leaves_no_partial_directory(cli, tmp_path, monkeypatch):
     r = cli("run", write_spec(tmp_path), "--out", out, "--no-plots")
     assert r.exit_code == 130 and "interrupted" in r.stderr
     assert not any(p.is_file() for p in out.rglob("*"))
-    assert not list((out / "small").iterdir())
 
 
 def test_schema_is_json(cli):
     doc = json.loads(cli("schema").stdout)
     assert doc["properties"]["model"]["properties"]["depth"]["type"] == "integer"
     assert "additionalProperties" in doc
+
+
+def test_unwritable_out_is_refused_before_computing(cli, tmp_path, monkeypatch):
+    from actinit_cli import runner
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("must not compute before checking --out")
+
+    monkeypatch.setattr(runner, "execute", no_compute)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = cli("run", write_spec(tmp_path), "--out", blocker)
+    assert r.exit_code == 2 and "is not a directory" in r.stderr
+
+
+def test_run_directories_follow_the_umask(cli, tmp_path):
+    d = Path(cli("run", write_spec(tmp_path), "--out", tmp_path / "runs", "--quiet", "--no-plots").stdout.strip())
+    mask = os.umask(0)
+    os.umask(mask)
+    assert d.stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+def test_interrupt_removes_the_name_folder_it_created(cli, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "markdown", interrupted)
+    out = tmp_path / "fresh"
+    assert cli("run", write_spec(tmp_path), "--out", out, "--no-plots").exit_code == 130
+    assert not (out / "small").exists()

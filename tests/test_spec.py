@@ -73,15 +73,22 @@ def test_aliases_become_canonical():
     ("- a\n- b", r"a spec is a YAML mapping"),
     ("model: {depth: 3", r"<spec>:1:\d+: YAML syntax error"),
     ("model:\n  depth: null", r"model.depth: must not be null"),
+    ("name: ../../escape", r"<spec>:1: name: '../../escape' is not usable as a folder name"),
+    ("name: /tmp/abs", r"not usable as a folder name"),
+    ("name: .hidden", r"not usable as a folder name"),
 ])
 def test_errors_name_the_field_and_line(text, message):
     with pytest.raises(ActinitError, match=message):
         spec.parse(text)
 
 
-def test_missing_file(tmp_path):
+def test_missing_or_unreadable_file(tmp_path):
     with pytest.raises(ActinitError, match="not found; check the path"):
         spec.load(tmp_path / "nope.yaml")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ActinitError, match="not UTF-8 text; save it as UTF-8"):
+        spec.load(latin)
 
 
 def test_every_config_validates():

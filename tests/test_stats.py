@@ -132,14 +132,51 @@ def test_histograms_share_edges():
 
 
 @pytest.mark.parametrize("shape", [(1024, 1024), (3000, 17), (5, 2049), (1, 8)])
-def test_float32_sums_are_accurate_to_1e5(shape):
+def test_float32_fast_sums_are_accurate(shape):
     a = np.random.default_rng(1).normal(size=shape).astype(np.float32)
-    s1, s2 = stats.sums(a)
+    s1, s2 = stats.fast_sums(a)
     a64 = a.astype(np.float64)
     assert s2 == pytest.approx(np.sum(a64**2), rel=1e-5)
     assert abs(s1 - a64.sum()) < 1e-5 * np.sqrt(s2 * a.size)
 
 
-def test_float32_square_overflow_falls_back_to_float64():
-    a = np.full((4, 3), 3e19, np.float32)
-    assert stats.sums(a)[1] == pytest.approx(12 * float(np.float32(3e19)) ** 2)
+def moments_of(*arrays):
+    m = stats.Moments()
+    finite = [m.add(a) for a in arrays]
+    return m, finite
+
+
+# Values where float32 shortcuts go wrong: squares that underflow, overflow, or a mean that swamps the
+# variance. Each must match two-pass float64 NumPy (the reference) to 1e-9.
+HARD = {
+    "tiny (squares underflow float32)": lambda r: (r.normal(size=(64, 32)) * 1e-25).astype(np.float32),
+    "huge (squares overflow float32)": lambda r: (r.normal(size=(64, 32)) * 3e19).astype(np.float32),
+    "large mean, tiny spread": lambda r: (100 + r.normal(size=(64, 32)) * 1e-3).astype(np.float32),
+    "constant": lambda r: np.full((64, 32), 7.5, np.float32),
+    "zero": lambda r: np.zeros((64, 32), np.float32),
+}
+
+
+@pytest.mark.parametrize("make", HARD.values(), ids=HARD.keys())
+def test_moments_match_two_pass_float64(make):
+    rng = np.random.default_rng(2)
+    a, b = make(rng), make(rng)
+    m, finite = moments_of(a, b)
+    both = np.concatenate([a.ravel(), b.ravel()]).astype(np.float64)
+    assert all(finite)
+    assert m.mean() == pytest.approx(both.mean(), rel=1e-9, abs=1e-300)
+    assert m.m2() == pytest.approx(np.mean(both**2), rel=1e-9, abs=1e-300)
+    assert m.var() == pytest.approx(both.var(), rel=1e-6, abs=1e-12 * np.mean(both**2) + 1e-300)
+
+
+def test_unit_variance_is_never_negative_and_two_pass_where_needed():
+    rng = np.random.default_rng(3)
+    y = (0.5 + rng.normal(size=(256, 16)) * 1e-8).astype(np.float64)  # deep sigmoid: var 1e-16 beside 0.25
+    unit, finite = stats.Moments().add_rows(y)
+    assert finite and unit == pytest.approx(np.var(y, axis=0).mean(), rel=1e-6) and unit > 0
+
+
+def test_nonfinite_is_reported_by_the_sums():
+    a = np.ones((4, 3), np.float32)
+    a[1, 1] = np.nan
+    assert moments_of(a)[1] == [False]

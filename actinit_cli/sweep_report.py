@@ -1,0 +1,117 @@
+"""A sweep's directory: runs/<name>/<time>-<id>/ with sweep.yaml at the start, each point's run under
+points/, and at the end points.csv, the two heatmaps, recommendations.md and summary.json.
+
+The directory is built as the sweep goes (so --resume can continue it); each file in it is written
+whole or not at all. summary.json appears last: a sweep directory without it is unfinished.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from pathlib import Path
+import numpy as np
+import yaml
+
+from actinit_cli import __version__, recommend, report
+from actinit_cli.errors import ActinitError
+from actinit_cli.files import write_atomic
+from actinit_cli.spec import Spec
+from actinit_cli.sweep import Point
+
+ROW_COLUMNS = ("activation", "initializer", "depth", "width", "status", "reason", "act_m2_last_over_first",
+               "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
+               "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
+
+
+def _plan(base: Spec, points: list[Point]) -> dict:
+    return {"base": {k: v for k, v in base.resolved.items() if k != "sweep"}, "sweep": base.resolved["sweep"],
+            "points": [p.label for p in points]}
+
+
+def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
+    """The sweep directory: with resume, the newest unfinished one with the same plan; else a new one."""
+    plan = _plan(base, points)
+    if resume:
+        for folder in sorted((Path(root) / base.name).glob("*"), reverse=True):
+            plan_file = folder / "sweep.yaml"
+            if plan_file.is_file() and yaml.safe_load(plan_file.read_text()) == json.loads(json.dumps(plan)):
+                return folder
+        raise ActinitError(f"--resume: no earlier sweep of {base.name} with these points under {root}/{base.name}; "
+                           f"run without --resume")
+    folder, _, _ = report.new_run_dir(root, base.name)
+    try:
+        (folder / "points").mkdir(parents=True)
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create {folder} ({exc.strerror}); choose a writable --out") from None
+    write_atomic(folder / "sweep.yaml", yaml.safe_dump(json.loads(json.dumps(plan)), sort_keys=False).encode(),
+                 "--out")
+    return folder
+
+
+def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes: list[str]):
+    """Per panel (the other swept values), a row x col matrix of `value` and the texts for its cells."""
+    row_names = list(dict.fromkeys(r[row_axis] for r in rows))
+    col_names = list(dict.fromkeys(r[col_axis] for r in rows))
+    panels: dict[str, list] = {}
+    texts: dict[str, list] = {}
+    for r in rows:
+        key = ", ".join(f"{a.split('.')[-1]} {r[a]}" for a in panel_axes) or "all points"
+        grid = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
+        text = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
+        i, j = row_names.index(r[row_axis]), col_names.index(r[col_axis])
+        v, gone = r.get(value), _vanished(r, value)
+        grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (gone if v is None else v)
+        text[i][j] = ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
+                      "to 0" if gone is not None else "n/a" if v is None else f"{v:+.2f}")
+    return row_names, col_names, panels, texts
+
+
+def _vanished(r: dict, value: str) -> float | None:
+    """-inf / +inf (drawn at the colour scale's end) where the quantity underflowed to exactly 0, so no
+    log2 slope exists: activations collapsing forward (-), gradients vanishing towards the input (+)."""
+    if value == "act_m2_slope_log2" and r.get("act_m2_last_over_first") == 0:
+        return -math.inf
+    if value == "grad_m2_slope_log2" and r.get("grad_m2_first_over_last") == 0:
+        return math.inf
+    return None
+
+
+def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
+           plots: bool = True, bound: float = recommend.BOUND) -> list[recommend.Advice]:
+    """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice."""
+    swept = list(base.resolved["sweep"])
+    columns = tuple(swept) + tuple(c for c in ROW_COLUMNS if c not in swept)
+    write_atomic(folder / "points.csv", report.csv_text(rows, columns).encode(), "--out")
+    ok = [r for r in rows if r["status"] == "ok"]
+    advice = recommend.advise(rows, int(np.median([r["width"] for r in rows])), bound) if ok else []
+    depths = sorted({int(r["depth"]) for r in rows})
+    write_atomic(folder / "recommendations.md", recommend.markdown(advice, depths, bound).encode(), "--out")
+    if plots:
+        _heatmaps(folder, base, rows)
+    doc = {"format_version": report.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
+           "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
+           "seconds": seconds, "bound": bound,
+           "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
+           "ranking": recommend.ranking(advice), "verdicts": {a.activation: a.verdict for a in advice}}
+    write_atomic(folder / "summary.json", (json.dumps(report.json_safe(doc), indent=2) + "\n").encode(), "--out")
+    return advice
+
+
+def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
+    from actinit_cli import plots
+
+    swept = list(base.resolved["sweep"])
+    others = [a for a in swept if a not in ("model.activation", "model.initializer")]
+    for value, name, what in (("act_m2_slope_log2", "heatmap_activations.png", "activation"),
+                              ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient")):
+        rows_, cols, panels, texts = _grid(rows, value, "activation", "initializer", others)
+        plots.heatmaps(folder / name, rows_, cols, panels, texts,
+                       f"{base.name}: {what} second moment, fitted log2 change per layer (0 = preserved)",
+                       f"{what} slope, doublings per layer (clipped)")
+
+
+def terminal_lines(advice: list[recommend.Advice]) -> list[str]:
+    """One line per activation: the flattest pair within bounds and the verdict on the textbook rule."""
+    return [f"{a.activation}: {a.verdict}" for a in advice]
