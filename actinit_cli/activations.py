@@ -80,9 +80,12 @@ def _sigmoid_grad(x: Array) -> Array:
 
 
 def _sech2(x: Array) -> Array:
-    """tanh'(x) = sech(x)^2 = 4 e^-2|x| / (1 + e^-2|x|)^2, precise where 1 - tanh^2 cancels (|x| > 4)."""
-    e = np.exp(-2 * np.abs(x))
-    return 4 * e / (1 + e) ** 2
+    """tanh'(x) = sech(x)^2 = 1 / cosh(x)^2: relative precision everywhere, where 1 - tanh^2 cancels for
+    |x| > 4; cosh overflows to inf (so sech^2 to 0) only where sech^2 is below the smallest float."""
+    with np.errstate(over="ignore"):
+        c = np.cosh(x)
+        c *= c
+    return np.reciprocal(c, out=c)
 
 
 def softplus_fn(x: Array) -> Array:

@@ -9,7 +9,7 @@ import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -198,6 +198,8 @@ def run(
 ) -> None:
     """Run a YAML experiment: a deep MLP forward and backward on random batches, per-layer statistics
     and plots written to runs/<name>/<time>-<id>/."""
+    from actinit_cli import terminal
+
     from actinit_cli import gate, report, runner, spec as specs
 
     spec = specs.load(spec_path)
@@ -206,53 +208,16 @@ def run(
         raise ActinitError(f"--check: {spec_path} has no checks; add a checks: section (see the README)")
     report.check_out(out)
     runner.check_memory(spec, save_arrays, runner.available_bytes())
-    result = _with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
+    result = terminal.with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
                             enabled=not (quiet or as_json))
     path = report.write(result, out, plots=not no_plots)
-    _show_run(result, path, quiet, as_json)
+    terminal.show_run(result, path, quiet, as_json)
     if check:
         target = gate.Target(str(spec_path), path, spec, result.rows, result.per_repeat)
         results = gate.evaluate(target)
         if not (quiet or as_json):
-            _show_checks(results)
+            terminal.show_checks(results)
         raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
-
-
-def _with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
-    """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    if not enabled or not Console(stderr=True).is_terminal:  # CI logs get no bar and no stray newline
-        return work(lambda n: None)
-
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        return work(lambda n: bar.advance(task, n))
-
-
-def _show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
-    if quiet:
-        sys.stdout.write(f"{path}\n")
-        return
-    if as_json:
-        sys.stdout.write((path / "summary.json").read_text())
-        return
-    from rich.console import Console
-
-    from actinit_cli import report
-    from actinit_cli.stats import headline
-    from actinit_cli.terminal import headline_text, run_table
-
-    console = Console()
-    console.print(report.title(result), markup=False, highlight=False)
-    console.print(run_table(result.rows))
-    console.print(headline_text(headline(result.rows)))
-    console.print(report.theory_line(result), markup=False, highlight=False)
-    for note in result.notes:
-        console.print(f"note: {note}")
-    console.print(f"run directory: {path}")
 
 
 @command("check", no_args_is_help=True, epilog="Examples:\n\n"
@@ -277,6 +242,8 @@ def check(
 ) -> None:
     """Check that activations and gradients stay bounded: exit 0 when every check passes, 1 when any
     fails, 2 on bad input. A target is a spec (run first) or an existing run directory."""
+    from actinit_cli import terminal
+
     from actinit_cli import baseline as baselines, gate
 
     if update_baseline:
@@ -298,24 +265,8 @@ def check(
         doc = {"passed": all(r.passed for r in results), "results": [r.__dict__ for r in results]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        _show_checks(results)
+        terminal.show_checks(results)
     raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
-
-
-def _show_checks(results: list) -> None:
-    from rich.console import Console
-
-    from actinit_cli.terminal import check_table
-
-    console = Console()
-    for target in dict.fromkeys(r.target for r in results):
-        console.print(target, markup=False, highlight=False, style="bold")
-        console.print(check_table([r for r in results if r.target == target]))
-    for r in results:
-        if not r.passed:
-            console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
-    failed = sum(not r.passed for r in results)
-    console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
 
 
 @command("sweep", no_args_is_help=True, epilog="Examples:\n\n  actinit sweep configs/sweep_grid.yaml\n\n"
@@ -333,10 +284,9 @@ def sweep_(
 ) -> None:
     """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
     recommendations drawn from the measured numbers."""
-    import os
-    import time
+    from actinit_cli import terminal
 
-    from actinit_cli import spec as specs, sweep, sweep_report
+    from actinit_cli import report, spec as specs, sweep, sweep_report
 
     if bound <= 1:
         raise ActinitError(f"--bound: must be > 1 (a factor), got {bound:g}")
@@ -344,27 +294,14 @@ def sweep_(
         raise ActinitError(f"--jobs: must be >= 1, got {jobs}")
     base = specs.load(spec_path)
     points = sweep.expand(base, yes)
-    from actinit_cli import report
-
     report.check_out(out)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = jobs or cores
-    folder = sweep_report.start(out, base, points, resume)
-    start = time.perf_counter()
-    rows = _with_progress(lambda tick: sweep.execute(points, folder / "points", jobs, plots, resume, tick),
-                          len(points), enabled=not as_json, label="sweep points")
-    advice = sweep_report.finish(folder, base, points, rows, time.perf_counter() - start, jobs, True, bound)
+    result = terminal.with_progress(
+        lambda tick: sweep_report.run(base, points, out, jobs or sweep.cores(), resume, plots, bound, tick),
+        len(points), enabled=not as_json, label="sweep points")
     if as_json:
-        sys.stdout.write((folder / "summary.json").read_text())
+        sys.stdout.write((result.folder / "summary.json").read_text())
         return
-    failed = [r for r in rows if r["status"] != "ok"]
-    sys.stdout.write(f"{len(rows)} points, {len(failed)} failed, {time.perf_counter() - start:.1f} s "
-                     f"with {jobs} workers\n")
-    for r in failed:
-        sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
-    for line in sweep_report.terminal_lines(advice):
-        sys.stdout.write(line + "\n")
-    sys.stdout.write(f"sweep directory: {folder}\n")
+    terminal.show_sweep(result)
 
 
 @command("gain", epilog="Examples:\n\n  actinit gain tanh\n\n  actinit gain leaky_relu --param negative_slope=0.2\n\n"
@@ -381,31 +318,20 @@ def gain(
     g_q = 1/sqrt(E[phi(z)^2]) makes q = 1 a fixed point (sigma_w^2 = g^2, no bias); g_chi =
     1/sqrt(E[phi'(z)^2]) makes chi_1 = 1 at q = 1. As a Keras/JAX variance_scaling scale (fan_in): g^2.
     """
+    from actinit_cli import terminal
+
     from actinit_cli import activations, phase
 
     if all_ == (activation is not None):
         raise ActinitError("gain: name one activation or pass --all")
     names = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only] if all_ else None
-    refs = names if all_ else [parse_params(param, activation)]
-    rows = []
-    for ref in refs:
-        act = activations.REGISTRY.get(ref, "activation")
-        g = phase.gains(act)
-        rows.append({"activation": act.name + "".join(f" {k}={v}" for k, v in act.params.items()
-                                                      if not (isinstance(ref, str) or k not in ref)),
-                     "g_q": g.g_q, "g_chi": g.g_chi, "torch": g.torch, "m2": 1 / g.g_q**2, "d2": 1 / g.g_chi**2})
+    rows = phase.gain_rows(names if all_ else [parse_params(param, activation)])
     if as_json:
         import json
 
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    from rich.console import Console
-
-    from actinit_cli.terminal import gain_table
-
-    Console().print(gain_table(rows))
-    if all_:
-        sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
+    terminal.show_gains(rows, all_)
 
 
 @command("phase", no_args_is_help=True, epilog="Examples:\n\n  actinit phase tanh\n\n"
@@ -425,16 +351,7 @@ def phase_(
 
     act = activations.REGISTRY.get(parse_params(param, activation), "activation")
     d = phase.diagram(act, sw2_max, sb2_max, points)
-
-    def fill(folder: Path, run_id: str, created: str) -> None:
-        from actinit_cli import plots
-
-        rows = [{"q_star": q, "sigma_w2": w, "sigma_b2": b} for q, w, b in zip(d.line.q_star, d.line.sw2, d.line.sb2)]
-        (folder / "critical_line.csv").write_text(report.csv_text(rows, ("q_star", "sigma_w2", "sigma_b2")))
-        plots.phase_diagram(folder / "phase.png", d.sw2, d.sb2, d.chi1, (d.line.sw2, d.line.sb2), phase.NAMED,
-                            f"{act.name}: order-to-chaos phase diagram (chi_1 at the fixed point)")
-
-    path = report.atomic_dir(out, f"phase_{act.name}", fill)
+    path = report.write_phase(d, act.name, out)
     at0 = [w for w, b in zip(d.line.sw2, d.line.sb2) if b <= 1e-9]  # tanh reaches sigma_b^2 = 0 as q* -> 0
     where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {min(at0):.4g}" if at0 else
              "the critical line does not reach sigma_b^2 = 0 in this range")

@@ -118,16 +118,25 @@ def json_schema_of(f: Field) -> dict:
     return base
 
 
+def _param_schema(p: Any) -> dict:
+    kind = {bool: "boolean", str: "string", int: "integer"}.get(p.kind, "number")
+    out: dict[str, Any] = {"type": kind, "default": p.default}
+    if p.choices:
+        out["enum"] = list(p.choices)
+    if p.low is not None:
+        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        out["maximum"] = p.high
+    return out
+
+
 def _ref_schema(registry: Any) -> list[dict]:
-    names = registry.names() + list(registry.aliases)
-    params: dict[str, Any] = {}
-    for entry in registry.entries.values():
-        for p in entry.params:
-            kind = {bool: "boolean", str: "string", int: "integer"}.get(p.kind, "number")
-            params[p.name] = {"type": kind, **({"enum": list(p.choices)} if p.choices else {})}
-    return [{"type": "string", "enum": names},
-            {"type": "object", "required": ["name"], "additionalProperties": False,
-             "properties": {"name": {"type": "string", "enum": names}, **params}}]
+    """A name (or alias), or a mapping with one entry's name and only that entry's parameters."""
+    objects = [{"type": "object", "required": ["name"], "additionalProperties": False,
+                "properties": {"name": {"enum": [name, *registry.aliases_of(name)]},
+                               **{p.name: _param_schema(p) for p in entry.params}}}
+               for name, entry in registry.entries.items()]
+    return [{"type": "string", "enum": registry.names() + list(registry.aliases)}, *objects]
 
 
 SWEEPABLE = tuple(p for p in FIELDS if p != "name")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from actinit_cli import baseline as baselines
-from actinit_cli import checks, report, runner
+from actinit_cli import checks, report, rundir, runner
 from actinit_cli import spec as specs
 from actinit_cli.checks import Result
 from actinit_cli.errors import ActinitError
@@ -29,7 +29,7 @@ def resolve(path: Path, out: Path, plots: bool, progress: Callable[[int], None] 
     """A run directory is read back as it is; a spec file is validated, run and written first."""
     path = Path(path)
     if path.is_dir():
-        saved = report.load(path)
+        saved = rundir.load(path)
         return Target(str(path), path, saved.spec, saved.rows, saved.per_repeat)
     spec = specs.load(path)
     refuse_sweep(spec, "check")
@@ -68,7 +68,7 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
     if tolerance <= 0:
         raise ActinitError(f"--tolerance: must be > 0 (doublings), got {tolerance:g}")
     report.check_out(out)
-    saved = report.load(baseline) if baseline is not None else None
+    saved = rundir.load(baseline) if baseline is not None else None
     targets = [resolve(p, out, plots, progress) for p in paths]
     results: list[Result] = []
     for t in targets:

@@ -15,40 +15,14 @@ import numpy as np
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.registry import Entry, Param, Registry
+from actinit_cli.shapes import check_dtype, compute_fans, fan_for
 
 # Standard deviation of N(0, 1) truncated to [-2, 2] (= scipy.stats.truncnorm.std(-2, 2)).
 # Keras divides the truncated sampler's stddev by it so the samples' std is sqrt(scale / n)
 # (keras-team/keras#8048, PR #9963).
 TRUNC_STD = 0.87962566103423978
-DTYPES = ("float32", "float64")
-MAX_ELEMENTS = 2**28  # 268M values (1 GiB in float32): a larger request is refused before allocating.
 
 Sampler = Callable[[np.random.Generator, tuple, np.dtype], np.ndarray]
-
-
-def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
-    """(fan_in, fan_out) of a weight tensor, as Keras 3 computes them.
-
-    Layout: a dense kernel is ``W.shape == (fan_in, fan_out)`` and the forward pass is
-    ``y = x @ W + b``. Rank 0 gives (1, 1); rank 1 ``(n,)`` gives (n, n); rank > 2 is a channels-last
-    kernel ``(*receptive_field, in, out)`` whose fans are multiplied by prod(receptive_field).
-    """
-    shape = tuple(shape)
-    if len(shape) == 0:
-        return 1.0, 1.0
-    if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
-    if len(shape) == 2:
-        return float(shape[0]), float(shape[1])
-    receptive = math.prod(shape[:-2])
-    return float(shape[-2] * receptive), float(shape[-1] * receptive)
-
-
-def fan_for(mode: str, shape: tuple[int, ...]) -> float:
-    """The fan `mode` picks, clamped to >= 1 as Keras does (so an empty dimension never divides by 0)."""
-    fan_in, fan_out = compute_fans(shape)
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
-    return max(1.0, n)
 
 
 @dataclass(frozen=True)
@@ -79,24 +53,6 @@ class Initializer:
 
     def expected(self, shape: tuple[int, ...]) -> Expected:
         return self.expect(tuple(int(s) for s in shape))
-
-
-def check_dtype(dtype: Any) -> np.dtype:
-    """float32 or float64; anything else is an error naming the choices."""
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
-    if name not in DTYPES:
-        raise ActinitError(f"dtype: got {name!r}, expected one of {', '.join(DTYPES)}")
-    return np.dtype(name)
-
-
-def check_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """A shape of positive sizes small enough to allocate; otherwise an error saying what to change."""
-    if any(s <= 0 for s in shape):
-        raise ActinitError(f"shape: every size must be a positive integer, got {tuple(shape)}")
-    if math.prod(shape) > MAX_ELEMENTS:
-        raise ActinitError(f"shape: {tuple(shape)} holds {math.prod(shape):,} values, more than the "
-                           f"{MAX_ELEMENTS:,} actinit will allocate; use a smaller shape")
-    return tuple(shape)
 
 
 # --- samplers: plain functions of an explicit generator ------------------------------------------
@@ -170,26 +126,32 @@ def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str
 
 
 def glorot_normal(distribution: str = "truncated_normal") -> Initializer:
+    """Truncated normal, std sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio 2010, eq. 12)."""
     return variance_scaling(1.0, "fan_avg", distribution, "glorot_normal")
 
 
 def glorot_uniform() -> Initializer:
+    """U[-L, L], L = sqrt(6 / (fan_in + fan_out)): Glorot & Bengio 2010's "normalized" init (eq. 16)."""
     return variance_scaling(1.0, "fan_avg", "uniform", "glorot_uniform")
 
 
 def he_normal(distribution: str = "truncated_normal") -> Initializer:
+    """Truncated normal, std sqrt(2 / fan_in) (He et al. 2015, arXiv:1502.01852, eq. 10)."""
     return variance_scaling(2.0, "fan_in", distribution, "he_normal")
 
 
 def he_uniform() -> Initializer:
+    """U[-L, L], L = sqrt(6 / fan_in): He et al. 2015's variance with a uniform distribution."""
     return variance_scaling(2.0, "fan_in", "uniform", "he_uniform")
 
 
 def lecun_normal(distribution: str = "truncated_normal") -> Initializer:
+    """Truncated normal, std sqrt(1 / fan_in): LeCun 1998, the SELU pairing (Klambauer et al. 2017)."""
     return variance_scaling(1.0, "fan_in", distribution, "lecun_normal")
 
 
 def lecun_uniform() -> Initializer:
+    """U[-L, L], L = sqrt(3 / fan_in): LeCun's variance with a uniform distribution."""
     return variance_scaling(1.0, "fan_in", "uniform", "lecun_uniform")
 
 
@@ -236,15 +198,18 @@ def truncated_normal(mean: float = 0.0, stddev: float = 0.05) -> Initializer:
 
 
 def constant(value: float = 0.0) -> Initializer:
+    """Every entry equal to `value` (Keras 3 `Constant`)."""
     return _fixed("constant", _constant(value),
                   lambda fi, fo: Expected(fi, fo, value, 0.0, value, value, "deterministic"), value=value)
 
 
 def zeros() -> Initializer:
+    """All zeros: the default bias initializer."""
     return _fixed("zeros", _constant(0.0), lambda fi, fo: Expected(fi, fo, 0.0, 0.0, 0.0, 0.0, "deterministic"))
 
 
 def ones() -> Initializer:
+    """All ones."""
     return _fixed("ones", _constant(1.0), lambda fi, fo: Expected(fi, fo, 1.0, 0.0, 1.0, 1.0, "deterministic"))
 
 
@@ -295,7 +260,7 @@ def identity(gain: float = 1.0) -> Initializer:
 
 # --- the registry --------------------------------------------------------------------------------
 
-_TRUNC = ("truncated_normal", "untruncated_normal")
+_TRUNC = ("truncated_normal", "untruncated_normal", "normal")  # normal = truncated_normal, as in Keras
 _DIST = Param("distribution", "truncated_normal", str, _TRUNC,
               doc="untruncated_normal gives PyTorch's *_normal_ (untruncated)")
 _POSITIVE = {"low": 0.0, "low_open": True}

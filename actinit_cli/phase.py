@@ -174,6 +174,21 @@ def gains(act: Any) -> Gains:
     return Gains(1 / math.sqrt(m.m2), 1 / math.sqrt(m.d2), torch)
 
 
+def gain_rows(refs: list[Any]) -> list[dict]:
+    """`actinit gain`'s rows: the activation (with the parameters it was given), g_q, g_chi, PyTorch's gain
+    and the moments behind them."""
+    from actinit_cli import activations
+
+    rows = []
+    for ref in refs:
+        act = activations.REGISTRY.get(ref, "activation")
+        g = gains(act)
+        given = "".join(f" {k}={v}" for k, v in act.params.items() if isinstance(ref, dict) and k in ref)
+        rows.append({"activation": act.name + given, "g_q": g.g_q, "g_chi": g.g_chi, "torch": g.torch,
+                     "m2": 1 / g.g_q**2, "d2": 1 / g.g_chi**2})
+    return rows
+
+
 @dataclass(frozen=True)
 class CriticalLine:
     """Points (sigma_w^2, sigma_b^2) where chi_1 = 1 at the fixed point q_star, sigma_b^2 >= 0 only."""

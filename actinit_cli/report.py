@@ -12,7 +12,6 @@ import platform
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -208,7 +207,8 @@ def _plots(run: Run, out: Path) -> list[str]:
         note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
     plots.variance_by_layer(out / "variance_by_layer.png", layers,
                             {act_label: [r["act_m2"] for r in run.rows],
-                             grad_label: [r["grad_preact_m2"] for r in run.rows]}, name, theory, note)
+                             grad_label: [r["grad_preact_m2"] for r in run.rows]}, name, theory, note,
+                            [r["layer"] for r in run.rows if r["nonfinite"]])
     act = activations.get(run.spec["model.activation"])
     zeros = " (exact zeros left out: see zero_frac)" if act.dies else ""
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\nactivations per layer{zeros}",
@@ -217,9 +217,11 @@ def _plots(run: Run, out: Path) -> list[str]:
                            "back-propagated gradient dL/dh")
     pngs = ["variance_by_layer.png", "activations_hist.png", "gradients_hist.png"]
     if act.saturation is not None or act.dies:
-        plots.saturation(out / "saturation.png", layers[1:-1],
-                         {k: [r[k] for r in run.rows[1:-1]] for k in ("saturated_frac", "dead_frac", "zero_frac")},
-                         f"{name}\nsaturated and dead units")
+        kinds = (("saturated_frac",) if act.saturation is not None else ()) + \
+            (("dead_frac", "zero_frac") if act.dies else ())
+        plots.saturation(out / "saturation.png", layers[1:-1], {k: [r[k] for r in run.rows[1:-1]] for k in kinds},
+                         f"{name}\n" + " and ".join(("saturated",) * (act.saturation is not None) +
+                                                     ("dead",) * act.dies) + " units")
         pngs.append("saturation.png")
     return pngs
 
@@ -249,49 +251,16 @@ def fmt(v: Any, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
-@dataclass(frozen=True)
-class Saved:
-    """A run directory read back: its spec, layers.csv rows and, with repeats, the rows per repeat."""
+def write_phase(d: Any, activation: str, root: Path) -> Path:
+    """runs/phase_<activation>/<time>-<id>/ with phase.png and critical_line.csv (q_star, sigma_w2, sigma_b2)."""
+    from actinit_cli import phase
 
-    path: Path
-    spec: Any
-    rows: list[dict]
-    per_repeat: list[list[dict]]
+    def fill(folder: Path, run_id: str, created: str) -> None:
+        from actinit_cli import plots
 
+        rows = [{"q_star": q, "sigma_w2": w, "sigma_b2": b} for q, w, b in zip(d.line.q_star, d.line.sw2, d.line.sb2)]
+        (folder / "critical_line.csv").write_text(csv_text(rows, ("q_star", "sigma_w2", "sigma_b2")))
+        plots.phase_diagram(folder / "phase.png", d.sw2, d.sb2, d.chi1, (d.line.sw2, d.line.sb2), phase.NAMED,
+                            f"{activation}: order-to-chaos phase diagram (chi_1 at the fixed point)")
 
-def _parse_cell(column: str, text: str) -> Any:
-    if text == "":
-        return None
-    return int(text) if column in ("layer", "width", "nonfinite", "repeat") else float(text)
-
-
-def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return [{k: _parse_cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def load(path: Path) -> Saved:
-    """Read a run directory back, refusing one that is incomplete or from another format version."""
-    from actinit_cli import spec as specs
-
-    path = Path(path)
-    missing = [f for f in ("summary.json", "layers.csv", "spec.yaml") if not (path / f).is_file()]
-    if missing:
-        raise ActinitError(f"{path}: not a complete run directory (missing {', '.join(missing)}); "
-                           f"pass a spec or a directory written by `actinit run`")
-    try:
-        doc = json.loads((path / "summary.json").read_text())
-        rows = read_csv(path / "layers.csv")
-    except (ValueError, OSError) as exc:
-        raise ActinitError(f"{path}: unreadable run directory ({exc}); re-run its spec") from None
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise ActinitError(f"{path}: written by an incompatible actinit (format {doc.get('format_version')}, "
-                           f"this one reads {FORMAT_VERSION}); re-run its spec")
-    if not rows or any(c not in rows[0] for c in COLUMNS):
-        raise ActinitError(f"{path}/layers.csv: columns missing; the run directory is damaged, re-run its spec")
-    saved_spec = specs.from_mapping(doc["spec"], source=str(path / "summary.json"))
-    per_repeat = [rows]
-    if (path / "layers_repeats.csv").is_file():
-        flat = read_csv(path / "layers_repeats.csv")
-        per_repeat = [[r for r in flat if r["repeat"] == k] for k in sorted({r["repeat"] for r in flat})]
-    return Saved(path, saved_spec, rows, per_repeat)
+    return atomic_dir(root, f"phase_{activation}", fill)

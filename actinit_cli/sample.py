@@ -11,7 +11,8 @@ import numpy as np
 
 from actinit_cli import initializers
 from actinit_cli.errors import ActinitError
-from actinit_cli.initializers import Expected, check_dtype, check_shape
+from actinit_cli.initializers import Expected
+from actinit_cli.shapes import check_dtype, check_shape
 
 @dataclass(frozen=True)
 class Draw:
@@ -52,8 +53,15 @@ def as_json(d: Draw) -> str:
     """Everything about a draw, values included, as one JSON document."""
     doc = {"initializer": d.name, "params": dict(d.params), "shape": list(d.shape), "dtype": d.dtype,
            "seed": d.seed, "expected": asdict(d.expected), "sample": d.summary(),
-           "values": d.values.tolist()}
+           "values": shortest(d.values)}
     return json.dumps(doc, indent=2)
+
+
+def shortest(values: np.ndarray) -> Any:
+    """Nested lists of the values, each as the shortest decimal that reads back to the same number in
+    its dtype (a float32 0.067381 is written so, not as 0.06738100200891495)."""
+    flat = [float(np.format_float_positional(v, unique=True, trim="-")) for v in values.reshape(-1)]
+    return np.array(flat, dtype=np.float64).reshape(values.shape).tolist()
 
 
 def as_csv(d: Draw) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from actinit_cli import activations, checks, initializers, report, runner
+from actinit_cli import activations, checks, initializers, report, rundir, runner
 from actinit_cli import spec as specs
 from actinit_cli.errors import ActinitError
 from actinit_cli.fields import MAX_POINTS
@@ -136,7 +136,7 @@ def finished(point: Point, root: Path) -> dict | None:
     folder = root / point.label
     for run_dir in sorted(folder.glob("*"), reverse=True) if folder.is_dir() else []:
         if (run_dir / "summary.json").is_file() and not run_dir.name.startswith("."):
-            saved = report.load(run_dir)
+            saved = rundir.load(run_dir)
             seconds = json.loads((run_dir / "summary.json").read_text())["timings"]["total_seconds"]
             return row(point.values, saved.rows, saved.spec, run_dir, seconds)
     return None
@@ -180,3 +180,8 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def cores() -> int:
+    """CPU cores this process may use: the default number of workers."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

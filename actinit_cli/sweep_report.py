@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import math
 import platform
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import yaml
 
-from actinit_cli import __version__, recommend, report
+from actinit_cli import __version__, recommend, report, sweep
 from actinit_cli.errors import ActinitError
 from actinit_cli.files import write_atomic
 from actinit_cli.spec import Spec
@@ -112,6 +115,23 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
                        f"{what} slope, doublings per layer (clipped)")
 
 
-def terminal_lines(advice: list[recommend.Advice]) -> list[str]:
-    """One line per activation: the flattest pair within bounds and the verdict on the textbook rule."""
-    return [f"{a.activation}: {a.verdict}" for a in advice]
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: its directory, one row per point, the advice, and how long it took on how many workers."""
+
+    folder: Path
+    rows: list[dict]
+    advice: list[recommend.Advice]
+    seconds: float
+    jobs: int
+
+
+def run(base: Spec, points: list[Point], out: Path, jobs: int, resume: bool = False, plots: bool = False,
+        bound: float = recommend.BOUND, progress: Callable[[int], None] | None = None) -> SweepResult:
+    """Run (or, with resume, continue) the sweep and write its directory."""
+    folder = start(out, base, points, resume)
+    began = time.perf_counter()
+    rows = sweep.execute(points, folder / "points", jobs, plots, resume, progress)
+    seconds = time.perf_counter() - began
+    advice = finish(folder, base, points, rows, seconds, jobs, True, bound)
+    return SweepResult(folder, rows, advice, seconds, jobs)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
 import numpy as np
 from rich import box
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from actinit_cli import activations, initializers
+from actinit_cli import activations, initializers, report
 from actinit_cli.report import fmt
+from actinit_cli.stats import headline
 from actinit_cli.sample import Draw
 
 
@@ -105,7 +111,10 @@ def headline_text(head: dict) -> str:
     parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
              "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
              "grad_m2_slope_log2": "grad slope log2/layer"}
-    return escape("  ".join(f"{label} {fmt(head[key], 3) or 'n/a'}" for key, label in parts.items()))
+    def show(v: float | None) -> str:
+        return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
+
+    return escape("  ".join(f"{label} {show(head[key])}" for key, label in parts.items()))
 
 
 def check_table(results: list) -> Table:
@@ -131,3 +140,63 @@ def gain_table(rows: list[dict]) -> Table:
         t.add_row(Text(r["activation"]), fmt(r["g_q"], 6), fmt(r["g_chi"], 6),
                   "none" if r["torch"] is None else fmt(r["torch"], 6), fmt(r["g_q"] ** 2, 5))
     return t
+
+
+def with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
+    """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not enabled or not Console(stderr=True).is_terminal:  # CI logs get no bar and no stray newline
+        return work(lambda n: None)
+
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        return work(lambda n: bar.advance(task, n))
+
+
+def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
+    if quiet:
+        sys.stdout.write(f"{path}\n")
+        return
+    if as_json:
+        sys.stdout.write((path / "summary.json").read_text())
+        return
+    console = Console()
+    console.print(report.title(result), markup=False, highlight=False)
+    console.print(run_table(result.rows))
+    console.print(headline_text(headline(result.rows)))
+    console.print(report.theory_line(result), markup=False, highlight=False)
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"run directory: {path}")
+
+
+def show_checks(results: list) -> None:
+    console = Console()
+    for target in dict.fromkeys(r.target for r in results):
+        console.print(target, markup=False, highlight=False, style="bold")
+        console.print(check_table([r for r in results if r.target == target]))
+    for r in results:
+        if not r.passed:
+            console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
+    failed = sum(not r.passed for r in results)
+    console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
+
+
+def show_sweep(result: Any) -> None:
+    """The sweep's outcome: counts, failed points with their reasons, one verdict per activation."""
+    failed = [r for r in result.rows if r["status"] != "ok"]
+    sys.stdout.write(f"{len(result.rows)} points, {len(failed)} failed, {result.seconds:.1f} s "
+                     f"with {result.jobs} workers\n")
+    for r in failed:
+        sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
+    for a in result.advice:
+        sys.stdout.write(f"{a.activation}: {a.verdict}\n")
+    sys.stdout.write(f"sweep directory: {result.folder}\n")
+
+
+def show_gains(rows: list[dict], all_: bool) -> None:
+    Console().print(gain_table(rows))
+    if all_:
+        sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")

@@ -64,18 +64,6 @@ def test_bounds_hold_exactly_in_float32(name):
         assert w.max() <= np.float32(e.high) and w.min() >= np.float32(e.low)
 
 
-@pytest.mark.parametrize("shape, fans", [
-    ((), (1, 1)),
-    ((5,), (5, 5)),
-    ((9, 1), (9, 1)),
-    ((300, 50), (300, 50)),
-    ((512, 8, 64), (8 * 512, 64 * 512)),
-    ((3, 3, 16, 32), (144, 288)),
-])
-def test_compute_fans_keras_rules(shape, fans):
-    assert inits.compute_fans(shape) == fans
-
-
 def test_non_square_layer_uses_fan_in_rows():
     """(fan_in, fan_out) layout: he_normal on (300, 50) has std sqrt(2/300), not sqrt(2/50)."""
     w = make("he_normal")(np.random.default_rng(1), (300, 50), np.float64)
@@ -170,14 +158,3 @@ def test_keras_normal_means_truncated_and_torch_preset_is_untruncated():
 def test_bad_references(ref, message):
     with pytest.raises(ActinitError, match=message):
         inits.get(ref)
-
-
-@pytest.mark.parametrize("shape", [(0, 3), (-1, 2), (2**15, 2**15)])
-def test_check_shape_refuses(shape):
-    with pytest.raises(ActinitError, match="shape"):
-        inits.check_shape(shape)
-
-
-def test_bad_dtype():
-    with pytest.raises(ActinitError, match="float32, float64"):
-        inits.check_dtype("float16")

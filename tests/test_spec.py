@@ -105,5 +105,10 @@ def test_json_schema_accepts_a_resolved_spec_and_rejects_typos():
     schema = spec.json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(json.loads(json.dumps(dict(spec.parse("loss: mse").resolved))), schema)
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"modle": {}}, schema)
+    bad = [{"modle": {}}, {"model": {"activation": {"name": "relu", "alpha": 2}}},
+           {"model": {"initializer": {"name": "he_normal", "gain": 2}}},
+           {"model": {"activation": {"name": "leaky_relu", "negative_slope": -1}}}, {"model": {"depth": 0}}]
+    for doc in bad:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(doc, schema)
+    jsonschema.validate({"model": {"activation": {"name": "leaky_relu", "negative_slope": 0.2}}}, schema)
