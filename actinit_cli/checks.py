@@ -172,7 +172,12 @@ def _layer_text(layers: Any) -> str:
 
 
 def interval(lo: float | None, hi: float | None) -> str:
-    return f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+    """'[0.1, 10]', '<= 0' or '>= 1'."""
+    if lo is None:
+        return f"<= {hi:g}"
+    if hi is None:
+        return f">= {lo:g}"
+    return f"[{lo:g}, {hi:g}]"
 
 
 def select(selector: Any, rows: list[dict]) -> list[int]:

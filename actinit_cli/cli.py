@@ -171,15 +171,13 @@ class Kind(str, Enum):
 @command("list", epilog="Examples:\n\n  actinit list\n\n  actinit list activations")
 def list_(kind: Optional[Kind] = typer.Argument(None, help="What to list; both when omitted.")) -> None:
     """List initializers and activations: names, aliases, formulas, defaults and recommended pairing."""
-    from rich.console import Console
+    from actinit_cli import terminal
 
-    from actinit_cli.terminal import activation_table, initializer_table
-
-    console = Console()
+    out = terminal.console()
     if kind in (None, Kind.initializers):
-        console.print(initializer_table())
+        out.print(terminal.initializer_table())
     if kind in (None, Kind.activations):
-        console.print(activation_table())
+        out.print(terminal.activation_table())
 
 
 @command("run", no_args_is_help=True, epilog="Examples:\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -142,6 +143,12 @@ def gain_table(rows: list[dict]) -> Table:
     return t
 
 
+def console() -> Console:
+    """A console for stdout; logs and pipes (no terminal, no COLUMNS) get 140 columns instead of rich's 80."""
+    out = Console()
+    return out if out.is_terminal or "COLUMNS" in os.environ else Console(width=140)
+
+
 def with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
     """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -162,26 +169,26 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     if as_json:
         sys.stdout.write((path / "summary.json").read_text())
         return
-    console = Console()
-    console.print(report.title(result), markup=False, highlight=False)
-    console.print(run_table(result.rows))
-    console.print(headline_text(headline(result.rows)))
-    console.print(report.theory_line(result), markup=False, highlight=False)
+    out = console()
+    out.print(report.title(result), markup=False, highlight=False)
+    out.print(run_table(result.rows))
+    out.print(headline_text(headline(result.rows)))
+    out.print(report.theory_line(result), markup=False, highlight=False)
     for note in result.notes:
-        console.print(f"note: {note}")
-    console.print(f"run directory: {path}")
+        out.print(f"note: {note}")
+    out.print(f"run directory: {path}")
 
 
 def show_checks(results: list) -> None:
-    console = Console()
+    out = console()
     for target in dict.fromkeys(r.target for r in results):
-        console.print(target, markup=False, highlight=False, style="bold")
-        console.print(check_table([r for r in results if r.target == target]))
+        out.print(target, markup=False, highlight=False, style="bold")
+        out.print(check_table([r for r in results if r.target == target]))
     for r in results:
         if not r.passed:
-            console.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
+            out.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
     failed = sum(not r.passed for r in results)
-    console.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
+    out.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
 
 
 def show_sweep(result: Any) -> None:
@@ -197,6 +204,6 @@ def show_sweep(result: Any) -> None:
 
 
 def show_gains(rows: list[dict], all_: bool) -> None:
-    Console().print(gain_table(rows))
+    console().print(gain_table(rows))
     if all_:
         sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
