@@ -9,6 +9,7 @@ import scipy.special as sp
 
 from actinit_cli import activations as acts
 from actinit_cli.activations import SELU_ALPHA, SELU_LAMBDA
+from tests.cases import ELEMENTWISE, IDS, VARIANTS
 
 LA = SELU_LAMBDA * SELU_ALPHA
 
@@ -30,13 +31,6 @@ REFERENCE = {
     "hard_tanh": lambda x: np.minimum(np.maximum(x, -1), 1),
     "relu6": lambda x: np.minimum(np.maximum(x, 0), 6),
 }
-ELEMENTWISE = [n for n in acts.REGISTRY.names() if n != "softmax"]
-VARIANTS = [acts.get(n) for n in ELEMENTWISE] + [
-    acts.get({"name": "gelu", "approximate": True}),
-    acts.get({"name": "leaky_relu", "negative_slope": 0.2}),
-    acts.get({"name": "elu", "alpha": 0.5}),
-]
-IDS = [f"{a.name}{dict(a.params) or ''}" for a in VARIANTS]
 
 
 def test_every_elementwise_activation_has_a_reference():

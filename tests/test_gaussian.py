@@ -12,14 +12,8 @@ from actinit_cli import activations as acts
 from actinit_cli import gaussian as G
 from actinit_cli.activations import SELU_ALPHA, SELU_LAMBDA
 from actinit_cli.errors import ActinitError
+from tests.cases import IDS, VARIANTS
 
-ELEMENTWISE = [n for n in acts.REGISTRY.names() if n != "softmax"]
-VARIANTS = [acts.get(n) for n in ELEMENTWISE] + [
-    acts.get({"name": "gelu", "approximate": True}),
-    acts.get({"name": "leaky_relu", "negative_slope": 0.2}),
-    acts.get({"name": "elu", "alpha": 0.5}),
-]
-IDS = [f"{a.name}{dict(a.params) or ''}" for a in VARIANTS]
 QS = [1e-3, 0.5, 1.0, 7.0, 1e4]
 Z_CUT = 14.0  # quad's range in z: the Gaussian mass beyond is 1.5e-44
 
