@@ -78,7 +78,10 @@ def _summary(act: Any, sw2: float, sb2: float, prof: theory.Profile, sensitivity
     q_start = float(np.clip(prof.preact_m2[1], phase.Q_MIN, phase.Q_MAX))
     s = phase.summary(act, sw2, sb2, q_start)
     return {"sigma_w2": sw2, "sigma_b2": sb2, "phase": s.phase, "chi_1": s.chi1, "q_star": s.q_star,
-            "c_star": s.c_star, "xi_q": s.xi_q, "xi_c": s.xi_c, "sensitivity": sensitivity}
+            "c_star": s.c_star, "xi_q": s.xi_q, "xi_c": s.xi_c, "sensitivity": sensitivity,
+            "band": {"definition": "measured within [pred / band, pred * band]: exp(2 sd) of ln E[h^2] and "
+                                   "ln E[y^2] for one net on one input (theory.md section 8, plus 2/n)",
+                     "preact": [_clean(b) for b in prof.band_hi], "act": [_clean(b) for b in prof.act_band_hi]}}
 
 
 def _clean(x: float) -> float | None:

@@ -54,6 +54,7 @@ def test_run_writes_theory(cli, tmp_path):
     d = cli("run", spec, "--out", tmp_path, "--quiet").stdout.strip()
     doc = json.loads(open(f"{d}/summary.json").read())
     assert doc["theory"]["applies"] and doc["theory"]["phase"] == "critical"
+    assert len(doc["theory"]["band"]["preact"]) == 6 and doc["theory"]["band"]["act"][0] == 1.0
     rows = list(csv.DictReader(open(f"{d}/layers.csv")))
     assert {"pred_preact_m2", "pred_act_m2", "pred_act_var", "pred_grad_preact_m2", "outside_band"} <= set(rows[0])
     assert rows[0]["pred_preact_m2"] == "" and float(rows[2]["pred_act_m2"]) > 0
