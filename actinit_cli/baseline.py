@@ -11,7 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from actinit_cli.checks import SCALE, Result
+from actinit_cli.checks import SCALE
+from actinit_cli.verdict import Result
 from actinit_cli.errors import ActinitError
 
 
@@ -26,13 +27,23 @@ def log2_ratio(new: float | None, old: float | None) -> float | None:
     return math.log2(new / old)
 
 
+def check_tolerance(tolerance: float) -> float:
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ActinitError(f"--tolerance: must be a finite number of doublings > 0, got {tolerance!r}")
+    return tolerance
+
+
+def check_shape(new: list[int], old: list[int], where: str) -> None:
+    """Layer sizes (input, hidden..., output) must match the baseline's."""
+    if list(new) != list(old):
+        raise ActinitError(f"--baseline {where}: the baseline has {len(old) - 2} hidden layers of widths "
+                           f"{sorted(set(old[1:-1]))}, this network {len(new) - 2} of {sorted(set(new[1:-1]))} "
+                           f"(sizes {old} vs {new}); compare like with like or refresh it with --update-baseline")
+
+
 def compare(new: list[dict], old: list[dict], tolerance: float, target: str = "", where: str = "") -> list[Result]:
     """One result per quantity: the worst layer's log2(new/old) against +-tolerance."""
-    if len(new) != len(old) or [r["width"] for r in new] != [r["width"] for r in old]:
-        raise ActinitError(f"--baseline {where}: the baseline has {len(old) - 2} hidden layers of widths "
-                           f"{sorted({r['width'] for r in old})}, this run {len(new) - 2} of "
-                           f"{sorted({r['width'] for r in new})}; compare like with like or refresh it "
-                           f"with --update-baseline")
+    check_shape([r["width"] for r in new], [r["width"] for r in old], where)
     results = [_quantity(q, new, old, tolerance, target) for q in SCALE]
     results.append(_nonfinite(new, old, target))
     return results
@@ -67,8 +78,19 @@ def _nonfinite(new: list[dict], old: list[dict], target: str) -> Result:
                   f"layer {layer} has {n} inf/nan values, the baseline {o}")
 
 
+def check_replaceable(baseline: Path) -> None:
+    """Only a run directory (or nothing, or an empty folder) may be replaced by --update-baseline."""
+    from actinit_cli.rundir import is_run_dir
+
+    baseline = Path(baseline)
+    if baseline.exists() and not (is_run_dir(baseline) or (baseline.is_dir() and not any(baseline.iterdir()))):
+        raise ActinitError(f"--baseline: {str(baseline)!r} exists and is not a run directory; --update-baseline "
+                           f"only replaces a saved run (give a new path, e.g. baselines/<name>)")
+
+
 def update(run_dir: Path, baseline: Path) -> None:
     """Make `baseline` a copy of `run_dir`, replacing it whole (copy beside it, then swap by renames)."""
+    check_replaceable(baseline)
     baseline = Path(baseline)
     try:
         baseline.parent.mkdir(parents=True, exist_ok=True)

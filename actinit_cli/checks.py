@@ -8,11 +8,9 @@ width is far steadier than any single layer's value. A check never passes on mis
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-import numpy as np
-
+from actinit_cli import activations
 from actinit_cli.errors import ActinitError
 from actinit_cli.registry import did_you_mean, type_name
 from actinit_cli.stats import COLUMNS
@@ -25,19 +23,6 @@ AT_INPUT = ("act_mean", "act_var", "act_m2", "act_unit_var", "grad_act_m2", "non
 REFERENCES = ("input", "output", "first_hidden")
 KEYS = ("name", "quantity", "relative_to", "min", "max", "slope_log2", "layers")
 SELECTORS = ("all", "hidden", "output")
-
-
-@dataclass(frozen=True)
-class Result:
-    """One check on one target: pass/fail, the worst layer and its value, the bound, and why."""
-
-    target: str
-    name: str
-    passed: bool
-    layer: int | None
-    value: float | None
-    bound: str
-    message: str
 
 
 def _number(value: Any, where: str) -> float | None:
@@ -196,94 +181,36 @@ def select(selector: Any, rows: list[dict]) -> list[int]:
     return chosen
 
 
-def value(row: Mapping, quantity: str) -> float | None:
-    v = row.get(quantity)
-    return None if v is None or v == "" else float(v)
+def applies(quantity: str, layer: int, model: Mapping) -> bool:
+    """Whether layers.csv has a value for `quantity` at `layer` by construction (an empty cell elsewhere
+    is missing data): the input has only activation statistics and dL/dx; saturated_frac exists only
+    for an activation with a saturation bound."""
+    if layer == 0:
+        return quantity in AT_INPUT
+    if quantity == "saturated_frac":
+        top = len(model["width"]) + 1
+        act = model["output_activation"] if layer == top else model["activation"]
+        return activations.get(act).saturation is not None
+    return True
 
 
-def evaluate(check: Mapping, rows: list[dict], target: str = "") -> Result:
-    """Evaluate one resolved check against one table of rows."""
-    name = label(check)
-    q = check["quantity"]
-    if rows and q not in rows[0]:
-        return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")
-    if check["slope_log2"]:
-        return _evaluate_slope(check, rows, target, name)
-    layers = select(check["layers"], rows)
-    explicit = check["layers"] != "all"
-    values = {layer: value(rows[layer], q) for layer in layers}
-    if not explicit:
-        values = {k: v for k, v in values.items() if v is not None}
-    if not values or all(v is None for v in values.values()):
-        return Result(target, name, False, None, None, interval(check["min"], check["max"]),
-                      f"{q} is empty: no layer has a value")
-    ref_layer, scale = _reference(check, rows)
-    if ref_layer is not None and scale is None:
-        return Result(target, name, False, ref_layer, value(rows[ref_layer], q), "",
-                      f"the reference ({check['relative_to']}, layer {ref_layer}) has {q} = "
-                      f"{value(rows[ref_layer], q)}: cannot divide by it")
-    values.pop(ref_layer, None)
-    return _bounded(check, {k: (v / scale if v is not None and scale else v) for k, v in values.items()},
-                    target, name)
-
-
-def _reference(check: Mapping, rows: list[dict]) -> tuple[int | None, float | None]:
-    ref = check["relative_to"]
-    if ref is None:
-        return None, 1.0
-    layer = {"input": 0, "output": len(rows) - 1, "first_hidden": 1}[ref]
-    v = value(rows[layer], check["quantity"])
-    return layer, (v if v is not None and math.isfinite(v) and v > 0 else None)
-
-
-def _bounded(check: Mapping, values: dict[int, float | None], target: str, name: str) -> Result:
-    lo, hi = check["min"], check["max"]
-    bound = interval(lo, hi)
-    bad = {k: v for k, v in values.items() if v is None or not math.isfinite(v)
-           or (lo is not None and v < lo) or (hi is not None and v > hi)}
-    log = check["quantity"] in SCALE and all(b is None or b > 0 for b in (lo, hi))
-    worst = max(values, key=lambda k: _excess(values[k], lo, hi, log))
-    if not bad:
-        return Result(target, name, True, worst, values[worst], bound,
-                      f"all {len(values)} layers within {bound}; closest to the bound: layer {worst}")
-    first = min(bad)
-    v = bad[first]
-    what = ("has no value" if v is None else "is not finite" if not math.isfinite(v)
-            else f"is {v:.4g}, below min {lo:g}" if lo is not None and v < lo else f"is {v:.4g}, above max {hi:g}")
-    return Result(target, name, False, worst, values[worst], bound,
-                  f"layer {first} {what} ({len(bad)} of {len(values)} layers outside {bound}; "
-                  f"worst layer {worst}: {_show(values[worst])})")
-
-
-def _excess(v: float | None, lo: float | None, hi: float | None, log: bool) -> float:
-    """How far v sits beyond its bounds (negative inside; +inf when missing or not finite): in doublings
-    for positive scales with positive bounds, else in the quantity's own units."""
-    if v is None or not math.isfinite(v):
-        return math.inf
-    if log:
-        if v <= 0:
-            return math.inf
-        return max(math.log2(lo / v) if lo is not None else -math.inf,
-                   math.log2(v / hi) if hi is not None else -math.inf)
-    return max(lo - v if lo is not None else -math.inf, v - hi if hi is not None else -math.inf)
-
-
-def _show(v: float | None) -> str:
-    return "no value" if v is None else f"{v:.4g}"
-
-
-def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str) -> Result:
-    q, bounds = check["quantity"], check["slope_log2"]
-    layers = select(check["layers"], rows)
-    values = [value(rows[layer], q) for layer in layers]
-    bound = interval(bounds["min"], bounds["max"])
-    bad = [(layer, v) for layer, v in zip(layers, values) if v is None or not math.isfinite(v) or v <= 0]
-    if len(layers) < 2 or bad:
-        why = ("needs at least 2 layers" if len(layers) < 2 else
-               f"layer {bad[0][0]} has {q} = {_show(bad[0][1])}, which has no log2")
-        return Result(target, name, False, bad[0][0] if bad else None, None, bound, f"cannot fit a slope: {why}")
-    slope = float(np.polyfit(np.asarray(layers, float), np.log2(np.asarray(values, float)), 1)[0])
-    ok = (bounds["min"] is None or slope >= bounds["min"]) and (bounds["max"] is None or slope <= bounds["max"])
-    verdict = "within" if ok else "outside"
-    return Result(target, name, ok, None, slope, bound,
-                  f"fitted slope {slope:+.4f} log2 per layer over layers {layers[0]}..{layers[-1]}, {verdict} {bound}")
+def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], str] = str) -> None:
+    """The checks' layer choices against the network: layers that exist, at least two for a slope,
+    something left besides the reference layer, unique names."""
+    top = len(model["width"]) + 1
+    rows = [{}] * (top + 1)
+    names = [label(c) for c in checks]
+    for i, check in enumerate(checks):
+        field = where(f"checks[{i}].layers")
+        try:
+            layers = select(check["layers"], rows)
+        except ActinitError as exc:
+            raise ActinitError(f"{field}: {str(exc).split(': ', 1)[1]}") from None
+        if check["slope_log2"] and len(layers) < 2:
+            raise ActinitError(f"{field}: a slope needs at least 2 layers, got {layers}")
+        ref = {"input": 0, "output": top, "first_hidden": 1}.get(check["relative_to"])
+        if ref is not None and set(layers) <= {ref}:
+            raise ActinitError(f"{field}: only the reference layer ({check['relative_to']}) is selected; "
+                               f"select other layers to compare with it")
+        if names.count(names[i]) > 1:
+            raise ActinitError(f"{where(f'checks[{i}]')}: two checks are named {names[i]!r}; give one a name: ...")

@@ -101,13 +101,15 @@ def parse_params(items: list[str] | None, name: str) -> Any:
     """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
     import yaml
 
+    from actinit_cli.spec import load_yaml
+
     params: dict[str, Any] = {}
     for item in items or []:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ActinitError(f"--param: expected key=value, got {item!r}")
         try:
-            params[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+            params[key.strip()] = load_yaml(raw) if raw.strip() else raw
         except yaml.YAMLError:
             params[key.strip()] = raw
     return {"name": name, **params} if params else name
@@ -240,28 +242,26 @@ def check(
 ) -> None:
     """Check that activations and gradients stay bounded: exit 0 when every check passes, 1 when any
     fails, 2 on bad input. A target is a spec (run first) or an existing run directory."""
-    from actinit_cli import terminal
-
-    from actinit_cli import baseline as baselines, gate
+    from actinit_cli import gate, report, terminal
 
     if update_baseline:
         if baseline is None or len(targets) != 1:
             raise ActinitError("--update-baseline: give exactly one target and --baseline RUN_DIR")
-        target = gate.resolve(targets[0], out, not no_plots)
-        baselines.update(target.run_dir, baseline)
-        sys.stdout.write(f"baseline {baseline} now holds {target.run_dir}\n")
+        run_dir = gate.refresh_baseline(targets[0], baseline, out, not no_plots)
+        sys.stdout.write(f"baseline {baseline} now holds {run_dir}\n")
         return
-    _, results = gate.gate(targets, out, strict, baseline, tolerance, not no_plots)
+    if junit is not None:
+        report.check_out(junit.parent)
+    _, results, skipped = gate.gate(targets, out, strict, baseline, tolerance, not no_plots)
+    for notice in skipped:
+        sys.stderr.write(f"{notice}\n")
     if junit is not None:
         from actinit_cli import junit as junit_xml
         from actinit_cli.files import write_atomic
 
         write_atomic(junit, junit_xml.xml(results).encode(), "--junit")
     if as_json:
-        import json
-
-        doc = {"passed": all(r.passed for r in results), "results": [r.__dict__ for r in results]}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(terminal.results_json(results))
     else:
         terminal.show_checks(results)
     raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)

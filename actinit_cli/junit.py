@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from actinit_cli.checks import Result
+from actinit_cli.verdict import Result
 
 
 def xml(results: list[Result]) -> str:
@@ -21,7 +21,8 @@ def xml(results: list[Result]) -> str:
             case = ET.SubElement(suite, "testcase", classname=target, name=r.name)
             if not r.passed:
                 failure = ET.SubElement(case, "failure", message=r.message, type="CheckFailed")
-                failure.text = f"{r.name}: {r.message} (layer {r.layer}, value {r.value}, bound {r.bound})"
+                where = "" if r.layer is None else f"layer {r.layer}, "
+                failure.text = f"{r.name}: {r.message} ({where}value {r.value}, bound {r.bound})"
             else:
                 ET.SubElement(case, "system-out").text = r.message
     ET.indent(suites)

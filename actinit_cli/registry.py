@@ -18,6 +18,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` (or ``'x' or 'y'``) for the closest candidates, or ``""``."""
     word = str(word)
     pool = sorted(set(candidates))
+    if not pool:
+        return ""
     close = difflib.get_close_matches(word, pool, n=len(pool), cutoff=0.6)
     # Same family first (the part before the first '_'): 'he_unnormal' -> he_normal, he_uniform.
     family = word.split("_")[0]

@@ -20,6 +20,22 @@ from actinit_cli.registry import did_you_mean, type_name
 
 
 
+class Loader(yaml.SafeLoader):
+    """yaml.SafeLoader that also reads 1e-3 as a number (YAML 1.1 wants 1.0e-3 and would give a string)."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|\.[0-9_]+(?:[eE][-+]?"
+               r"[0-9]+)?|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load with `Loader` (still only plain data: no tags, no objects)."""
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+
+
 @dataclass(frozen=True)
 class Section:
     """A top-level section validated by a module of its own (checks, sweep)."""
@@ -65,7 +81,7 @@ class _Lines:
         self.source, self.lines = source, {}
         if text is not None:
             try:
-                self._walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+                self._walk(yaml.compose(text, Loader=Loader), ())
             except yaml.YAMLError:
                 pass
 
@@ -109,7 +125,7 @@ def load(path: str | Path) -> Spec:
 def parse(text: str, source: str = "<spec>", default_name: str = "run") -> Spec:
     """Validate YAML text (see `load`)."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -133,6 +149,7 @@ def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
             resolved[key] = value
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     _resolve_model(resolved, lines)
+    checks.validate_against(resolved["checks"], resolved["model"], lines.where)
     return Spec(resolved, copy.deepcopy(raw))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from actinit_cli import activations, checks, initializers, report, rundir, runner
+from actinit_cli import activations, initializers, report, rundir, runner, verdict
 from actinit_cli import spec as specs
 from actinit_cli.errors import ActinitError
 from actinit_cli.fields import MAX_POINTS
@@ -94,7 +94,7 @@ def row(point_values: dict[str, Any], rows: list[dict], spec: specs.Spec, run_di
     """points.csv's row for a finished point: headline ratios and slopes, dead/saturated, checks."""
     head = headline(rows)
     hidden = rows[1:-1]
-    results = [checks.evaluate(c, rows) for c in spec["checks"]]
+    results = [verdict.evaluate(c, rows, spec.resolved["model"]) for c in spec["checks"]]
     return {**{p: show(v) for p, v in point_values.items()}, **_identity(spec), "status": "ok", "reason": "",
             **head,
             "max_dead_frac": _max(r["dead_frac"] for r in hidden),

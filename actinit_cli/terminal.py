@@ -10,7 +10,6 @@ from typing import Any, Callable
 import numpy as np
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -108,14 +107,14 @@ def run_table(rows: list[dict]) -> Table:
     return t
 
 
-def headline_text(head: dict) -> str:
+def headline_plain(head: dict) -> str:
     parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
              "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
              "grad_m2_slope_log2": "grad slope log2/layer"}
     def show(v: float | None) -> str:
         return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
 
-    return escape("  ".join(f"{label} {show(head[key])}" for key, label in parts.items()))
+    return "  ".join(f"{label} {show(head[key])}" for key, label in parts.items())
 
 
 def check_table(results: list) -> Table:
@@ -172,11 +171,19 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out = console()
     out.print(report.title(result), markup=False, highlight=False)
     out.print(run_table(result.rows))
-    out.print(headline_text(headline(result.rows)))
-    out.print(report.theory_line(result), markup=False, highlight=False)
-    for note in result.notes:
-        out.print(f"note: {note}")
-    out.print(f"run directory: {path}")
+    out.file.flush()
+    lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
+    lines += [f"note: {n}" for n in result.notes if not n.startswith("theory does not apply")]  # said above
+    sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
+
+
+def results_json(results: list) -> str:
+    """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json)."""
+    import json
+    from dataclasses import asdict
+
+    doc = {"passed": all(r.passed for r in results), "results": [asdict(r) for r in results]}
+    return json.dumps(report.json_safe(doc), indent=2) + "\n"
 
 
 def show_checks(results: list) -> None:
@@ -184,11 +191,12 @@ def show_checks(results: list) -> None:
     for target in dict.fromkeys(r.target for r in results):
         out.print(target, markup=False, highlight=False, style="bold")
         out.print(check_table([r for r in results if r.target == target]))
-    for r in results:
+    out.file.flush()
+    for r in results:  # plain lines: one failure per line in any log, never wrapped
         if not r.passed:
-            out.print(f"FAIL {r.target}: {r.name}: {r.message}", markup=False, highlight=False)
+            sys.stdout.write(f"FAIL {r.target}: {r.name}: {r.message}\n")
     failed = sum(not r.passed for r in results)
-    out.print(f"{len(results)} checks, {failed} failed", markup=False, highlight=False)
+    sys.stdout.write(f"{len(results)} checks, {failed} failed\n")
 
 
 def show_sweep(result: Any) -> None:

@@ -1,11 +1,12 @@
-"""Checks on hand-built layers.csv rows: every kind passes and fails where it should, including the
-edges (a bound exactly met, non-finite values, a missing quantity, a zero on a log scale)."""
+"""Checks (validation) and verdicts (evaluation) on hand-built layers.csv rows: every kind passes and
+fails where it should, including the edges (a bound exactly met, non-finite values, a missing
+quantity, an empty cell, a zero on a log scale)."""
 
 import math
 
 import pytest
 
-from actinit_cli import baseline, checks
+from actinit_cli import checks, spec, verdict
 from actinit_cli.errors import ActinitError
 from actinit_cli.stats import COLUMNS
 
@@ -26,8 +27,12 @@ def check(**raw):
     return checks.validate_one(raw, "checks[0]")
 
 
-def run(raw, table):
-    return checks.evaluate(check(**raw), table, "t")
+def model(table, activation="relu", output="identity"):
+    return {"width": [8] * (len(table) - 2), "activation": activation, "output_activation": output}
+
+
+def run(raw, table, **kw):
+    return verdict.evaluate(check(**raw), table, model(table, **kw), "t")
 
 
 @pytest.mark.parametrize("raw, table, passed, layer", [
@@ -82,7 +87,12 @@ def test_slope_over_hidden_layers_exactly():
 
 
 def test_missing_data_never_passes():
-    assert "empty" in run({"quantity": "saturated_frac", "max": 0.2}, rows([1, 1, 1])).message
+    assert "empty: this network has no layer" in run({"quantity": "saturated_frac", "max": 0.2}, rows([1, 1, 1])).message
+    blank = rows([1, 1, 1, 1], dead_frac=[None, 0.1, None, 0.1])  # a hidden layer's cell blanked
+    r = run({"quantity": "dead_frac", "max": 0.5}, blank)
+    assert not r.passed and r.message.startswith("layer 2 has no value")
+    sat = rows([1, 1, 1, 1], saturated_frac=[None, 0.0, 0.0, None])  # tanh hidden, identity output: complete
+    assert run({"quantity": "saturated_frac", "max": 0.2}, sat, activation="tanh").passed
     table = [{k: v for k, v in r.items() if k != "dead_frac"} for r in rows([1, 1, 1])]
     r = run({"quantity": "dead_frac", "max": 0.5}, table)
     assert not r.passed and "missing" in r.message
@@ -109,26 +119,12 @@ def test_bad_checks(raw, message):
         checks.validate_one(raw, "checks[0]")
 
 
-def test_a_layer_beyond_the_network_is_bad_input():
-    with pytest.raises(ActinitError, match="layer 9 does not exist"):
-        run({"quantity": "act_m2", "max": 1, "layers": [9]}, rows([1, 1, 1]))
-
-
-def test_baseline_catches_a_doubled_variance():
-    old = rows([1, 1, 1, 1], grad_preact_m2=[None, 1, 1, 1])
-    new = rows([1, 1, 2.1, 1], grad_preact_m2=[None, 1, 1, 1])
-    results = {r.name: r for r in baseline.compare(new, old, 1.0, "t")}
-    bad = results["baseline act_m2"]
-    assert not bad.passed and bad.layer == 2 and bad.value == pytest.approx(math.log2(2.1))
-    assert results["baseline grad_preact_m2"].passed and results["baseline nonfinite"].passed
-    assert all(r.passed for r in baseline.compare(rows([1, 1, 1.9, 1]), rows([1, 1, 1, 1]), 1.0))
-
-
-def test_baseline_edges():
-    assert baseline.log2_ratio(0.0, 0.0) == 0.0 and baseline.log2_ratio(0.0, 1.0) == math.inf
-    assert baseline.log2_ratio(float("nan"), 1.0) is None
-    new = rows([1, 1, 1])
-    new[1]["nonfinite"] = 5
-    assert not {r.name: r for r in baseline.compare(new, rows([1, 1, 1]), 1.0)}["baseline nonfinite"].passed
-    with pytest.raises(ActinitError, match="compare like with like"):
-        baseline.compare(rows([1, 1, 1]), rows([1, 1, 1, 1]), 1.0)
+@pytest.mark.parametrize("text, message", [
+    ("  - {quantity: act_m2, max: 1, layers: [9]}", r":3: checks\[0\].layers: layer 9 does not exist .*0..4"),
+    ("  - {quantity: act_m2, slope_log2: {max: 1}, layers: [2]}", "a slope needs at least 2 layers"),
+    ("  - {quantity: act_m2, relative_to: output, max: 1, layers: output}", "only the reference layer"),
+    ("  - {quantity: act_m2, max: 1}\n  - {quantity: act_m2, max: 2}", "two checks are named 'act_m2'"),
+])
+def test_choices_that_do_not_fit_the_network_are_bad_input(text, message):
+    with pytest.raises(ActinitError, match=message):
+        spec.parse(f"model: {{depth: 3, width: 8}}\nchecks:\n{text}")

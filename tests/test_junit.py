@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 
 from actinit_cli import junit
-from actinit_cli.checks import Result
+from actinit_cli.verdict import Result
 
 
 def test_structure_and_counts():

@@ -15,6 +15,11 @@ def saved(tmp_path_factory):
     return run, report.write(run, tmp_path_factory.mktemp("runs"), plots=False)
 
 
+def cut_lines(path, edit):
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n")
+
+
 def test_round_trip(saved):
     run, path = saved
     back = rundir.load(path)
@@ -28,8 +33,15 @@ def test_round_trip(saved):
 @pytest.mark.parametrize("damage, message", [
     (lambda p: (p / "layers.csv").unlink(), "missing layers.csv"),
     (lambda p: (p / "summary.json").write_text("{"), "unreadable run directory"),
-    (lambda p: (p / "layers.csv").write_text("layer,width\n0,16\n"), "columns missing"),
+    (lambda p: (p / "layers.csv").write_text("layer,width\n0,16\n"), "damaged"),
     (lambda p: (p / "summary.json").write_text(json.dumps({"format_version": 0})), "incompatible"),
+    (lambda p: cut_lines(p / "layers.csv", lambda lines: lines[:3] + lines[4:]), "damaged"),  # a row removed
+    (lambda p: cut_lines(p / "layers.csv", lambda lines: [lines[0], lines[2], lines[1]] + lines[3:]), "damaged"),
+    (lambda p: cut_lines(p / "layers.csv", lambda lines: [lines[0]] + [",".join([""] + l.split(",")[1:])
+                                                                       for l in lines[1:]]), "damaged"),
+    (lambda p: (p / "layers_repeats.csv").unlink(), "layers_repeats.csv: missing or damaged"),
+    (lambda p: cut_lines(p / "layers_repeats.csv", lambda lines: [",".join(l.split(",")[1:]) for l in lines]),
+     "layers_repeats.csv: missing or damaged"),
 ])
 def test_damaged_directories_are_refused(tmp_path, saved, damage, message):
     import shutil

@@ -140,6 +140,10 @@ def test_run_and_check_refuse_a_sweep_spec(cli, tmp_path):
     for cmd in ("run", "check"):
         r = cli(cmd, path, "--out", tmp_path)
         assert r.exit_code == 2 and "actinit sweep" in r.stderr
+    good = tmp_path / "good.yaml"  # among other targets (configs/*.yaml) a sweep spec is skipped, with a notice
+    good.write_text(BASE + "checks: [{quantity: nonfinite, max: 0}]\n")
+    r = cli("check", good, path, "--out", tmp_path, "--no-plots")
+    assert r.exit_code == 0 and f"skipped {path}: a sweep spec" in r.stderr
     plain = tmp_path / "p.yaml"
     plain.write_text(BASE)
     r = cli("sweep", plain, "--out", tmp_path)
