@@ -286,15 +286,16 @@ def sweep_(
 
     from actinit_cli import report, spec as specs, sweep, sweep_report
 
-    if bound <= 1:
-        raise ActinitError(f"--bound: must be > 1 (a factor), got {bound:g}")
+    if not (bound > 1 and bound < float("inf")):
+        raise ActinitError(f"--bound: must be a finite factor > 1, got {bound!r}")
     if jobs < 0:
         raise ActinitError(f"--jobs: must be >= 1, got {jobs}")
+    jobs = jobs or sweep.cores()
     base = specs.load(spec_path)
-    points = sweep.expand(base, yes)
+    points = sweep.expand(base, yes, jobs)
     report.check_out(out)
     result = terminal.with_progress(
-        lambda tick: sweep_report.run(base, points, out, jobs or sweep.cores(), resume, plots, bound, tick),
+        lambda tick: sweep_report.run(base, points, out, jobs, resume, plots, bound, tick),
         len(points), enabled=not as_json, label="sweep points")
     if as_json:
         sys.stdout.write((result.folder / "summary.json").read_text())
@@ -322,6 +323,8 @@ def gain(
 
     if all_ == (activation is not None):
         raise ActinitError("gain: name one activation or pass --all")
+    if all_ and param:
+        raise ActinitError("--param: applies to one named activation, not to --all")
     names = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only] if all_ else None
     rows = phase.gain_rows(names if all_ else [parse_params(param, activation)])
     if as_json:
@@ -367,5 +370,8 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/memory.py)."""
+    from actinit_cli import memory
+
+    memory.keep_freed_memory()
     app(prog_name="actinit")

@@ -8,3 +8,9 @@ class ActinitError(Exception):
     """
 
     exit_code = 2
+
+
+class Interrupted(ActinitError):
+    """Ctrl-C during long work that keeps what it finished (a sweep): exit 130 with what to do next."""
+
+    exit_code = 130

@@ -9,8 +9,16 @@ from pathlib import Path
 from actinit_cli.errors import ActinitError
 
 
+def umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
-    """Write `data` to `path` whole or not at all (temporary file in the same folder, then rename)."""
+    """Write `data` to `path` whole or not at all (temporary file in the same folder, then rename), with the
+    permissions a plain open() would give (mkstemp makes it private)."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
@@ -19,6 +27,7 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

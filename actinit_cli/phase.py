@@ -23,7 +23,7 @@ _C_GAPS = (1e-3, 1e-5)  # 1 - c tried as the upper end of the bracket for a chao
 _TORCH_GAIN = {"identity": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}
 
 
-def _check(values: Any, name: str, allow_zero: bool = False) -> Array:
+def check_variances(values: Any, name: str, allow_zero: bool = False) -> Array:
     """values as floats, or ActinitError: sigma_w^2 must be finite and > 0, sigma_b^2 finite and >= 0."""
     arr = np.asarray(values, float)
     bad = ~np.isfinite(arr) | ((arr < 0) if allow_zero else (arr <= 0))
@@ -56,7 +56,7 @@ def fixed_points(act: Any, sw2: Any, sb2: Any = 0.0, q_start: float = 1.0) -> Ar
     divergence (q* > 1e12: SELU with He), q_start when V(q_start) = q_start (relu with He).
     """
     phi = elementwise(act)
-    sw2, sb2 = np.broadcast_arrays(_check(sw2, "sigma_w^2"), _check(sb2, "sigma_b^2", True))
+    sw2, sb2 = np.broadcast_arrays(check_variances(sw2, "sigma_w^2"), check_variances(sb2, "sigma_b^2", True))
     if not Q_MIN <= q_start <= Q_MAX:
         raise ActinitError(f"q_start = {q_start!r}: must lie in [{Q_MIN:g}, {Q_MAX:g}]")
     grid = np.union1d(_Q_GRID, [q_start])
@@ -82,7 +82,7 @@ def fixed_point(act: Any, sw2: float, sb2: float = 0.0, q_start: float = 1.0) ->
 
 def chi1(act: Any, sw2: float, q: float) -> float:
     """chi_1 = sigma_w^2 E[phi'(sqrt(q) z)^2] (Poole eq. 7); at q = 0 the q -> 0+ limit."""
-    return float(_check(sw2, "sigma_w^2")) * moments(act, q).d2
+    return float(check_variances(sw2, "sigma_w^2")) * moments(act, q).d2
 
 
 def _depth_scale(slope: float) -> float:
@@ -92,13 +92,13 @@ def _depth_scale(slope: float) -> float:
 
 def xi_q(act: Any, sw2: float, q: float) -> float:
     """xi_q = -1 / ln(dV/dq) at the fixed point q (Schoenholz 2017): |q^l - q*| ~ exp(-l / xi_q)."""
-    return _depth_scale(float(_check(sw2, "sigma_w^2")) * moments(act, q).dm2)
+    return _depth_scale(float(check_variances(sw2, "sigma_w^2")) * moments(act, q).dm2)
 
 
 def c_star(act: Any, sw2: float, sb2: float, q: float) -> float:
     """Stable fixed point of c -> (sigma_w^2 E[phi(u_a) phi(u_b)] + sigma_b^2) / q at q = q* (Poole eq. 5):
     1 when chi_1 <= 1 (ordered, critical), else the root in [0, 1) (chaotic)."""
-    phi, sb2 = elementwise(act), float(_check(sb2, "sigma_b^2", True))
+    phi, sb2 = elementwise(act), float(check_variances(sb2, "sigma_b^2", True))
     if q == 0 or chi1(phi, sw2, q) <= 1:
         return 1.0
 
@@ -223,6 +223,7 @@ def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0) 
 
 # Where the named initializers sit for square layers (sigma_w^2 = fan_in Var(W), sigma_b^2 = 0).
 NAMED = {"standard": 1 / 3, "glorot / lecun": 1.0, "he": 2.0}
+DIAGRAM_MAX = 1e3  # larger sigma_w^2 or sigma_b^2 push q past what the quadrature takes
 
 
 @dataclass(frozen=True)
@@ -238,15 +239,15 @@ class Diagram:
 def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 60) -> Diagram:
     """The order-to-chaos phase diagram of `act` over (0, sw2_max] x [0, sb2_max]."""
     phi = elementwise(act)
-    if not (sw2_max > 0 and sb2_max >= 0 and points >= 2):
-        raise ActinitError(f"phase diagram: need sw2_max > 0, sb2_max >= 0 and points >= 2, got "
-                           f"{sw2_max}, {sb2_max}, {points}")
+    if not (0 < sw2_max <= DIAGRAM_MAX and 0 < sb2_max <= DIAGRAM_MAX and 2 <= points <= 1000):
+        raise ActinitError(f"phase diagram: need 0 < --sw2-max <= {DIAGRAM_MAX:g}, 0 < --sb2-max <= {DIAGRAM_MAX:g} "
+                           f"and 2 <= --points <= 1000, got {sw2_max}, {sb2_max}, {points}")
     sw2 = np.linspace(sw2_max / points, sw2_max, points)
     sb2 = np.linspace(0.0, sb2_max, points)
-    line = critical_line(phi, np.geomspace(1e-6, 1e4, 400))
+    line = critical_line(phi, np.geomspace(1e-6, 1e6, 2400))  # 200 points per decade of q*
     _, first = np.unique(np.round(np.c_[line.sw2, line.sb2], 12), axis=0, return_index=True)
     keep = np.zeros(line.sw2.size, bool)  # relu's whole line is the single point (2, 0): keep it once
     keep[first] = True
-    keep &= (line.sw2 <= sw2_max) & (line.sb2 <= sb2_max)
+    keep &= (line.sw2 <= sw2_max * (1 + 1e-9)) & (line.sb2 <= sb2_max + 1e-9)
     return Diagram(sw2, sb2, chi1_grid(phi, sw2, sb2), CriticalLine(line.q_star[keep], line.sw2[keep],
                                                                      line.sb2[keep]))

@@ -122,7 +122,9 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     high = max(float(finite.max()) if finite.size else 1.0, 1e-3)
     mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap="RdBu_r", shading="nearest",
                          norm=mpl.colors.TwoSlopeNorm(vmin=low, vcenter=0.0, vmax=high))
-    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    bar.set_ticks(np.unique(np.round(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 5)], 3)))  # both sides
+    bar.ax.set_ylim(low, high)
     order = np.argsort(line[1])
     ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
             else None, ms=12, label="critical line chi_1 = 1")
@@ -140,15 +142,17 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
 
 
 def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],
-             texts: Mapping[str, list[list[str]]], title: str, label: str, clip: float = 2.0) -> None:
+             texts: Mapping[str, list[list[str]]], title: str, label: str, clip: float = 2.0,
+             legend: str = "") -> None:
     """Activation x initializer grids, one panel per depth (or other swept value): a diverging map centred
-    on 0 (= preserved), clipped at +-clip, with every cell's value printed."""
+    on 0 (= preserved), clipped at +-clip, with every cell's value printed and a legend line below."""
     plt = _pyplot()
     import matplotlib as mpl
 
     n = max(len(panels), 1)
-    fig, axes = plt.subplots(1, n, figsize=(1.0 + 0.9 * len(cols) * n + 1.5, 1.2 + 0.5 * len(rows)),
-                             constrained_layout=True, squeeze=False)
+    width = max(7.0, 2.5 + 0.9 * len(cols) * n)  # small grids still fit their title, labels and colour bar
+    height = max(4.0, 2.4 + 0.5 * len(rows))
+    fig, axes = plt.subplots(1, n, figsize=(width, height), constrained_layout=True, squeeze=False)
     values = [v for grid in panels.values() for line in grid for v in line if v is not None and np.isfinite(v)]
     reach = min(max([abs(v) for v in values] + [0.1]), clip)
     norm = mpl.colors.TwoSlopeNorm(vmin=-reach, vcenter=0.0, vmax=reach)
@@ -164,5 +168,7 @@ def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mappi
         ax.set_title(name, fontsize=10)
     fig.colorbar(mesh, ax=axes[0].tolist(), label=label, shrink=0.9)
     fig.suptitle(title)
+    if legend:
+        fig.supxlabel(legend, fontsize=8)
     fig.savefig(path, dpi=120)
     plt.close(fig)

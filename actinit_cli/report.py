@@ -21,6 +21,7 @@ import yaml
 
 from actinit_cli import __version__, activations, initializers
 from actinit_cli.errors import ActinitError
+from actinit_cli.files import umask
 from actinit_cli.runner import Run
 from actinit_cli.stats import COLUMNS, headline
 
@@ -144,12 +145,6 @@ def check_out(root: Path) -> None:
         raise ActinitError(f"--out: {str(probe)!r} {why}; choose a writable --out")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
     """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
     folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
@@ -159,7 +154,7 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run directory is not
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
     except OSError as exc:
         raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
                            f"choose a writable --out") from None

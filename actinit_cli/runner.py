@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from actinit_cli import activations, initializers, losses, memory, mlp, overlay, stats
+from actinit_cli import activations, initializers, losses, mlp, overlay, stats
 from actinit_cli.errors import ActinitError
 from actinit_cli.spec import Spec
 
@@ -88,7 +88,6 @@ def total_steps(spec: Spec) -> int:
 def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None) -> Run:
     """Run every repeat and batch; return the statistics (mean over repeats and per repeat)."""
     check_memory(spec, save_arrays, available_bytes())
-    memory.keep_freed_memory()
     tick = progress or (lambda n: None)
     start = time.perf_counter()
     clock = {"draw_weights_and_data": 0.0, "forward_backward_statistics": 0.0}

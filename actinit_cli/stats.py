@@ -265,6 +265,12 @@ def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
     return float(np.polyfit(np.asarray(layers, float), np.log2(np.asarray(values, float)), 1)[0])
 
 
+def max_known(values) -> float | None:
+    """The largest of the values that are not None (None when there is none)."""
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     """a / b, or None when either is missing or b is 0 or non-finite."""
     if a is None or b is None or not np.isfinite(b) or b == 0:

@@ -13,16 +13,18 @@ import json
 import os
 import re
 import time
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from actinit_cli import activations, initializers, report, rundir, runner, verdict
+from actinit_cli import activations, initializers, memory, report, rundir, runner, verdict
 from actinit_cli import spec as specs
 from actinit_cli.errors import ActinitError
 from actinit_cli.fields import MAX_POINTS
-from actinit_cli.stats import headline
+from actinit_cli.stats import headline, max_known
 
 ONE_THREAD = {v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
@@ -38,10 +40,12 @@ class Point:
 
 
 def show(value: Any) -> str:
-    """A sweep value in a label or a table cell: 'tanh', '50', 'leaky_relu(negative_slope=0.1)'."""
+    """A sweep value in a label or a table cell: 'tanh', '50', 'leaky_relu(negative_slope=0.1)', '8-16'."""
     if isinstance(value, dict):
         params = ",".join(f"{k}={v}" for k, v in value.items() if k != "name")
         return f"{value.get('name')}({params})" if params else str(value.get("name"))
+    if isinstance(value, list):
+        return "-".join(show(v) for v in value)
     return str(value)
 
 
@@ -61,12 +65,18 @@ def _set(raw: dict, path: str, value: Any) -> None:
     node[path.split(".")[-1]] = copy.deepcopy(value)
 
 
-def expand(base: specs.Spec, yes: bool = False) -> list[Point]:
-    """Every point of the product, validated; an invalid point is an error naming it."""
+def expand(base: specs.Spec, yes: bool = False, jobs: int = 1) -> list[Point]:
+    """Every point of the product, validated, each with memory for `jobs` points at once; an invalid
+    point is an error naming it."""
     grid = base.resolved.get("sweep")
     if not grid:
         raise ActinitError(f"{base.name}: the spec has no sweep: section; add one, e.g. "
                            f"sweep: {{model.activation: [tanh, relu]}}, or use actinit run")
+    for path, values in grid.items():
+        shown = [show(v) for v in values]
+        twice = next((v for v in shown if shown.count(v) > 1), None)
+        if twice is not None:
+            raise ActinitError(f"sweep.{path}: {twice!r} is listed twice; list each value once")
     total = 1
     for values in grid.values():
         total *= len(values)
@@ -83,7 +93,8 @@ def expand(base: specs.Spec, yes: bool = False) -> list[Point]:
         raw["name"] = name
         try:
             point = specs.from_mapping(raw, source=f"sweep point {name}")
-            runner.check_memory(point, False, runner.available_bytes())
+            free = runner.available_bytes()
+            runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
         except ActinitError as exc:
             raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
         points.append(Point(name, values, point))
@@ -97,8 +108,8 @@ def row(point_values: dict[str, Any], rows: list[dict], spec: specs.Spec, run_di
     results = [verdict.evaluate(c, rows, spec.resolved["model"]) for c in spec["checks"]]
     return {**{p: show(v) for p, v in point_values.items()}, **_identity(spec), "status": "ok", "reason": "",
             **head,
-            "max_dead_frac": _max(r["dead_frac"] for r in hidden),
-            "max_saturated_frac": _max(r["saturated_frac"] for r in hidden),
+            "max_dead_frac": max_known(r["dead_frac"] for r in hidden),
+            "max_saturated_frac": max_known(r["saturated_frac"] for r in hidden),
             "nonfinite": sum(r["nonfinite"] for r in rows),
             "checks": "" if not results else ("pass" if all(r.passed for r in results) else "fail"),
             "checks_failed": sum(not r.passed for r in results),
@@ -108,14 +119,15 @@ def row(point_values: dict[str, Any], rows: list[dict], spec: specs.Spec, run_di
 def _identity(spec: specs.Spec) -> dict[str, Any]:
     """What every point row says about its network, swept or not."""
     m = spec.resolved["model"]
-    return {"activation": report.short_name(m["activation"], activations.REGISTRY),
-            "initializer": report.short_name(m["initializer"], initializers.REGISTRY), "depth": m["depth"],
-            "width": m["width"][0]}
-
-
-def _max(values: Any) -> float | None:
-    known = [v for v in values if v is not None]
-    return max(known) if known else None
+    width = m["width"][0]
+    try:
+        sigma_w2 = width * initializers.get(m["initializer"]).expected((width, width)).std ** 2
+        names = (report.short_name(m["activation"], activations.REGISTRY),
+                 report.short_name(m["initializer"], initializers.REGISTRY))
+    except ActinitError:  # a point that cannot even be described is still reported, as failed
+        sigma_w2, names = None, (show(m["activation"]), show(m["initializer"]))
+    return {"activation": names[0], "initializer": names[1], "depth": m["depth"], "width": width,
+            "sigma_w2": sigma_w2}
 
 
 def run_point(point: Point, root: Path, plots: bool) -> dict:
@@ -163,23 +175,66 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
     return [rows[p.label] for p in points]
 
 
+def _worker_init() -> None:
+    """In each worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping us) unwinds like
+    Ctrl-C, so a half-written run directory is removed on the way out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    memory.keep_freed_memory()
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _lost(point: Point, exc: BaseException) -> dict:
+    """The row of a point whose worker died (killed, or out of memory) or failed outside run_point:
+    failed, to be redone by --resume."""
+    why = (f"its worker process died ({type(exc).__name__})" if isinstance(exc, BrokenProcessPool)
+           else " ".join(str(exc).split()) or type(exc).__name__)
+    return {**{p: show(v) for p, v in point.values.items()}, **_identity(point.spec), "status": "failed",
+            "reason": f"{why}; rerun with --resume", "seconds": 0.0}
+
+
 def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
-    """Yield (point, row) as workers finish. Workers are spawned with one BLAS thread each."""
+    """Yield (point, row) as workers finish. Workers are spawned with one BLAS thread each; on Ctrl-C
+    (or any error here) queued points are cancelled and running workers stopped before re-raising."""
     import multiprocessing
 
     saved = {k: os.environ.get(k) for k in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by each spawned worker when it imports numpy
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init)
     try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_point, p, root, plots): p for p in points}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+        futures = {pool.submit(run_point, p, root, plots): p for p in points}
+        for future in as_completed(futures):
+            try:
+                row = future.result()
+            except Exception as exc:  # BrokenProcessPool (a worker died) or anything run_point could not catch
+                row = _lost(futures[future], exc)
+            yield futures[future], row
+        pool.shutdown(wait=True)
+    except BaseException:
+        _stop(pool)
+        raise
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued points and terminate running workers (SIGTERM: they clean up their partial runs).
+    Python < 3.14 has no public call for the second part, so the pool's process table is used."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def cores() -> int:

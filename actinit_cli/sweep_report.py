@@ -18,12 +18,12 @@ import numpy as np
 import yaml
 
 from actinit_cli import __version__, recommend, report, sweep
-from actinit_cli.errors import ActinitError
+from actinit_cli.errors import ActinitError, Interrupted
 from actinit_cli.files import write_atomic
 from actinit_cli.spec import Spec
 from actinit_cli.sweep import Point
 
-ROW_COLUMNS = ("activation", "initializer", "depth", "width", "status", "reason", "act_m2_last_over_first",
+ROW_COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", "act_m2_last_over_first",
                "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
                "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
 
@@ -34,12 +34,16 @@ def _plan(base: Spec, points: list[Point]) -> dict:
 
 
 def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
-    """The sweep directory: with resume, the newest unfinished one with the same plan; else a new one."""
-    plan = _plan(base, points)
+    """The sweep directory: with resume, the newest one with the same plan that is unfinished (no
+    summary.json) or has failed points; else a new one."""
+    plan = json.loads(json.dumps(_plan(base, points)))
     if resume:
         for folder in sorted((Path(root) / base.name).glob("*"), reverse=True):
             plan_file = folder / "sweep.yaml"
-            if plan_file.is_file() and yaml.safe_load(plan_file.read_text()) == json.loads(json.dumps(plan)):
+            if plan_file.is_file() and yaml.safe_load(plan_file.read_text()) == plan:
+                if _complete(folder):
+                    raise ActinitError(f"--resume: the newest sweep of this plan, {folder}, finished with no failed "
+                                       f"points; nothing to resume (run without --resume for a new sweep)")
                 return folder
         raise ActinitError(f"--resume: no earlier sweep of {base.name} with these points under {root}/{base.name}; "
                            f"run without --resume")
@@ -48,13 +52,26 @@ def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
         (folder / "points").mkdir(parents=True)
     except OSError as exc:
         raise ActinitError(f"--out: cannot create {folder} ({exc.strerror}); choose a writable --out") from None
-    write_atomic(folder / "sweep.yaml", yaml.safe_dump(json.loads(json.dumps(plan)), sort_keys=False).encode(),
-                 "--out")
+    write_atomic(folder / "sweep.yaml", yaml.safe_dump(plan, sort_keys=False).encode(), "--out")
     return folder
 
 
+def _complete(folder: Path) -> bool:
+    try:
+        return json.loads((folder / "summary.json").read_text()).get("failed") == 0
+    except (OSError, ValueError):
+        return False
+
+
+# Heatmap colour = log2 change per layer in the direction the signal travels: forward for activations,
+# backward (output to input) for gradients, so blue always means vanishing and red exploding.
+DIRECTION = {"act_m2_slope_log2": 1.0, "grad_m2_slope_log2": -1.0}
+VANISHED = {"act_m2_slope_log2": "act_m2_last_over_first", "grad_m2_slope_log2": "grad_m2_first_over_last"}  # 0: gone
+
+
 def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes: list[str]):
-    """Per panel (the other swept values), a row x col matrix of `value` and the texts for its cells."""
+    """Per panel (the other swept values), a row x col matrix of the travelling slope and the cell texts:
+    the value, 'to 0' (vanished to exactly 0: drawn at the blue end), 'inf', 'fail' or 'n/a'."""
     row_names = list(dict.fromkeys(r[row_axis] for r in rows))
     col_names = list(dict.fromkeys(r[col_axis] for r in rows))
     panels: dict[str, list] = {}
@@ -64,21 +81,14 @@ def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes
         grid = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
         text = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
         i, j = row_names.index(r[row_axis]), col_names.index(r[col_axis])
-        v, gone = r.get(value), _vanished(r, value)
-        grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (gone if v is None else v)
+        v = r.get(value)
+        v = None if v is None else DIRECTION[value] * v
+        # No slope with every value finite: some layer reached exactly 0 (the ratio is 0, or 0/0 when both ends did)
+        gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(VANISHED[value]) == 0 or v is None)
+        grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
         text[i][j] = ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
-                      "to 0" if gone is not None else "n/a" if v is None else f"{v:+.2f}")
+                      "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
     return row_names, col_names, panels, texts
-
-
-def _vanished(r: dict, value: str) -> float | None:
-    """-inf / +inf (drawn at the colour scale's end) where the quantity underflowed to exactly 0, so no
-    log2 slope exists: activations collapsing forward (-), gradients vanishing towards the input (+)."""
-    if value == "act_m2_slope_log2" and r.get("act_m2_last_over_first") == 0:
-        return -math.inf
-    if value == "grad_m2_slope_log2" and r.get("grad_m2_first_over_last") == 0:
-        return math.inf
-    return None
 
 
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
@@ -88,7 +98,7 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
     columns = tuple(swept) + tuple(c for c in ROW_COLUMNS if c not in swept)
     write_atomic(folder / "points.csv", report.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
-    advice = recommend.advise(rows, int(np.median([r["width"] for r in rows])), bound) if ok else []
+    advice = recommend.advise(rows, bound) if ok else []
     depths = sorted({int(r["depth"]) for r in rows})
     write_atomic(folder / "recommendations.md", recommend.markdown(advice, depths, bound).encode(), "--out")
     if plots:
@@ -97,7 +107,8 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
            "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
            "seconds": seconds, "bound": bound,
            "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
-           "ranking": recommend.ranking(advice), "verdicts": {a.activation: a.verdict for a in advice}}
+           "ranking": recommend.ranking(advice), "rules": recommend.rules(advice, bound),
+           "verdicts": {a.activation: a.verdict for a in advice}}
     write_atomic(folder / "summary.json", (json.dumps(report.json_safe(doc), indent=2) + "\n").encode(), "--out")
     return advice
 
@@ -107,12 +118,14 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
 
     swept = list(base.resolved["sweep"])
     others = [a for a in swept if a not in ("model.activation", "model.initializer")]
-    for value, name, what in (("act_m2_slope_log2", "heatmap_activations.png", "activation"),
-                              ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient")):
+    legend = ("blue: vanishing, red: exploding, per layer in the direction of travel; 'to 0': vanished to exactly "
+              "0; grey: fail (the point failed), inf (overflow), n/a (no log2 slope)")
+    for value, name, what, way in (("act_m2_slope_log2", "heatmap_activations.png", "activation", "forward"),
+                                   ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient", "backward")):
         rows_, cols, panels, texts = _grid(rows, value, "activation", "initializer", others)
         plots.heatmaps(folder / name, rows_, cols, panels, texts,
-                       f"{base.name}: {what} second moment, fitted log2 change per layer (0 = preserved)",
-                       f"{what} slope, doublings per layer (clipped)")
+                       f"{base.name}: {what} second moment, log2 change per layer going {way} (0 = preserved)",
+                       f"doublings per layer, {way} (clipped at +-2)", legend=legend)
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,7 @@ class SweepResult:
     advice: list[recommend.Advice]
     seconds: float
     jobs: int
+    bound: float
 
 
 def run(base: Spec, points: list[Point], out: Path, jobs: int, resume: bool = False, plots: bool = False,
@@ -131,7 +145,12 @@ def run(base: Spec, points: list[Point], out: Path, jobs: int, resume: bool = Fa
     """Run (or, with resume, continue) the sweep and write its directory."""
     folder = start(out, base, points, resume)
     began = time.perf_counter()
-    rows = sweep.execute(points, folder / "points", jobs, plots, resume, progress)
+    try:
+        rows = sweep.execute(points, folder / "points", jobs, plots, resume, progress)
+    except KeyboardInterrupt:
+        done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
+        raise Interrupted(f"interrupted; {done} finished points are kept in {folder}: continue with "
+                          f"actinit sweep <spec> --resume") from None
     seconds = time.perf_counter() - began
     advice = finish(folder, base, points, rows, seconds, jobs, True, bound)
-    return SweepResult(folder, rows, advice, seconds, jobs)
+    return SweepResult(folder, rows, advice, seconds, jobs, bound)

@@ -208,6 +208,10 @@ def show_sweep(result: Any) -> None:
         sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
     for a in result.advice:
         sys.stdout.write(f"{a.activation}: {a.verdict}\n")
+    from actinit_cli import recommend
+
+    for line in recommend.rules(result.advice, result.bound):
+        sys.stdout.write(f"rule: {line}\n")
     sys.stdout.write(f"sweep directory: {result.folder}\n")
 
 

@@ -20,7 +20,7 @@ from actinit_cli import activations
 from actinit_cli.activations import Activation
 from actinit_cli.errors import ActinitError
 from actinit_cli.gaussian import Moments, check_q, elementwise, expect2, moments
-from actinit_cli.phase import _check
+from actinit_cli.phase import check_variances
 
 Array = np.ndarray
 
@@ -65,8 +65,8 @@ def _network(sw2_fwd, sw2_bwd, sb2, widths) -> tuple[Array, Array, Array, Array]
     except ValueError:
         raise ActinitError(f"sigma_w^2 and sigma_b^2: expected a number or {n.size - 1} numbers (one per weight "
                            f"matrix W^1..W^{n.size - 1}) for widths {list(n)}")
-    return (n.astype(int), _check(per[0], "sigma_w^2 (forward, per weight matrix)"),
-            _check(per[1], "sigma_w^2 (backward, per weight matrix)"), _check(per[2], "sigma_b^2", True))
+    return (n.astype(int), check_variances(per[0], "sigma_w^2 (forward, per weight matrix)"),
+            check_variances(per[1], "sigma_w^2 (backward, per weight matrix)"), check_variances(per[2], "sigma_b^2", True))
 
 
 def _forward(phi: Activation, fwd: Array, sb2: Array, q0: float, c0: float):

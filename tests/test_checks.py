@@ -2,8 +2,6 @@
 fails where it should, including the edges (a bound exactly met, non-finite values, a missing
 quantity, an empty cell, a zero on a log scale)."""
 
-import math
-
 import pytest
 
 from actinit_cli import checks, spec, verdict

@@ -29,7 +29,11 @@ def test_gain_all_covers_every_elementwise_activation(cli):
     (["gain", "softmax"], "elementwise"),
     (["gain"], "name one activation or pass --all"),
     (["gain", "tanhh"], "did you mean 'tanh'"),
-    (["phase", "tanh", "--points", "1"], "points >= 2"),
+    (["phase", "tanh", "--points", "1"], "2 <= --points <= 1000"),
+    (["phase", "tanh", "--sw2-max", "1e40"], "0 < --sw2-max <= 1000"),
+    (["phase", "tanh", "--sb2-max", "0"], "0 < --sb2-max"),
+    (["gain", "--all", "--param", "x=1"], "--param: applies to one named activation"),
+    (["phase", "relu", "--param", "foo=1"], "has no parameter 'foo'; it takes no parameters"),
 ])
 def test_bad_input(cli, args, message):
     r = cli(*args)

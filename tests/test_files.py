@@ -16,3 +16,11 @@ def test_writes_and_replaces(tmp_path):
 def test_unwritable_names_the_option(tmp_path):
     with pytest.raises(ActinitError, match=r"^--junit: cannot write .*choose a writable path"):
         write_atomic(tmp_path / "missing" / "r.xml", b"x", "--junit")
+
+
+def test_permissions_follow_the_umask(tmp_path):
+    from actinit_cli.files import umask
+
+    target = tmp_path / "r.xml"
+    write_atomic(target, b"x")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask()
