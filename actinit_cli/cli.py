@@ -351,6 +351,7 @@ def phase_(
     from actinit_cli import activations, phase, report
 
     act = activations.REGISTRY.get(parse_params(param, activation), "activation")
+    report.check_out(out)
     d = phase.diagram(act, sw2_max, sb2_max, points)
     path = report.write_phase(d, act.name, out)
     at0 = [w for w, b in zip(d.line.sw2, d.line.sb2) if b <= 1e-9]  # tanh reaches sigma_b^2 = 0 as q* -> 0

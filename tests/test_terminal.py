@@ -1,0 +1,38 @@
+"""Terminal rendering: tables show what they promise; JSON output is valid JSON."""
+
+import json
+
+from rich.console import Console
+
+from actinit_cli import terminal
+from actinit_cli.verdict import Result
+
+
+def text_of(renderable) -> str:
+    console = Console(width=200, record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def row(layer, **extra):
+    base = {"layer": layer, "act_m2": 1.0, "act_unit_var": 0.5, "saturated_frac": None, "dead_frac": 0.1,
+            "grad_preact_m2": 2.0, "grad_weight_ratio": 0.01, "nonfinite": 0}
+    return {**base, **extra}
+
+
+def test_run_table_shows_theory_and_flags_only_when_present():
+    plain = text_of(terminal.run_table([row(0), row(1)]))
+    assert "E[y^2]" in plain and "theory" not in plain and "nan/inf" not in plain
+    rich_ = text_of(terminal.run_table([row(0), row(1, pred_act_m2=0.9, outside_band=1, nonfinite=3)]))
+    assert "theory" in rich_ and "nan/inf" in rich_ and "!" in rich_
+
+
+def test_results_json_is_valid_json():
+    results = [Result("t", "act_m2", False, 3, float("nan"), "[0.1, 10]", "layer 3 is not finite")]
+    doc = json.loads(terminal.results_json(results))
+    assert doc["passed"] is False and doc["results"][0]["value"] == "nan"
+
+
+def test_check_table():
+    text = text_of(terminal.check_table([Result("t", "act_m2/input", True, 4, 1.5, "[0.1, 10]", "ok")]))
+    assert "act_m2/input" in text and "PASS" in text and "[0.1, 10]" in text
