@@ -165,9 +165,9 @@ def interval(lo: float | None, hi: float | None) -> str:
     return f"[{lo:g}, {hi:g}]"
 
 
-def select(selector: Any, rows: list[dict]) -> list[int]:
-    """Layer numbers a selector names (all, hidden, output, a list, {from, to})."""
-    top = len(rows) - 1
+def select(selector: Any, top: int) -> list[int]:
+    """Layer numbers a selector names (all, hidden, output, a list, {from, to}) in a network whose
+    output layer is `top` (depth + 1)."""
     if selector == "all":
         return list(range(top + 1))
     if selector == "hidden":
@@ -198,12 +198,11 @@ def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], 
     """The checks' layer choices against the network: layers that exist, at least two for a slope,
     something left besides the reference layer, unique names."""
     top = len(model["width"]) + 1
-    rows = [{}] * (top + 1)
     names = [label(c) for c in checks]
     for i, check in enumerate(checks):
         field = where(f"checks[{i}].layers")
         try:
-            layers = select(check["layers"], rows)
+            layers = select(check["layers"], top)
         except ActinitError as exc:
             raise ActinitError(f"{field}: {str(exc).split(': ', 1)[1]}") from None
         if check["slope_log2"] and len(layers) < 2:

@@ -37,8 +37,6 @@ class _Group(TyperGroup):
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ActinitError as exc:
             fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:
-            fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
         except Exception as exc:  # click-style usage errors carry format_message and exit_code
             if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
                 raise
@@ -198,18 +196,16 @@ def run(
 ) -> None:
     """Run a YAML experiment: a deep MLP forward and backward on random batches, per-layer statistics
     and plots written to runs/<name>/<time>-<id>/."""
-    from actinit_cli import terminal
-
-    from actinit_cli import gate, report, runner, spec as specs
+    from actinit_cli import gate, report, runner, spec as specs, terminal
 
     spec = specs.load(spec_path)
     gate.refuse_sweep(spec, "run")
     if check and not spec["checks"]:
         raise ActinitError(f"--check: {spec_path} has no checks; add a checks: section (see the README)")
     report.check_out(out)
-    runner.check_memory(spec, save_arrays, runner.available_bytes())
+    runner.check_memory(spec, save_arrays, runner.available_bytes())  # before the progress bar appears
     result = terminal.with_progress(lambda tick: runner.execute(spec, save_arrays, tick), runner.total_steps(spec),
-                            enabled=not (quiet or as_json))
+                                    enabled=not (quiet or as_json))
     path = report.write(result, out, plots=not no_plots)
     terminal.show_run(result, path, quiet, as_json)
     if check:
@@ -282,9 +278,7 @@ def sweep_(
 ) -> None:
     """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
     recommendations drawn from the measured numbers."""
-    from actinit_cli import terminal
-
-    from actinit_cli import report, spec as specs, sweep, sweep_report
+    from actinit_cli import report, spec as specs, sweep, sweep_report, terminal
 
     if not (bound > 1 and bound < float("inf")):
         raise ActinitError(f"--bound: must be a finite factor > 1, got {bound!r}")
@@ -317,16 +311,13 @@ def gain(
     g_q = 1/sqrt(E[phi(z)^2]) makes q = 1 a fixed point (sigma_w^2 = g^2, no bias); g_chi =
     1/sqrt(E[phi'(z)^2]) makes chi_1 = 1 at q = 1. As a Keras/JAX variance_scaling scale (fan_in): g^2.
     """
-    from actinit_cli import terminal
-
-    from actinit_cli import activations, phase
+    from actinit_cli import phase, terminal
 
     if all_ == (activation is not None):
         raise ActinitError("gain: name one activation or pass --all")
     if all_ and param:
         raise ActinitError("--param: applies to one named activation, not to --all")
-    names = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only] if all_ else None
-    rows = phase.gain_rows(names if all_ else [parse_params(param, activation)])
+    rows = phase.gain_rows(None if all_ else [parse_params(param, activation)])
     if as_json:
         import json
 
@@ -354,8 +345,8 @@ def phase_(
     report.check_out(out)
     d = phase.diagram(act, sw2_max, sb2_max, points)
     path = report.write_phase(d, act.name, out)
-    at0 = [w for w, b in zip(d.line.sw2, d.line.sb2) if b <= 1e-9]  # tanh reaches sigma_b^2 = 0 as q* -> 0
-    where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {min(at0):.4g}" if at0 else
+    at0 = d.critical_sw2_without_bias()
+    where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
              "the critical line does not reach sigma_b^2 = 0 in this range")
     sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
 

@@ -270,57 +270,39 @@ def _min_below_max(p: Mapping[str, Any]) -> str | None:
     return None if p["minval"] < p["maxval"] else f"minval ({p['minval']}) must be < maxval ({p['maxval']})"
 
 
-@dataclass(frozen=True)
-class Info:
-    """Help text for one registry entry: its formula and what to use it with."""
-
-    formula: str
-    pairing: str = ""
-
-
-INFO: dict[str, Info] = {
-    "zeros": Info("0", "biases"),
-    "ones": Info("1"),
-    "constant": Info("value"),
-    "random_normal": Info("N(mean, stddev^2)"),
-    "random_uniform": Info("U[minval, maxval)"),
-    "truncated_normal": Info("N(mean, stddev^2) cut at +-2 stddev; std 0.8796*stddev (no correction)"),
-    "variance_scaling": Info("std sqrt(scale/n), n = fan by mode; truncated: sigma_p = std/0.8796, cut +-2 sigma_p"),
-    "glorot_normal": Info("truncated, std sqrt(2/(fan_in+fan_out)); PyTorch xavier_normal_ is untruncated: "
-                          "distribution: untruncated_normal", "tanh, sigmoid, softmax"),
-    "glorot_uniform": Info("U[+-sqrt(6/(fan_in+fan_out))]", "tanh, sigmoid, softmax"),
-    "he_normal": Info("truncated, std sqrt(2/fan_in); PyTorch kaiming_normal_ is untruncated: "
-                      "distribution: untruncated_normal", "relu family"),
-    "he_uniform": Info("U[+-sqrt(6/fan_in)]", "relu family"),
-    "lecun_normal": Info("truncated, std sqrt(1/fan_in); untruncated: distribution: untruncated_normal", "selu"),
-    "lecun_uniform": Info("U[+-sqrt(3/fan_in)]", "selu"),
-    "orthogonal": Info("gain * Q, Q orthonormal (QR of a Gaussian, sign-fixed)", "deep linear / tanh"),
-    "identity": Info("gain * eye(rows, cols)"),
-    "random": Info("N(0, stddev^2), stddev 0.01: the notes' 'random' init (signal collapses)"),
-    "standard": Info("U[+-1/sqrt(fan_in)], Var 1/(3 fan_in): Glorot's 'standard', PyTorch nn.Linear default"),
-}
-
 REGISTRY: Registry[Initializer] = Registry("initializer", [
-    Entry("zeros", zeros),
-    Entry("ones", ones),
-    Entry("constant", constant, (Param("value", 0.0),)),
-    Entry("random_normal", random_normal, (Param("mean", 0.0), Param("stddev", 0.05, low=0.0))),
-    Entry("random_uniform", random_uniform, (Param("minval", -0.05), Param("maxval", 0.05)), _min_below_max),
-    Entry("truncated_normal", truncated_normal, (Param("mean", 0.0), Param("stddev", 0.05, **_POSITIVE))),
+    Entry("zeros", zeros, formula="0", pairing="biases"),
+    Entry("ones", ones, formula="1"),
+    Entry("constant", constant, (Param("value", 0.0),), formula="value"),
+    Entry("random_normal", random_normal, (Param("mean", 0.0), Param("stddev", 0.05, low=0.0)),
+          formula="N(mean, stddev^2)"),
+    Entry("random_uniform", random_uniform, (Param("minval", -0.05), Param("maxval", 0.05)), _min_below_max,
+          formula="U[minval, maxval)"),
+    Entry("truncated_normal", truncated_normal, (Param("mean", 0.0), Param("stddev", 0.05, **_POSITIVE)),
+          formula="N(mean, stddev^2) cut at +-2 stddev; std 0.8796*stddev (no correction)"),
     Entry("variance_scaling", variance_scaling, (
         Param("scale", 1.0, **_POSITIVE), Param("mode", "fan_in", str, ("fan_in", "fan_out", "fan_avg")),
         Param("distribution", "truncated_normal", str, ("truncated_normal", "untruncated_normal", "uniform", "normal"),
-              doc="normal means truncated_normal, as in Keras"))),
-    Entry("glorot_normal", glorot_normal, (_DIST,)),
-    Entry("glorot_uniform", glorot_uniform),
-    Entry("he_normal", he_normal, (_DIST,)),
-    Entry("he_uniform", he_uniform),
-    Entry("lecun_normal", lecun_normal, (_DIST,)),
-    Entry("lecun_uniform", lecun_uniform),
-    Entry("orthogonal", orthogonal, (Param("gain", 1.0, **_POSITIVE),)),
-    Entry("identity", identity, (Param("gain", 1.0),)),
-    Entry("random", random, (Param("stddev", 0.01, low=0.0),)),
-    Entry("standard", standard),
+              doc="normal means truncated_normal, as in Keras")),
+          formula="std sqrt(scale/n), n = fan by mode; truncated: sigma_p = std/0.8796, cut +-2 sigma_p"),
+    Entry("glorot_normal", glorot_normal, (_DIST,), pairing="tanh, sigmoid, softmax",
+          formula="truncated, std sqrt(2/(fan_in+fan_out)); PyTorch xavier_normal_ is untruncated: "
+                  "distribution: untruncated_normal"),
+    Entry("glorot_uniform", glorot_uniform, formula="U[+-sqrt(6/(fan_in+fan_out))]", pairing="tanh, sigmoid, softmax"),
+    Entry("he_normal", he_normal, (_DIST,), pairing="relu family",
+          formula="truncated, std sqrt(2/fan_in); PyTorch kaiming_normal_ is untruncated: "
+                  "distribution: untruncated_normal"),
+    Entry("he_uniform", he_uniform, formula="U[+-sqrt(6/fan_in)]", pairing="relu family"),
+    Entry("lecun_normal", lecun_normal, (_DIST,), pairing="selu",
+          formula="truncated, std sqrt(1/fan_in); untruncated: distribution: untruncated_normal"),
+    Entry("lecun_uniform", lecun_uniform, formula="U[+-sqrt(3/fan_in)]", pairing="selu"),
+    Entry("orthogonal", orthogonal, (Param("gain", 1.0, **_POSITIVE),), pairing="deep linear / tanh",
+          formula="gain * Q, Q orthonormal (QR of a Gaussian, sign-fixed)"),
+    Entry("identity", identity, (Param("gain", 1.0),), formula="gain * eye(rows, cols)"),
+    Entry("random", random, (Param("stddev", 0.01, low=0.0),),
+          formula="N(0, stddev^2), stddev 0.01: the notes' 'random' init (signal collapses)"),
+    Entry("standard", standard,
+          formula="U[+-1/sqrt(fan_in)], Var 1/(3 fan_in): Glorot's 'standard', PyTorch nn.Linear default"),
 ], aliases={
     "xavier_normal": "glorot_normal", "xavier_uniform": "glorot_uniform",
     "kaiming_normal": "he_normal", "kaiming_uniform": "he_uniform",

@@ -174,11 +174,13 @@ def gains(act: Any) -> Gains:
     return Gains(1 / math.sqrt(m.m2), 1 / math.sqrt(m.d2), torch)
 
 
-def gain_rows(refs: list[Any]) -> list[dict]:
+def gain_rows(refs: list[Any] | None = None) -> list[dict]:
     """`actinit gain`'s rows: the activation (with the parameters it was given), g_q, g_chi, PyTorch's gain
-    and the moments behind them."""
+    and the moments behind them; every elementwise activation when `refs` is None."""
     from actinit_cli import activations
 
+    if refs is None:
+        refs = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only]
     rows = []
     for ref in refs:
         act = activations.REGISTRY.get(ref, "activation")
@@ -234,6 +236,11 @@ class Diagram:
     sb2: Array
     chi1: Array  # shape (len(sw2), len(sb2)); NaN where the length map diverges
     line: CriticalLine
+
+    def critical_sw2_without_bias(self) -> float | None:
+        """sigma_w^2 where the critical line meets sigma_b^2 = 0 (tanh reaches it only as q* -> 0), if it does."""
+        at0 = self.line.sw2[self.line.sb2 <= 1e-9]
+        return float(at0.min()) if at0.size else None
 
 
 def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 60) -> Diagram:

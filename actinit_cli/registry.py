@@ -88,12 +88,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Entry(Generic[T]):
-    """A registered factory: `make(**params)` builds the object; `check` validates parameter combinations."""
+    """A registered factory: `make(**params)` builds the object; `check` validates parameter combinations;
+    `formula` and `pairing` are its help text (`actinit list`) when the object does not carry its own."""
 
     name: str
     make: Callable[..., T]
     params: tuple[Param, ...] = ()
     check: Callable[[Mapping[str, Any]], str | None] | None = None
+    formula: str = ""
+    pairing: str = ""
 
 
 def split_ref(ref: Any, kind: str, field: str) -> tuple[str, dict]:

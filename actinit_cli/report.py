@@ -62,7 +62,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def summary(run: Run, run_id: str, created: str, extra: dict | None = None) -> dict:
+def summary(run: Run, run_id: str, created: str) -> dict:
     """Everything machine-readable about a run."""
     return json_safe({
         "format_version": FORMAT_VERSION, "run_id": run_id, "name": run.spec.name, "created_utc": created,
@@ -72,7 +72,7 @@ def summary(run: Run, run_id: str, created: str, extra: dict | None = None) -> d
                      "platform": platform.platform()},
         "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},
         "headline": headline(run.rows), "theory": _theory(run), "loss": run.losses, "notes": run.notes,
-        "layers": run.rows, **(extra or {}),
+        "layers": run.rows,
     })
 
 
@@ -128,10 +128,10 @@ def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
     raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
 
 
-def write(run: Run, root: Path, plots: bool = True, extra: dict | None = None) -> Path:
+def write(run: Run, root: Path, plots: bool = True) -> Path:
     """Write the run directory runs/<name>/<time>-<id>/ whole or not at all."""
     return atomic_dir(root, run.spec.name,
-                      lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots, extra))
+                      lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots))
 
 
 def check_out(root: Path) -> None:
@@ -170,14 +170,14 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
     return final
 
 
-def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool, extra: dict | None) -> None:
+def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool) -> None:
     columns = COLUMNS + tuple(k for k in (run.rows[0] if run.rows else {}) if k not in COLUMNS)
     (out / "spec.yaml").write_text(yaml.safe_dump(dict(run.spec.resolved), sort_keys=False))
     (out / "layers.csv").write_text(csv_text(run.rows, columns))
     if len(run.per_repeat) > 1:
         rows = [{"repeat": r, **row} for r, rep in enumerate(run.per_repeat) for row in rep]
         (out / "layers_repeats.csv").write_text(csv_text(rows, ("repeat",) + COLUMNS))
-    doc = summary(run, run_id, created, extra)
+    doc = summary(run, run_id, created)
     (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
     if run.arrays is not None:
         np.savez(out / "arrays.npz", **run.arrays)

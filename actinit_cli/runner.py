@@ -115,7 +115,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
-    notes = prediction.notes + ([f"theory does not apply: {prediction.reason}"] if prediction.reason else [])
+    notes = list(prediction.notes)  # why theory does not apply, if it does not, is in prediction.reason
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
                arrays, notes, prediction)
 

@@ -193,10 +193,12 @@ def _walk(raw: dict, prefix: str, lines: _Lines) -> dict:
     return out
 
 
+_ORDER = list(dict.fromkeys(part for path in FIELDS for part in path.split(".")))
+
+
 def _order(key: str) -> int:
     """Keys in the order FIELDS declares them (spec.yaml reads like the README)."""
-    order = [p.split(".")[i] for p in FIELDS for i in range(len(p.split(".")))]
-    return order.index(key) if key in order else len(order)
+    return _ORDER.index(key) if key in _ORDER else len(_ORDER)
 
 
 def _resolve_model(spec: dict, lines: _Lines) -> None:

@@ -49,9 +49,8 @@ def initializer_table() -> Table:
         t.add_column(col, overflow="fold")
     reg = initializers.REGISTRY
     for name, entry in reg.entries.items():
-        info = initializers.INFO[name]
-        t.add_row(_named(name, reg.aliases_of(name)), info.formula,
-                  ", ".join(p.describe() for p in entry.params), info.pairing)
+        t.add_row(_named(name, reg.aliases_of(name)), entry.formula,
+                  ", ".join(p.describe() for p in entry.params), entry.pairing)
     return t
 
 
@@ -173,7 +172,7 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out.print(run_table(result.rows))
     out.file.flush()
     lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
-    lines += [f"note: {n}" for n in result.notes if not n.startswith("theory does not apply")]  # said above
+    lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 
 

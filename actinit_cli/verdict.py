@@ -38,7 +38,7 @@ def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "")
         return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")
     if check["slope_log2"]:
         return _evaluate_slope(check, rows, target, name)
-    layers = [layer for layer in select(check["layers"], rows) if applies(q, layer, model)]
+    layers = [layer for layer in select(check["layers"], len(rows) - 1) if applies(q, layer, model)]
     if not layers:
         return Result(target, name, False, None, None, interval(check["min"], check["max"]),
                       f"{q} is empty: this network has no layer where it applies")
@@ -100,7 +100,7 @@ def _show(v: float | None) -> str:
 
 def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str) -> Result:
     q, bounds = check["quantity"], check["slope_log2"]
-    layers = select(check["layers"], rows)
+    layers = select(check["layers"], len(rows) - 1)
     values = [value(rows[layer], q) for layer in layers]
     bound = interval(bounds["min"], bounds["max"])
     bad = [(layer, v) for layer, v in zip(layers, values) if v is None or not math.isfinite(v) or v <= 0]

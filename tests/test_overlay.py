@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from actinit_cli import overlay, runner, spec
+from actinit_cli import overlay, report, runner, spec
 
 # The usual pairs at width 1024 (theory.md section 3 M1 / issue 5): measured second moments inside the band.
 USUAL = [("tanh", "glorot_normal"), ("relu", "he_normal"), ("selu", "lecun_normal"), ("gelu", "he_normal"),
@@ -51,7 +51,7 @@ def test_theory_refuses_what_it_cannot_describe(model, reason):
     run = runner.execute(s)
     assert run.prediction.profile is None and reason in run.prediction.reason
     assert all(r["pred_act_m2"] is None and r["outside_band"] is None for r in run.rows)
-    assert any("theory does not apply" in n for n in run.notes)
+    assert report.theory_line(run) == f"theory: does not apply ({run.prediction.reason})"
 
 
 def test_softmax_output_predicts_preactivations_only():
