@@ -99,7 +99,7 @@ def parse_params(items: list[str] | None, name: str) -> Any:
     """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
     import yaml
 
-    from actinit_cli.spec import load_yaml
+    from actinit_cli.run.spec import load_yaml
 
     params: dict[str, Any] = {}
     for item in items or []:
@@ -143,7 +143,7 @@ def sample(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Sample an initializer exactly as Keras 3 defines it, and say what the numbers should look like."""
-    from actinit_cli import sample as core
+    from actinit_cli.nn import sample as core
     from actinit_cli.terminal import sample_text
 
     if not shape:
@@ -157,7 +157,7 @@ def sample(
     if output is None:
         sys.stdout.write(data.decode())
         return
-    from actinit_cli.files import write_atomic
+    from actinit_cli.run.files import write_atomic
 
     write_atomic(output, data)
     sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
@@ -196,7 +196,9 @@ def run(
 ) -> None:
     """Run a YAML experiment: a deep MLP forward and backward on random batches, per-layer statistics
     and plots written to runs/<name>/<time>-<id>/."""
-    from actinit_cli import gate, report, runner, spec as specs, terminal
+    from actinit_cli.gates import gate
+    from actinit_cli.run import report, runner, spec as specs
+    from actinit_cli import terminal
 
     spec = specs.load(spec_path)
     gate.refuse_sweep(spec, "run")
@@ -238,7 +240,9 @@ def check(
 ) -> None:
     """Check that activations and gradients stay bounded: exit 0 when every check passes, 1 when any
     fails, 2 on bad input. A target is a spec (run first) or an existing run directory."""
-    from actinit_cli import gate, report, terminal
+    from actinit_cli.gates import gate
+    from actinit_cli.run import report
+    from actinit_cli import terminal
 
     if update_baseline:
         if baseline is None or len(targets) != 1:
@@ -252,8 +256,8 @@ def check(
     for notice in skipped:
         sys.stderr.write(f"{notice}\n")
     if junit is not None:
-        from actinit_cli import junit as junit_xml
-        from actinit_cli.files import write_atomic
+        from actinit_cli.gates import junit as junit_xml
+        from actinit_cli.run.files import write_atomic
 
         write_atomic(junit, junit_xml.xml(results).encode(), "--junit")
     if as_json:
@@ -278,7 +282,9 @@ def sweep_(
 ) -> None:
     """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
     recommendations drawn from the measured numbers."""
-    from actinit_cli import report, spec as specs, sweep, sweep_report, terminal
+    from actinit_cli.run import report, spec as specs
+    from actinit_cli.sweep import pool as sweep, report as sweep_report
+    from actinit_cli import terminal
 
     if not (bound > 1 and bound < float("inf")):
         raise ActinitError(f"--bound: must be a finite factor > 1, got {bound!r}")
@@ -311,7 +317,8 @@ def gain(
     g_q = 1/sqrt(E[phi(z)^2]) makes q = 1 a fixed point (sigma_w^2 = g^2, no bias); g_chi =
     1/sqrt(E[phi'(z)^2]) makes chi_1 = 1 at q = 1. As a Keras/JAX variance_scaling scale (fan_in): g^2.
     """
-    from actinit_cli import phase, terminal
+    from actinit_cli.theory import phase
+    from actinit_cli import terminal
 
     if all_ == (activation is not None):
         raise ActinitError("gain: name one activation or pass --all")
@@ -339,7 +346,9 @@ def phase_(
 ) -> None:
     """The order-to-chaos phase diagram: chi_1 over (sigma_w^2, sigma_b^2), the critical line chi_1 = 1
     (also as CSV), and where the standard, Glorot/LeCun and He initializers fall."""
-    from actinit_cli import activations, phase, report
+    from actinit_cli.nn import activations
+    from actinit_cli.theory import phase
+    from actinit_cli.run import report
 
     act = activations.REGISTRY.get(parse_params(param, activation), "activation")
     report.check_out(out)
@@ -356,14 +365,14 @@ def schema() -> None:
     """Print the spec's JSON Schema, so editors can validate specs."""
     import json
 
-    from actinit_cli import spec as specs
+    from actinit_cli.run import spec as specs
 
     sys.stdout.write(json.dumps(specs.json_schema(), indent=2) + "\n")
 
 
 def main() -> None:
-    """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/memory.py)."""
-    from actinit_cli import memory
+    """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/run/memory.py)."""
+    from actinit_cli.run import memory
 
     memory.keep_freed_memory()
     app(prog_name="actinit")

@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from actinit_cli import activations, initializers, report
-from actinit_cli.report import fmt
-from actinit_cli.stats import headline
-from actinit_cli.sample import Draw
+from actinit_cli.nn import activations, initializers
+from actinit_cli.run import report
+from actinit_cli.run.report import fmt
+from actinit_cli.nn.stats import headline
+from actinit_cli.nn.sample import Draw
 
 
 def sample_text(d: Draw) -> str:
@@ -207,7 +208,7 @@ def show_sweep(result: Any) -> None:
         sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
     for a in result.advice:
         sys.stdout.write(f"{a.activation}: {a.verdict}\n")
-    from actinit_cli import recommend
+    from actinit_cli.sweep import recommend
 
     for line in recommend.rules(result.advice, result.bound):
         sys.stdout.write(f"rule: {line}\n")

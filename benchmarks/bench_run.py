@@ -16,7 +16,8 @@ import tracemalloc
 
 import numpy as np
 
-from actinit_cli import memory, mlp, runner, spec
+from actinit_cli.run import memory, runner, spec
+from actinit_cli.nn import mlp
 
 
 def bare_products(depth: int, width: int, batch: int, rng: np.random.Generator) -> float:
@@ -54,7 +55,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--activation", default="tanh")
     args = parser.parse_args()
-    memory.keep_freed_memory()  # as the actinit command does (actinit_cli/memory.py)
+    memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)
     s = spec.parse(f"model: {{depth: {args.depth}, width: {args.width}, activation: {args.activation}}}\n"
                    f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
     rng = np.random.default_rng(0)

@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from actinit_cli import spec, sweep
+from actinit_cli.run import spec
+from actinit_cli.sweep import pool as sweep
 
 
 def wall(points: list[sweep.Point], jobs: int) -> float:

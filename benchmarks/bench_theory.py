@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from actinit_cli import overlay, phase, runner, spec, theory
+from actinit_cli.run import overlay, runner, spec
+from actinit_cli.theory import phase, profile as theory
 
 
 def seconds(fn) -> float:

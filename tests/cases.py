@@ -1,6 +1,6 @@
 """Shared test tables: every elementwise activation in the registry plus parameter variants."""
 
-from actinit_cli import activations as acts
+from actinit_cli.nn import activations as acts
 
 ELEMENTWISE = [n for n in acts.REGISTRY.names() if n != "softmax"]
 VARIANTS = [acts.get(n) for n in ELEMENTWISE] + [

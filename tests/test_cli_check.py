@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from actinit_cli import runner
+from actinit_cli.run import runner
 
 # Gates sized for a 12 x 256 net: its He slope wanders ~0.05 per layer (finite width), Xavier's is -1.
 GATES = """checks:

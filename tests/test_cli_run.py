@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
-from actinit_cli import report, spec
-from actinit_cli.stats import COLUMNS
+from actinit_cli.run import report, spec
+from actinit_cli.nn.stats import COLUMNS
 
 SMALL = "name: small\nmodel: {depth: 3, width: 16, activation: relu, initializer: he_normal}\ndata: {batch_size: 32}\n"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -119,7 +119,7 @@ def test_schema_is_json(cli):
 
 
 def test_unwritable_out_is_refused_before_computing(cli, tmp_path, monkeypatch):
-    from actinit_cli import runner
+    from actinit_cli.run import runner
 
     def no_compute(*args, **kwargs):
         raise AssertionError("must not compute before checking --out")

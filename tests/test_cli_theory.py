@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from actinit_cli import activations
+from actinit_cli.nn import activations
 
 
 def test_gain_tanh_beside_pytorch(cli):

@@ -5,7 +5,7 @@ import json
 from rich.console import Console
 
 from actinit_cli import terminal
-from actinit_cli.verdict import Result
+from actinit_cli.gates.verdict import Result
 
 
 def text_of(renderable) -> str:

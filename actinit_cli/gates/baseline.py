@@ -1,0 +1,106 @@
+"""Baselines: compare a run layer by layer with a saved one, and refresh a saved one.
+
+A quantity regresses where |log2(new / old)| exceeds the tolerance (default 1.0: a doubling or a
+halving) at any layer; non-finite values that the baseline did not have fail too.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+from actinit_cli.run.checks import SCALE
+from actinit_cli.gates.verdict import Result
+from actinit_cli.errors import ActinitError
+
+
+def log2_ratio(new: float | None, old: float | None) -> float | None:
+    """log2(new / old): 0 when both are 0, inf when only one is, None when either is missing or not finite."""
+    if new is None or old is None or not (math.isfinite(new) and math.isfinite(old)):
+        return None
+    if new == 0 and old == 0:
+        return 0.0
+    if new <= 0 or old <= 0:
+        return math.inf
+    return math.log2(new / old)
+
+
+def check_tolerance(tolerance: float) -> float:
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ActinitError(f"--tolerance: must be a finite number of doublings > 0, got {tolerance!r}")
+    return tolerance
+
+
+def check_shape(new: list[int], old: list[int], where: str) -> None:
+    """Layer sizes (input, hidden..., output) must match the baseline's."""
+    if list(new) != list(old):
+        raise ActinitError(f"--baseline {where}: the baseline has {len(old) - 2} hidden layers of widths "
+                           f"{sorted(set(old[1:-1]))}, this network {len(new) - 2} of {sorted(set(new[1:-1]))} "
+                           f"(sizes {old} vs {new}); compare like with like or refresh it with --update-baseline")
+
+
+def compare(new: list[dict], old: list[dict], tolerance: float, target: str = "", where: str = "") -> list[Result]:
+    """One result per quantity: the worst layer's log2(new/old) against +-tolerance."""
+    check_shape([r["width"] for r in new], [r["width"] for r in old], where)
+    results = [_quantity(q, new, old, tolerance, target) for q in SCALE]
+    results.append(_nonfinite(new, old, target))
+    return results
+
+
+def _quantity(q: str, new: list[dict], old: list[dict], tolerance: float, target: str) -> Result:
+    name, bound = f"baseline {q}", f"|log2(new/old)| <= {tolerance:g}"
+    pairs = [(r["layer"], r.get(q), o.get(q)) for r, o in zip(new, old) if not (r.get(q) is None and o.get(q) is None)]
+    if not pairs:
+        return Result(target, name, True, None, None, bound, f"{q} does not apply to this network")
+    ratios = {layer: log2_ratio(n, o) for layer, n, o in pairs}
+    broken = [layer for layer, r in ratios.items() if r is None]
+    if broken:
+        layer = broken[0]
+        n, o = next((n, o) for lay, n, o in pairs if lay == layer)
+        return Result(target, name, False, layer, n, bound, f"layer {layer}: new {n}, baseline {o}: cannot compare")
+    worst = max(ratios, key=lambda layer: abs(ratios[layer]))
+    ok = abs(ratios[worst]) <= tolerance
+    outside = [layer for layer, r in ratios.items() if abs(r) > tolerance]
+    message = (f"every layer within {tolerance:g} doublings of the baseline" if ok else
+               f"layer {outside[0]} moved {ratios[outside[0]]:+.3g} doublings ({len(outside)} layers outside "
+               f"+-{tolerance:g}; worst layer {worst}: {ratios[worst]:+.3g})")
+    return Result(target, name, ok, worst, ratios[worst], bound, message)
+
+
+def _nonfinite(new: list[dict], old: list[dict], target: str) -> Result:
+    grew = [(r["layer"], r["nonfinite"], o["nonfinite"]) for r, o in zip(new, old) if r["nonfinite"] > o["nonfinite"]]
+    if not grew:
+        return Result(target, "baseline nonfinite", True, None, 0, "no new inf/nan", "no new inf/nan")
+    layer, n, o = grew[0]
+    return Result(target, "baseline nonfinite", False, layer, n, "no new inf/nan",
+                  f"layer {layer} has {n} inf/nan values, the baseline {o}")
+
+
+def check_replaceable(baseline: Path) -> None:
+    """Only a run directory (or nothing, or an empty folder) may be replaced by --update-baseline."""
+    from actinit_cli.run.rundir import is_run_dir
+
+    baseline = Path(baseline)
+    if baseline.exists() and not (is_run_dir(baseline) or (baseline.is_dir() and not any(baseline.iterdir()))):
+        raise ActinitError(f"--baseline: {str(baseline)!r} exists and is not a run directory; --update-baseline "
+                           f"only replaces a saved run (give a new path, e.g. baselines/<name>)")
+
+
+def update(run_dir: Path, baseline: Path) -> None:
+    """Make `baseline` a copy of `run_dir`, replacing it whole (copy beside it, then swap by renames)."""
+    check_replaceable(baseline)
+    baseline = Path(baseline)
+    try:
+        baseline.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".baseline-", dir=baseline.parent))
+        shutil.copytree(run_dir, staging / "new")
+        old = staging / "old"
+        if baseline.exists():
+            baseline.rename(old)
+        (staging / "new").rename(baseline)
+        shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        raise ActinitError(f"--baseline: cannot write {str(baseline)!r} ({exc.strerror}); choose a writable path") \
+            from None

@@ -1,0 +1,78 @@
+"""One draw of an initializer and what it should look like: the data behind `actinit sample`."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from actinit_cli.nn import initializers
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn.initializers import Expected
+from actinit_cli.nn.shapes import check_dtype, check_shape
+
+@dataclass(frozen=True)
+class Draw:
+    """Sampled values with the formula's expectation and the sample's own statistics."""
+
+    name: str
+    params: Mapping[str, Any]
+    shape: tuple[int, ...]
+    dtype: str
+    seed: int
+    values: np.ndarray
+    expected: Expected
+
+    def summary(self) -> dict[str, float]:
+        v = self.values.astype(np.float64)
+        return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()), "max": float(v.max())}
+
+
+def fresh_seed() -> int:
+    """A new seed from the OS entropy pool, small enough to type back in with --seed."""
+    return int(np.random.SeedSequence().entropy % 2**32)
+
+
+def draw(ref: Any, shape: tuple[int, ...], seed: int | None = None, dtype: str = "float32") -> Draw:
+    """Sample initializer `ref` (a name or {name: ..., params}) at `shape` with `np.random.default_rng(seed)`."""
+    dtype_ = check_dtype(dtype)
+    shape = check_shape(tuple(shape))
+    entry, params = initializers.REGISTRY.resolve(ref, "--param" if isinstance(ref, dict) else None)
+    init = entry.make(**params)
+    seed = fresh_seed() if seed is None else seed
+    if seed < 0:
+        raise ActinitError(f"--seed: must be >= 0, got {seed}")
+    values = init(np.random.default_rng(seed), shape, dtype_)
+    return Draw(entry.name, params, shape, dtype_.name, seed, values, init.expected(shape))
+
+
+def as_json(d: Draw) -> str:
+    """Everything about a draw, values included, as one JSON document."""
+    doc = {"initializer": d.name, "params": dict(d.params), "shape": list(d.shape), "dtype": d.dtype,
+           "seed": d.seed, "expected": asdict(d.expected), "sample": d.summary(),
+           "values": shortest(d.values)}
+    return json.dumps(doc, indent=2)
+
+
+def shortest(values: np.ndarray) -> Any:
+    """Nested lists of the values, each as the shortest decimal that reads back to the same number in
+    its dtype (a float32 0.067381 is written so, not as 0.06738100200891495)."""
+    flat = [float(np.format_float_positional(v, unique=True, trim="-")) for v in values.reshape(-1)]
+    return np.array(flat, dtype=np.float64).reshape(values.shape).tolist()
+
+
+def as_csv(d: Draw) -> str:
+    """Values as CSV: one row per index of the leading axes, shape[-1] columns (rank 0 and 1: one row)."""
+    flat = d.values.reshape(-1, d.shape[-1]) if d.values.ndim >= 1 else d.values.reshape(1, 1)
+    buf = io.StringIO()
+    np.savetxt(buf, flat, delimiter=",", fmt="%.9g")
+    return buf.getvalue()
+
+
+def npy_bytes(values: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, values)
+    return buf.getvalue()

@@ -1,0 +1,293 @@
+"""Per-layer statistics pooled over units, samples and batches: the columns of layers.csv.
+
+Second moments are the primary quantity: mean-field theory predicts them, and a ReLU layer's variance
+is not its second moment (He init: E[y^2] = 1 but Var[y] = 1 - 1/pi).
+
+Precision. Activations are summed in float64, and each unit's variance across the batch is computed
+two-pass where the one-pass formula would cancel. Pre-activations, gradients and weight gradients of
+float32 runs take a fast path, float32 partial sums down columns of at most ROW_BLOCK rows added in
+float64 (relative error about 1e-6, at worst 6e-5 for a second moment), only when it is safe: values
+finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4 of the second moment (no
+cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums are float64 and taken
+about a shift (the first batch's mean), so a large mean does not swamp a small variance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from actinit_cli.nn.mlp import LayerGrad, Network, Tape
+
+COLUMNS = ("layer", "width", "preact_mean", "preact_var", "preact_m2", "act_mean", "act_var", "act_m2",
+           "act_unit_var", "saturated_frac", "dead_frac", "zero_frac", "nonfinite", "grad_act_m2",
+           "grad_preact_m2", "grad_preact_var", "grad_w_m2", "grad_w_var", "grad_b_m2", "weight_var",
+           "grad_weight_ratio")
+HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows of the first batch)
+ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
+TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
+MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
+CANCEL = 1e-8  # a unit whose one-pass variance is below 1e-8 of its second moment is recomputed two-pass
+
+
+def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
+    """(sum, sum of squares) of a float32 (rows, cols) array from float32 column partial sums, or None when
+    they could not be trusted (non-finite, underflowing or mean-dominated values)."""
+    s1 = s2 = 0.0
+    ones = np.ones(min(ROW_BLOCK, a.shape[0]), np.float32)
+    for start in range(0, a.shape[0], ROW_BLOCK):
+        block = a[start:start + ROW_BLOCK]
+        s1 += float(np.sum(ones[:block.shape[0]] @ block, dtype=np.float64))
+        s2 += float(np.sum(np.einsum("ij,ij->j", block, block), dtype=np.float64))
+    n = a.size
+    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) ** 2 <= MEAN_SHARE * s2 / n):
+        return None
+    return s1, s2
+
+
+@dataclass
+class Moments:
+    """Running count and sums of (a - shift) and (a - shift)^2 in float64."""
+
+    n: int = 0
+    s1: float = 0.0
+    s2: float = 0.0
+    shift: float = 0.0
+
+    def add(self, a: np.ndarray) -> bool:
+        """Accumulate `a`; return whether all its values are finite (their squares sum finitely in float64)."""
+        fast = fast_sums(a) if self.shift == 0.0 and a.dtype == np.float32 and a.ndim == 2 else None
+        if fast is None:
+            a64 = np.asarray(a, dtype=np.float64).reshape(-1)
+            if self.n == 0 and a64.size:
+                first = float(np.mean(a64))
+                self.shift = first if math.isfinite(first) else 0.0
+            d = a64 - self.shift if self.shift else a64
+            fast = float(np.sum(d)), float(np.dot(d, d))
+        self.n += a.size
+        self.s1 += fast[0]
+        self.s2 += fast[1]
+        return math.isfinite(fast[1])
+
+    def add_rows(self, a: np.ndarray) -> tuple[float, bool]:
+        """Accumulate a (batch, units) array in float64; return the mean over units of each unit's
+        variance across the batch, and whether all values are finite."""
+        a64 = np.asarray(a, dtype=np.float64)
+        batch = a64.shape[0]
+        col_sum = np.ones(batch) @ a64
+        col_sq = np.einsum("ij,ij->j", a64, a64)
+        s2 = float(col_sq.sum())
+        self.n += a64.size
+        self.s1 += float(col_sum.sum())
+        self.s2 += s2
+        col_mean = col_sum / batch
+        col_var = col_sq / batch - col_mean * col_mean
+        risky = col_var < CANCEL * (col_sq / batch)  # catastrophic cancellation (or exactly 0): two-pass
+        if np.any(risky):
+            d = a64[:, risky] - col_mean[risky]
+            col_var[risky] = np.einsum("ij,ij->j", d, d) / batch
+        return float(np.mean(col_var)), math.isfinite(s2)
+
+    def mean(self) -> float | None:
+        return self.shift + self.s1 / self.n if self.n else None
+
+    def var(self) -> float | None:
+        if not self.n:
+            return None
+        d = self.s1 / self.n  # mean - shift: small when the shift is the mean
+        return max(self.s2 / self.n - d * d, 0.0) if math.isfinite(d) else float("nan")
+
+    def m2(self) -> float | None:
+        """E[a^2] = Var a + mean^2 (equal to s2 / n when there is no shift)."""
+        if not self.n:
+            return None
+        if self.shift == 0.0:
+            return self.s2 / self.n
+        return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift**2
+
+
+def count_nonfinite(*arrays: np.ndarray | None) -> int:
+    return sum(int(a.size - np.count_nonzero(np.isfinite(a))) for a in arrays if a is not None)
+
+
+@dataclass
+class LayerStats:
+    """Accumulators of one layer across batches."""
+
+    width: int
+    pre: Moments = field(default_factory=Moments)
+    act: Moments = field(default_factory=Moments)
+    unit_var_sum: float = 0.0
+    batches: int = 0
+    saturated: int = 0
+    zero: int = 0
+    alive: np.ndarray | None = None  # per unit: nonzero for some sample
+    nonfinite: int = 0
+    grad_act: Moments = field(default_factory=Moments)
+    grad_pre: Moments = field(default_factory=Moments)
+    grad_w: Moments = field(default_factory=Moments)
+    grad_b: Moments = field(default_factory=Moments)
+    weight_var: float | None = None
+
+
+class Accumulator:
+    """Statistics of one network (one repeat) over any number of batches."""
+
+    def __init__(self, net: Network, keep_hist: bool = False):
+        self.net = net
+        self.layers = [LayerStats(n) for n in net.sizes]
+        self.keep_hist = keep_hist
+        self.hist_act: dict[int, np.ndarray] = {}
+        self.hist_grad: dict[int, np.ndarray] = {}
+        for layer, w in enumerate(net.weights, start=1):  # two-pass float64: exact even for constant weights
+            self.layers[layer].weight_var = float(np.var(w, dtype=np.float64))
+
+    def forward(self, tape: Tape) -> None:
+        """Accumulate pre-activation and activation statistics of every layer of one batch."""
+        for layer, (h, y) in enumerate(zip(tape.h, tape.y)):
+            self.forward_layer(layer, h, y)
+
+    def forward_layer(self, layer: int, h: np.ndarray | None, y: np.ndarray) -> None:
+        """Accumulate one layer of one batch (pass it as `mlp.forward`'s on_layer to use hot caches)."""
+        with np.errstate(all="ignore"):  # inf/nan are data here: counted in `nonfinite`, kept in the sums
+            s = self.layers[layer]
+            s.batches += 1
+            finite = s.pre.add(h) if h is not None else True
+            unit_var, finite_y = s.act.add_rows(y)
+            s.unit_var_sum += unit_var
+            if not (finite and finite_y):  # count only when the sums say something is off
+                s.nonfinite += count_nonfinite(h, y)
+            if layer == 0:
+                return
+            self._fractions(s, layer, y)
+            if self.keep_hist and layer < len(self.net.weights):  # hidden layers, as Glorot & Bengio's figures
+                head = _head(y)
+                # relu-like units put ~half their mass exactly at 0 (zero_frac); the curve shows the rest
+                self.hist_act[layer] = head[head != 0] if self.net.hidden.dies else head
+
+    def _fractions(self, s: LayerStats, layer: int, y: np.ndarray) -> None:
+        sat = self.net.activation(layer).saturation
+        if sat is not None:
+            lo, hi = sat
+            s.saturated += (int(np.count_nonzero(y <= lo)) if lo is not None else 0) + \
+                (int(np.count_nonzero(y >= hi)) if hi is not None else 0)
+        nonzero = y != 0
+        s.zero += y.size - int(np.count_nonzero(nonzero))
+        alive = nonzero.any(axis=0)
+        s.alive = alive if s.alive is None else (s.alive | alive)
+
+    def backward(self, g: LayerGrad) -> None:
+        """Accumulate one layer's gradient statistics (called from the output down)."""
+        with np.errstate(all="ignore"):
+            self._backward(g)
+
+    def _backward(self, g: LayerGrad) -> None:
+        s = self.layers[g.layer]
+        finite = s.grad_act.add(g.dy)
+        if g.dh is not None:
+            finite = s.grad_pre.add(g.dh) & s.grad_w.add(g.dW) & s.grad_b.add(g.db) & finite
+        if not finite:
+            s.nonfinite += count_nonfinite(g.dy, g.dh, g.dW, g.db)
+        if g.dh is not None and self.keep_hist and g.layer < len(self.net.weights):
+            self.hist_grad[g.layer] = _head(g.dh)
+
+    def rows(self) -> list[dict]:
+        """One dict per layer with exactly COLUMNS; None where a quantity does not apply."""
+        return [_row(layer, s, self.net) for layer, s in enumerate(self.layers)]
+
+
+def _head(a: np.ndarray) -> np.ndarray:
+    rows = max(1, min(a.shape[0], -(-HIST_VALUES // a.shape[1])))
+    return np.array(a[:rows], dtype=np.float64).ravel()
+
+
+def _row(layer: int, s: LayerStats, net: Network) -> dict:
+    hidden_or_out = layer > 0
+    n_act = s.act.n or 1
+    grad_w_std, w_var = (s.grad_w.var(), s.weight_var)
+    ratio = None
+    if hidden_or_out and grad_w_std is not None and w_var:
+        ratio = float(np.sqrt(grad_w_std) / np.sqrt(w_var))
+    sat = net.activation(layer).saturation if hidden_or_out else None
+    return {
+        "layer": layer, "width": s.width,
+        "preact_mean": s.pre.mean(), "preact_var": s.pre.var(), "preact_m2": s.pre.m2(),
+        "act_mean": s.act.mean(), "act_var": s.act.var(), "act_m2": s.act.m2(),
+        "act_unit_var": s.unit_var_sum / s.batches if s.batches else None,
+        "saturated_frac": s.saturated / n_act if sat is not None else None,
+        "dead_frac": float(np.mean(~s.alive)) if s.alive is not None else None,
+        "zero_frac": s.zero / n_act if hidden_or_out else None,
+        "nonfinite": s.nonfinite,
+        "grad_act_m2": s.grad_act.m2(), "grad_preact_m2": s.grad_pre.m2(), "grad_preact_var": s.grad_pre.var(),
+        "grad_w_m2": s.grad_w.m2(), "grad_w_var": s.grad_w.var(), "grad_b_m2": s.grad_b.m2(),
+        "weight_var": w_var, "grad_weight_ratio": ratio,
+    }
+
+
+def mean_rows(per_repeat: list[list[dict]]) -> list[dict]:
+    """Mean over repeats, column by column; `nonfinite` is summed (a count over all repeats)."""
+    out = []
+    for cells in zip(*per_repeat):
+        row = dict(cells[0])
+        for col in COLUMNS[2:]:
+            values = [c[col] for c in cells]
+            if values[0] is None:
+                continue
+            row[col] = int(sum(values)) if col == "nonfinite" else float(np.mean(values))
+        out.append(row)
+    return out
+
+
+def histograms(samples: dict[int, np.ndarray], bins: int = 80) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Histograms of every layer on one set of edges (fractions of the layer's values per bin).
+
+    The range runs from the smallest per-layer 0.1 % quantile to the largest 99.9 % quantile: exploding
+    layers stay visible and collapsing ones show as a spike at 0 (Glorot & Bengio 2010, Figs. 6-7).
+    """
+    finite = {k: v[np.isfinite(v)] for k, v in samples.items()}
+    tails = np.array([np.quantile(v, [0.001, 0.999]) for v in finite.values() if v.size]).reshape(-1, 2)
+    lo, hi = (float(tails[:, 0].min()), float(tails[:, 1].max())) if tails.size else (-1.0, 1.0)
+    if not hi > lo:
+        lo, hi = lo - 1.0, hi + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    return edges, {k: np.histogram(v, bins=edges)[0] / max(v.size, 1) for k, v in finite.items()}
+
+
+def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
+    """Least-squares slope of log2(value) against layer: the per-layer growth in doublings.
+
+    None when fewer than two layers or any value is missing, non-finite or <= 0 (no log scale).
+    """
+    if len(values) < 2 or any(v is None or not np.isfinite(v) or v <= 0 for v in values):
+        return None
+    return float(np.polyfit(np.asarray(layers, float), np.log2(np.asarray(values, float)), 1)[0])
+
+
+def max_known(values) -> float | None:
+    """The largest of the values that are not None (None when there is none)."""
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b, or None when either is missing or b is 0 or non-finite."""
+    if a is None or b is None or not np.isfinite(b) or b == 0:
+        return None
+    return float(a / b)
+
+
+def headline(rows: list[dict]) -> dict[str, float | None]:
+    """The run's one-line answer: last/first hidden activation second moment, first/last hidden gradient
+    second moment, and their fitted per-layer log2 slopes over the hidden layers."""
+    hidden = rows[1:-1]
+    layers = [r["layer"] for r in hidden]
+    act = [r["act_m2"] for r in hidden]
+    grad = [r["grad_preact_m2"] for r in hidden]
+    return {
+        "act_m2_last_over_first": ratio(act[-1], act[0]),
+        "grad_m2_first_over_last": ratio(grad[0], grad[-1]),
+        "act_m2_slope_log2": slope_log2(act, layers),
+        "grad_m2_slope_log2": slope_log2(grad, layers),
+    }

@@ -1,0 +1,165 @@
+"""The spec's fields, declared once: validation, defaults, the README's table and `actinit schema` all read this.
+
+A field is addressed by its dotted path (``model.activation``). Kinds: int, number, string (with
+choices), bool, widths (an int or a list of ints), activation / initializer (a registered name or
+{name: ..., parameters}), and list (validated by a module of its own, e.g. checks).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from actinit_cli.nn import activations, initializers
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn.registry import did_you_mean, type_name
+
+LOSSES = ("mse", "cross_entropy", "binary_cross_entropy", "random_projection")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One spec field: its kind, default, limits and a line of documentation."""
+
+    kind: str
+    default: Any
+    doc: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+
+
+FIELDS: dict[str, Field] = {
+    "name": Field("string", None, "run name; default: the spec file's stem", nullable=True),
+    "seed": Field("int", 0, "seed of every random number; repeat r uses seed + r", 0, 2**63 - 1),
+    "repeats": Field("int", 1, "independent weight draws (and batches), pooled by mean", 1, 1000),
+    "model.depth": Field("int", 20, "hidden layers", 1, 10_000),
+    "model.width": Field("widths", 512, "hidden width: an int, or a list of `depth` widths", 1, 1_000_000),
+    "model.input_dim": Field("int", None, "input features; default: the first width", 1, 1_000_000, nullable=True),
+    "model.output_dim": Field("int", None, "outputs; default: the last width", 1, 1_000_000, nullable=True),
+    "model.activation": Field("activation", "tanh", "hidden activation: a name or {name: ..., parameters}"),
+    "model.initializer": Field("initializer", "glorot_normal", "weight initializer of every layer"),
+    "model.bias_initializer": Field("initializer", "zeros", "bias initializer of every layer"),
+    "model.output_activation": Field("activation", None, "identity; softmax for cross_entropy, sigmoid for "
+                                     "binary_cross_entropy when left out", nullable=True),
+    "model.dtype": Field("string", "float32", "float32 or float64", choices=("float32", "float64")),
+    "data.batch_size": Field("int", 1024, "samples per batch", 1, 10_000_000),
+    "data.batches": Field("int", 1, "batches; statistics pool over them", 1, 100_000),
+    "data.input.distribution": Field("string", "normal", "input distribution", choices=("normal", "uniform")),
+    "data.input.mean": Field("number", 0.0, "input mean"),
+    "data.input.std": Field("number", 1.0, "input standard deviation (uniform: the same std)", 0.0),
+    "loss": Field("string", "mse", "what backward starts from (formulas in the README)", choices=LOSSES),
+}
+
+
+def check_value(path: str, f: Field, value: Any, where: str) -> Any:
+    """Validate one value against its field; return it normalised (registered names made canonical)."""
+    if value is None:
+        if f.nullable:
+            return None
+        raise ActinitError(f"{where}: must not be null; leave it out for the default ({f.default!r})")
+    if f.kind in ("activation", "initializer"):
+        registry = activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY
+        entry, params = registry.resolve(value, where)
+        return {"name": entry.name, **params} if params else entry.name
+    if f.kind == "widths":
+        return _widths(f, value, where)
+    if f.kind == "string":
+        if not isinstance(value, str) or value not in (f.choices or (value,)):
+            hint = did_you_mean(str(value), f.choices) if f.choices else ""
+            expected = f"one of {', '.join(f.choices)}" if f.choices else "a string"
+            raise ActinitError(f"{where}: got {value!r}, expected {expected}{hint}")
+        return value
+    return _number(f, value, where)
+
+
+def _number(f: Field, value: Any, where: str) -> Any:
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if f.kind == "int" and not is_int:
+        raise ActinitError(f"{where}: expected an integer, got {type_name(value)} ({value!r})")
+    if f.kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({value!r})")
+    if not math.isfinite(value):
+        raise ActinitError(f"{where}: must be finite, got {value!r}")
+    if f.minimum is not None and value < f.minimum:
+        raise ActinitError(f"{where}: must be >= {f.minimum:g}, got {value!r}")
+    if f.maximum is not None and value > f.maximum:
+        raise ActinitError(f"{where}: must be <= {f.maximum:g}, got {value!r}")
+    return float(value) if f.kind == "number" else value
+
+
+def _widths(f: Field, value: Any, where: str) -> Any:
+    if isinstance(value, list):
+        if not value:
+            raise ActinitError(f"{where}: the list of widths is empty; give one width per hidden layer")
+        return [_number(Field("int", None, "", f.minimum, f.maximum), v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return _number(Field("int", None, "", f.minimum, f.maximum), value, where)
+
+
+def json_schema_of(f: Field) -> dict:
+    """The JSON Schema fragment of one field."""
+    base: dict[str, Any] = {"description": f.doc}
+    if f.default is not None:
+        base["default"] = f.default
+    number = {k: v for k, v in (("minimum", f.minimum), ("maximum", f.maximum)) if v is not None}
+    if f.kind in ("int", "number"):
+        base.update({"type": "integer" if f.kind == "int" else "number", **number})
+    elif f.kind == "string":
+        base.update({"type": "string", **({"enum": list(f.choices)} if f.choices else {})})
+    elif f.kind == "widths":
+        item = {"type": "integer", **number}
+        base["oneOf"] = [item, {"type": "array", "items": item, "minItems": 1}]
+    elif f.kind in ("activation", "initializer"):
+        base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY)
+    if f.nullable:
+        base = {"anyOf": [base, {"type": "null"}], "description": f.doc}
+    return base
+
+
+def _param_schema(p: Any) -> dict:
+    kind = {bool: "boolean", str: "string", int: "integer"}.get(p.kind, "number")
+    out: dict[str, Any] = {"type": kind, "default": p.default}
+    if p.choices:
+        out["enum"] = list(p.choices)
+    if p.low is not None:
+        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        out["maximum"] = p.high
+    return out
+
+
+def _ref_schema(registry: Any) -> list[dict]:
+    """A name (or alias), or a mapping with one entry's name and only that entry's parameters."""
+    objects = [{"type": "object", "required": ["name"], "additionalProperties": False,
+                "properties": {"name": {"enum": [name, *registry.aliases_of(name)]},
+                               **{p.name: _param_schema(p) for p in entry.params}}}
+               for name, entry in registry.entries.items()]
+    return [{"type": "string", "enum": registry.names() + list(registry.aliases)}, *objects]
+
+
+SWEEPABLE = tuple(p for p in FIELDS if p != "name")
+MAX_POINTS = 1000  # a larger sweep needs --yes
+
+
+def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
+    """The `sweep:` section: spec paths mapped to non-empty lists (their values are validated per point)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
+                           f"{{model.activation: [tanh, relu]}}, got {raw!r}")
+    for key, values in raw.items():
+        if key not in SWEEPABLE:
+            hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
+            raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
+        if not isinstance(values, list) or not values:
+            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {values!r}")
+    return {k: list(v) for k, v in raw.items()}
+
+
+def sweep_schema() -> dict:
+    return {"type": "object", "description": "spec paths mapped to lists of values: `actinit sweep` runs "
+            "their product", "additionalProperties": False,
+            "properties": {p: {"type": "array", "minItems": 1} for p in SWEEPABLE}}

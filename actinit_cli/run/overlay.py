@@ -1,0 +1,119 @@
+"""Theory beside measurement: the mean-field prediction of a spec's network, as layers.csv columns,
+band flags and a summary (phase, chi_1, q*, depth scales) for summary.json and the terminal.
+
+The prediction uses each layer's actual fans and the initializer's weight variance (forward fan_in,
+backward fan_out), the bias variance, and the input's second moment and cross-sample correlation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from actinit_cli.nn import initializers
+from actinit_cli.theory import phase, profile as theory
+from actinit_cli.errors import ActinitError
+from actinit_cli.run.spec import Spec
+
+PRED_COLUMNS = ("pred_preact_m2", "pred_act_m2", "pred_act_var", "pred_act_unit_var", "pred_grad_preact_m2",
+                "pred_preact_band", "pred_act_band", "outside_band")
+SENSITIVE = 2.0  # theory.md section 8: when ln q's sensitivity exceeds 2 the curve is only indicative
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A profile when mean-field theory describes the network, else the reason it does not."""
+
+    profile: theory.Profile | None
+    reason: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _variances(spec: Spec) -> tuple[list[float], list[float]]:
+    """Var(W^l) and Var(b^l) per layer from the initializers' formulas, or ActinitError with the reason."""
+    m = spec.resolved["model"]
+    w_init, b_init = initializers.get(m["initializer"]), initializers.get(m["bias_initializer"])
+    var_w, var_b = [], []
+    for fan_in, fan_out in zip(spec.sizes[:-1], spec.sizes[1:]):
+        w, b = w_init.expected((fan_in, fan_out)), b_init.expected((fan_out,))
+        if w.family == "deterministic" or w.mean != 0:
+            raise ActinitError(f"the weights ({w_init.name}) are not zero-mean random: mean-field theory assumes "
+                               f"iid zero-mean weights")
+        if b.mean != 0:
+            raise ActinitError(f"the biases ({b_init.name}) have mean {b.mean:g}: mean-field theory assumes "
+                               f"zero-mean biases")
+        var_w.append(w.std**2)
+        var_b.append(b.std**2)
+    return var_w, var_b
+
+
+def predict(spec: Spec) -> Prediction:
+    """The mean-field profile of `spec`'s network, or why there is none (never a wrong curve)."""
+    m = spec.resolved["model"]
+    try:
+        var_w, var_b = _variances(spec)
+        fwd, bwd = theory.sigma_w2(var_w, spec.sizes)
+        mean, std = spec["data.input.mean"], spec["data.input.std"]
+        q0 = mean * mean + std * std
+        prof = theory.profile(m["activation"], fwd, bwd, var_b, q0, mean * mean / q0 if q0 else 0.0, spec.sizes,
+                              m["output_activation"], input_mean=mean)
+    except ActinitError as exc:
+        return Prediction(None, str(exc))
+    hidden = fwd[1:-1] if len(fwd) > 2 else fwd[:1]
+    sw2, sb2 = float(np.median(hidden)), float(np.median(var_b))
+    notes = [] if prof.output_predicted else [f"output layer: {prof.output_note}"]
+    if np.ptp(hidden) > 0.01 * sw2:
+        notes.append(f"sigma_w^2 varies over the hidden layers ({hidden.min():.3g}..{hidden.max():.3g}); "
+                     f"the phase is for their median")
+    sens = float(np.nanmax(np.abs(prof.sensitivity)))
+    if sens > SENSITIVE:
+        notes.append(f"finite-width sensitive (prod s = {sens:.3g} > {SENSITIVE:g}): the curve is only indicative")
+    return Prediction(prof, "", _summary(m["activation"], sw2, sb2, prof, sens), notes)
+
+
+def _summary(act: Any, sw2: float, sb2: float, prof: theory.Profile, sensitivity: float) -> dict[str, Any]:
+    q_start = float(np.clip(prof.preact_m2[1], phase.Q_MIN, phase.Q_MAX))
+    s = phase.summary(act, sw2, sb2, q_start)
+    return {"sigma_w2": sw2, "sigma_b2": sb2, "phase": s.phase, "chi_1": s.chi1, "q_star": s.q_star,
+            "c_star": s.c_star, "xi_q": s.xi_q, "xi_c": s.xi_c, "sensitivity": sensitivity,
+            "band": {"definition": "measured within [pred / band, pred * band]: exp(2 sd) of ln E[h^2] and "
+                                   "ln E[y^2] for one net on one input (theory.md section 8, plus 2/n)",
+                     "preact": [_clean(b) for b in prof.band_hi], "act": [_clean(b) for b in prof.act_band_hi]}}
+
+
+def _clean(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def annotate(rows: list[dict], pred: Prediction) -> list[dict]:
+    """rows with PRED_COLUMNS added (empty when theory does not apply). pred_grad_preact_m2 is anchored
+    at the measured output layer: G_l times the output's measured second moment. pred_preact_band and
+    pred_act_band are the finite-width factors exp(2 sd of ln E[h^2]) and exp(2 sd of ln E[y^2]);
+    outside_band is 1 where the measured preact_m2 or act_m2 leaves [pred / band, pred * band]."""
+    out = [dict(r, **{c: None for c in PRED_COLUMNS}) for r in rows]
+    p = pred.profile
+    if p is None:
+        return out
+    anchor = rows[-1]["grad_preact_m2"]
+    for layer, row in enumerate(out):
+        row.update(pred_preact_m2=_clean(p.preact_m2[layer]), pred_act_m2=_clean(p.act_m2[layer]),
+                   pred_act_var=_clean(p.act_var[layer]), pred_act_unit_var=_clean(p.act_unit_var[layer]),
+                   pred_preact_band=_clean(p.band_hi[layer]), pred_act_band=_clean(p.act_band_hi[layer]))
+        if anchor is not None and math.isfinite(anchor) and layer > 0:
+            row["pred_grad_preact_m2"] = _clean(p.grad_preact_m2[layer] * anchor)
+        if layer > 0:
+            row["outside_band"] = int(_outside(row["preact_m2"], row["pred_preact_m2"], row["pred_preact_band"]) or
+                                      _outside(row["act_m2"], row["pred_act_m2"], row["pred_act_band"]))
+    return out
+
+
+def _outside(measured: float | None, predicted: float | None, band: float | None) -> bool:
+    if predicted is None or band is None:
+        return False
+    if measured is None or not math.isfinite(measured):
+        return True
+    return not predicted / band <= measured <= predicted * band

@@ -1,0 +1,159 @@
+"""One experiment: spec -> networks -> random batches forward and backward -> per-layer statistics.
+
+Reproducibility: repeat r uses SeedSequence(seed + r), spawned into two streams, one for the weights
+and one for the data, so changing the batch size or count never changes the weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from actinit_cli.nn import activations, initializers, losses, mlp, stats
+from actinit_cli.run import overlay
+from actinit_cli.errors import ActinitError
+from actinit_cli.run.spec import Spec
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything a run measured, as plain data for the report, the plots and the checks."""
+
+    spec: Spec
+    rows: list[dict]
+    per_repeat: list[list[dict]]
+    seeds: list[int]
+    losses: list[float]
+    hist_act: tuple[np.ndarray, dict]
+    hist_grad: tuple[np.ndarray, dict]
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] | None = None
+    notes: list[str] = field(default_factory=list)
+    prediction: overlay.Prediction | None = None
+
+
+def available_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else None (no check)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(spec: Spec, save_arrays: bool, available: int | None) -> int:
+    """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free."""
+    itemsize = np.dtype(spec["model.dtype"]).itemsize
+    need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
+    if available is not None and need > 0.8 * available:
+        raise ActinitError(
+            f"model: this run needs about {need / 2**30:.1f} GiB (depth {spec['model.depth']}, widest layer "
+            f"{max(spec.sizes)}, batch {spec['data.batch_size']}, {spec['model.dtype']}) but only "
+            f"{available / 2**30:.1f} GiB is free; reduce data.batch_size, model.width or model.depth"
+            + (" or drop --save-arrays" if save_arrays else ""))
+    return need
+
+
+def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+    """One batch of inputs with the spec's mean and std (uniform: U[mean -+ sqrt(3) std])."""
+    shape = (spec["data.batch_size"], spec.sizes[0])
+    mean, std = spec["data.input.mean"], spec["data.input.std"]
+    if spec["data.input.distribution"] == "uniform":
+        half = math.sqrt(3.0) * std
+        return rng.uniform(mean - half, mean + half, size=shape).astype(dtype)
+    return (rng.standard_normal(size=shape) * std + mean).astype(dtype)
+
+
+def network(spec: Spec, rng: np.random.Generator) -> mlp.Network:
+    m = spec.resolved["model"]
+    return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
+                     initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
+                     np.dtype(m["dtype"]), rng)
+
+
+def total_steps(spec: Spec) -> int:
+    """Progress units: one per layer, forward and backward, per batch and repeat."""
+    return spec["repeats"] * spec["data.batches"] * 2 * (spec["model.depth"] + 2)
+
+
+def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None) -> Run:
+    """Run every repeat and batch; return the statistics (mean over repeats and per repeat)."""
+    check_memory(spec, save_arrays, available_bytes())
+    tick = progress or (lambda n: None)
+    start = time.perf_counter()
+    clock = {"draw_weights_and_data": 0.0, "forward_backward_statistics": 0.0}
+    per_repeat, seeds, loss_values = [], [], []
+    hist: dict[str, dict] = {"act": {}, "grad": {}}
+    arrays: dict[str, np.ndarray] | None = None
+    for r in range(spec["repeats"]):
+        seed = spec["seed"] + r
+        seeds.append(seed)
+        w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
+        t0 = time.perf_counter()
+        net, data_rng = network(spec, np.random.default_rng(w_seq)), np.random.default_rng(d_seq)
+        clock["draw_weights_and_data"] += time.perf_counter() - t0
+        acc = stats.Accumulator(net, keep_hist=(r == 0))
+        for b in range(spec["data.batches"]):
+            keep = save_arrays and r == 0 and b == 0
+            value, saved = _batch(spec, net, data_rng, acc, keep, tick, clock)
+            loss_values.append(value)
+            arrays = saved if keep else arrays
+            acc.keep_hist = False
+        hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
+        per_repeat.append(acc.rows())
+    hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
+    t0 = time.perf_counter()
+    prediction = overlay.predict(spec)
+    clock["theory"] = time.perf_counter() - t0
+    rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
+    notes = list(prediction.notes)  # why theory does not apply, if it does not, is in prediction.reason
+    return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
+               arrays, notes, prediction)
+
+
+def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,
+           tick: Progress, clock: dict[str, float]) -> tuple[float, dict | None]:
+    """Forward, loss, backward and statistics of one batch; the arrays of it when `keep`."""
+    dtype = np.dtype(spec["model.dtype"])
+    t0 = time.perf_counter()
+    x = inputs(spec, rng, dtype)
+    target = losses.targets(spec["loss"], rng, x.shape[0], spec.sizes[-1], dtype)
+    t1 = time.perf_counter()
+    clock["draw_weights_and_data"] += t1 - t0
+    tape = mlp.forward(net, x, acc.forward_layer)
+    tick(len(tape.y))
+    out = len(net.weights)
+    grad = losses.evaluate(spec["loss"], tape.h[out], tape.y[out], target, net.output)
+    saved = _arrays(net, tape, x, target, grad.value) if keep else None
+    for g in mlp.backward(net, tape, grad.dy, grad.dh):
+        acc.backward(g)
+        if saved is not None:
+            _save_grad(saved, g)
+        tick(1)
+    clock["forward_backward_statistics"] += time.perf_counter() - t1
+    return grad.value, saved
+
+
+def _arrays(net: mlp.Network, tape: mlp.Tape, x: np.ndarray, target: np.ndarray, loss: float) -> dict:
+    saved = {"x": x, "target": target, "loss": np.array(loss)}
+    for layer in range(1, len(net.weights) + 1):
+        saved.update({f"W{layer}": net.weights[layer - 1], f"b{layer}": net.biases[layer - 1],
+                      f"h{layer}": tape.h[layer], f"y{layer}": tape.y[layer]})
+    return saved
+
+
+def _save_grad(saved: dict, g: mlp.LayerGrad) -> None:
+    if g.layer == 0:
+        saved["dx"] = g.dy
+        return
+    saved.update({f"dy{g.layer}": g.dy, f"dh{g.layer}": g.dh, f"dW{g.layer}": g.dW, f"db{g.layer}": g.db})

@@ -1,0 +1,243 @@
+"""YAML experiment specs to validated, fully resolved objects, checked completely before any computation.
+
+Every error names the field path and, where it can, the YAML line: ``spec.yaml:7: model.depth: ...``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from actinit_cli.nn import activations
+from actinit_cli.run import checks
+from actinit_cli.errors import ActinitError
+from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
+from actinit_cli.nn.registry import did_you_mean, type_name
+
+
+
+class Loader(yaml.SafeLoader):
+    """yaml.SafeLoader that also reads 1e-3 as a number (YAML 1.1 wants 1.0e-3 and would give a string)."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|\.[0-9_]+(?:[eE][-+]?"
+               r"[0-9]+)?|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load with `Loader` (still only plain data: no tags, no objects)."""
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level section validated by a module of its own (checks, sweep)."""
+
+    validate: Callable[[Any, Callable[[str], str]], Any]  # (raw value or None, where(path) -> label) -> value
+    schema: Callable[[], dict]
+
+
+SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema),
+                                "sweep": Section(validate_sweep, sweep_schema)}
+_FUSED = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated experiment; `resolved` is the complete nested mapping written to spec.yaml, `raw` the
+    mapping as written (sweeps override paths in it before validating each point)."""
+
+    resolved: Mapping[str, Any]
+    raw: Mapping[str, Any] | None = None
+
+    def __getitem__(self, path: str) -> Any:
+        node: Any = self.resolved
+        for part in path.split("."):
+            node = node[part]
+        return node
+
+    @property
+    def name(self) -> str:
+        return self.resolved["name"]
+
+    @property
+    def sizes(self) -> list[int]:
+        """[input_dim, hidden widths..., output_dim]."""
+        m = self.resolved["model"]
+        return [m["input_dim"], *m["width"], m["output_dim"]]
+
+
+class _Lines:
+    """YAML line numbers by field path, so errors can point into the file."""
+
+    def __init__(self, text: str | None, source: str):
+        self.source, self.lines = source, {}
+        if text is not None:
+            try:
+                self._walk(yaml.compose(text, Loader=Loader), ())
+            except yaml.YAMLError:
+                pass
+
+    def _walk(self, node: Any, path: tuple) -> None:
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[path + (str(i),)] = item.start_mark.line + 1
+                self._walk(item, path + (str(i),))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here = path + (str(key.value),)
+                if here in self.lines:  # PyYAML would silently keep the last one
+                    raise ActinitError(f"{self.source}:{key.start_mark.line + 1}: {'.'.join(here)}: duplicate key "
+                                       f"(first on line {self.lines[here]}); keep one")
+                self.lines[here] = key.start_mark.line + 1
+                self._walk(value, here)
+
+    def where(self, path: str) -> str:
+        parts = tuple(path.replace("[", ".").replace("]", "").split(".")) if path else ()
+        while parts and parts not in self.lines:
+            parts = parts[:-1]
+        line = self.lines.get(parts)
+        return f"{self.source}:{line}: {path}" if line else f"{self.source}: {path}"
+
+
+def load(path: str | Path) -> Spec:
+    """Read and validate a spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ActinitError(f"spec file {str(path)!r} not found; check the path (examples are in configs/)") from None
+    except UnicodeDecodeError:
+        raise ActinitError(f"spec file {str(path)!r} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise ActinitError(f"cannot read spec file {str(path)!r} ({exc.strerror}); check the path and "
+                           f"permissions") from None
+    return parse(text, source=str(path), default_name=path.stem)
+
+
+def parse(text: str, source: str = "<spec>", default_name: str = "run") -> Spec:
+    """Validate YAML text (see `load`)."""
+    try:
+        raw = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ActinitError(f"{source}{at}: YAML syntax error: {problem}; fix the file's indentation/quoting") from None
+    return validate(raw if raw is not None else {}, _Lines(text, source), default_name)
+
+
+def from_mapping(raw: Mapping[str, Any], source: str = "<spec>", default_name: str = "run") -> Spec:
+    """Validate an already-loaded mapping (sweep points, tests)."""
+    return validate(copy.deepcopy(dict(raw)), _Lines(None, source), default_name)
+
+
+def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
+    if not isinstance(raw, dict):
+        raise ActinitError(f"{lines.source}: a spec is a YAML mapping (name:, model:, data:, ...), got {type_name(raw)}")
+    resolved = _walk(raw, "", lines)
+    for key, section in SECTIONS.items():
+        value = section.validate(raw.get(key), lines.where)
+        if value is not None:  # an absent sweep stays absent
+            resolved[key] = value
+    resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
+    _resolve_model(resolved, lines)
+    checks.validate_against(resolved["checks"], resolved["model"], lines.where)
+    return Spec(resolved, copy.deepcopy(raw))
+
+
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=,()+-]{0,199}")  # a folder name under runs/: no '/', no leading '.'
+
+
+def _name(name: str, where: str) -> str:
+    if not NAME.fullmatch(name):
+        raise ActinitError(f"{where}: {name!r} is not usable as a folder name under runs/; use letters, digits "
+                           f"and _ . = , ( ) + - (no '/', not starting with '.')")
+    return name
+
+
+def _children(prefix: str) -> set[str]:
+    """Keys allowed directly under `prefix` ('' = top level)."""
+    cut = len(prefix) + 1 if prefix else 0
+    keys = {p[cut:].split(".")[0] for p in FIELDS if p.startswith(prefix + "." if prefix else "")}
+    return keys | (set(SECTIONS) if not prefix else set())
+
+
+def _walk(raw: dict, prefix: str, lines: _Lines) -> dict:
+    """Validate one mapping level against FIELDS: unknown keys, types, defaults."""
+    allowed = _children(prefix)
+    for key in raw:
+        if key not in allowed:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            hint = did_you_mean(str(key), allowed) or f"; allowed here: {', '.join(sorted(allowed))}"
+            raise ActinitError(f"{lines.where(path)}: unknown key{hint}")
+    out: dict[str, Any] = {}
+    for key in sorted(allowed - set(SECTIONS), key=_order):
+        path = f"{prefix}.{key}" if prefix else key
+        if path in FIELDS:
+            f = FIELDS[path]
+            value = raw[key] if key in raw else copy.deepcopy(f.default)
+            out[key] = None if value is None and key not in raw else check_value(path, f, value, lines.where(path))
+        else:
+            sub = raw.get(key, {})
+            if not isinstance(sub, dict):
+                raise ActinitError(f"{lines.where(path)}: expected a mapping, got {type_name(sub)}")
+            out[key] = _walk(sub, path, lines)
+    return out
+
+
+_ORDER = list(dict.fromkeys(part for path in FIELDS for part in path.split(".")))
+
+
+def _order(key: str) -> int:
+    """Keys in the order FIELDS declares them (spec.yaml reads like the README)."""
+    return _ORDER.index(key) if key in _ORDER else len(_ORDER)
+
+
+def _resolve_model(spec: dict, lines: _Lines) -> None:
+    """Cross-field rules: widths per layer, default dims, softmax placement, loss/output pairing."""
+    m = spec["model"]
+    if isinstance(m["width"], list):
+        if len(m["width"]) != m["depth"]:
+            raise ActinitError(f"{lines.where('model.width')}: {len(m['width'])} widths for depth {m['depth']}; "
+                               f"give one width per hidden layer or a single int")
+    else:
+        m["width"] = [m["width"]] * m["depth"]
+    m["input_dim"] = m["input_dim"] or m["width"][0]
+    m["output_dim"] = m["output_dim"] or m["width"][-1]
+    if activations.get(m["activation"]).output_only:
+        raise ActinitError(f"{lines.where('model.activation')}: softmax is for output layers only; "
+                           f"use it as model.output_activation")
+    fused = _FUSED.get(spec["loss"])
+    if m["output_activation"] is None:
+        m["output_activation"] = fused or "identity"
+    out_name = activations.get(m["output_activation"]).name
+    if fused and out_name != fused:
+        raise ActinitError(f"{lines.where('model.output_activation')}: loss {spec['loss']} needs "
+                           f"output_activation {fused}, got {out_name}; set it to {fused} or leave it out")
+    if spec["loss"] == "cross_entropy" and m["output_dim"] < 2:
+        raise ActinitError(f"{lines.where('model.output_dim')}: cross_entropy needs at least 2 classes")
+
+
+def json_schema() -> dict:
+    """The spec's JSON Schema (draft 2020-12), built from the same FIELDS the validator uses."""
+    root: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                            "title": "actinit experiment spec", "type": "object",
+                            "additionalProperties": False, "properties": {}}
+    for path, f in FIELDS.items():
+        node = root
+        for part in path.split(".")[:-1]:
+            node = node["properties"].setdefault(part, {"type": "object", "additionalProperties": False,
+                                                        "properties": {}})
+        node["properties"][path.split(".")[-1]] = json_schema_of(f)
+    for key, section in SECTIONS.items():
+        root["properties"][key] = section.schema()
+    return root

@@ -1,0 +1,158 @@
+"""A sweep's directory: runs/<name>/<time>-<id>/ with sweep.yaml at the start, each point's run under
+points/, and at the end points.csv, the two heatmaps, recommendations.md and summary.json.
+
+The directory is built as the sweep goes (so --resume can continue it); each file in it is written
+whole or not at all. summary.json appears last: a sweep directory without it is unfinished.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+import numpy as np
+import yaml
+
+from actinit_cli import __version__
+from actinit_cli.sweep import recommend, pool as sweep
+from actinit_cli.run import report
+from actinit_cli.errors import ActinitError, Interrupted
+from actinit_cli.run.files import write_atomic
+from actinit_cli.run.spec import Spec
+from actinit_cli.sweep.pool import Point
+
+ROW_COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", "act_m2_last_over_first",
+               "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
+               "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
+
+
+def _plan(base: Spec, points: list[Point]) -> dict:
+    return {"base": {k: v for k, v in base.resolved.items() if k != "sweep"}, "sweep": base.resolved["sweep"],
+            "points": [p.label for p in points]}
+
+
+def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
+    """The sweep directory: with resume, the newest one with the same plan that is unfinished (no
+    summary.json) or has failed points; else a new one."""
+    plan = json.loads(json.dumps(_plan(base, points)))
+    if resume:
+        for folder in sorted((Path(root) / base.name).glob("*"), reverse=True):
+            plan_file = folder / "sweep.yaml"
+            if plan_file.is_file() and yaml.safe_load(plan_file.read_text()) == plan:
+                if _complete(folder):
+                    raise ActinitError(f"--resume: the newest sweep of this plan, {folder}, finished with no failed "
+                                       f"points; nothing to resume (run without --resume for a new sweep)")
+                return folder
+        raise ActinitError(f"--resume: no earlier sweep of {base.name} with these points under {root}/{base.name}; "
+                           f"run without --resume")
+    folder, _, _ = report.new_run_dir(root, base.name)
+    try:
+        (folder / "points").mkdir(parents=True)
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create {folder} ({exc.strerror}); choose a writable --out") from None
+    write_atomic(folder / "sweep.yaml", yaml.safe_dump(plan, sort_keys=False).encode(), "--out")
+    return folder
+
+
+def _complete(folder: Path) -> bool:
+    try:
+        return json.loads((folder / "summary.json").read_text()).get("failed") == 0
+    except (OSError, ValueError):
+        return False
+
+
+# Heatmap colour = log2 change per layer in the direction the signal travels: forward for activations,
+# backward (output to input) for gradients, so blue always means vanishing and red exploding.
+DIRECTION = {"act_m2_slope_log2": 1.0, "grad_m2_slope_log2": -1.0}
+VANISHED = {"act_m2_slope_log2": "act_m2_last_over_first", "grad_m2_slope_log2": "grad_m2_first_over_last"}  # 0: gone
+
+
+def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes: list[str]):
+    """Per panel (the other swept values), a row x col matrix of the travelling slope and the cell texts:
+    the value, 'to 0' (vanished to exactly 0: drawn at the blue end), 'inf', 'fail' or 'n/a'."""
+    row_names = list(dict.fromkeys(r[row_axis] for r in rows))
+    col_names = list(dict.fromkeys(r[col_axis] for r in rows))
+    panels: dict[str, list] = {}
+    texts: dict[str, list] = {}
+    for r in rows:
+        key = ", ".join(f"{a.split('.')[-1]} {r[a]}" for a in panel_axes) or "all points"
+        grid = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
+        text = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
+        i, j = row_names.index(r[row_axis]), col_names.index(r[col_axis])
+        v = r.get(value)
+        v = None if v is None else DIRECTION[value] * v
+        # No slope with every value finite: some layer reached exactly 0 (the ratio is 0, or 0/0 when both ends did)
+        gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(VANISHED[value]) == 0 or v is None)
+        grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
+        text[i][j] = ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
+                      "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
+    return row_names, col_names, panels, texts
+
+
+def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
+           plots: bool = True, bound: float = recommend.BOUND) -> list[recommend.Advice]:
+    """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice."""
+    swept = list(base.resolved["sweep"])
+    columns = tuple(swept) + tuple(c for c in ROW_COLUMNS if c not in swept)
+    write_atomic(folder / "points.csv", report.csv_text(rows, columns).encode(), "--out")
+    ok = [r for r in rows if r["status"] == "ok"]
+    advice = recommend.advise(rows, bound) if ok else []
+    depths = sorted({int(r["depth"]) for r in rows})
+    write_atomic(folder / "recommendations.md", recommend.markdown(advice, depths, bound).encode(), "--out")
+    if plots:
+        _heatmaps(folder, base, rows)
+    doc = {"format_version": report.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
+           "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
+           "seconds": seconds, "bound": bound,
+           "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
+           "ranking": recommend.ranking(advice), "rules": recommend.rules(advice, bound),
+           "verdicts": {a.activation: a.verdict for a in advice}}
+    write_atomic(folder / "summary.json", (json.dumps(report.json_safe(doc), indent=2) + "\n").encode(), "--out")
+    return advice
+
+
+def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
+    from actinit_cli import plots
+
+    swept = list(base.resolved["sweep"])
+    others = [a for a in swept if a not in ("model.activation", "model.initializer")]
+    legend = ("blue: vanishing, red: exploding, per layer in the direction of travel; 'to 0': vanished to exactly "
+              "0; grey: fail (the point failed), inf (overflow), n/a (no log2 slope)")
+    for value, name, what, way in (("act_m2_slope_log2", "heatmap_activations.png", "activation", "forward"),
+                                   ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient", "backward")):
+        rows_, cols, panels, texts = _grid(rows, value, "activation", "initializer", others)
+        plots.heatmaps(folder / name, rows_, cols, panels, texts,
+                       f"{base.name}: {what} second moment, log2 change per layer going {way} (0 = preserved)",
+                       f"doublings per layer, {way} (clipped at +-2)", legend=legend)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: its directory, one row per point, the advice, and how long it took on how many workers."""
+
+    folder: Path
+    rows: list[dict]
+    advice: list[recommend.Advice]
+    seconds: float
+    jobs: int
+    bound: float
+
+
+def run(base: Spec, points: list[Point], out: Path, jobs: int, resume: bool = False, plots: bool = False,
+        bound: float = recommend.BOUND, progress: Callable[[int], None] | None = None) -> SweepResult:
+    """Run (or, with resume, continue) the sweep and write its directory."""
+    folder = start(out, base, points, resume)
+    began = time.perf_counter()
+    try:
+        rows = sweep.execute(points, folder / "points", jobs, plots, resume, progress)
+    except KeyboardInterrupt:
+        done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
+        raise Interrupted(f"interrupted; {done} finished points are kept in {folder}: continue with "
+                          f"actinit sweep <spec> --resume") from None
+    seconds = time.perf_counter() - began
+    advice = finish(folder, base, points, rows, seconds, jobs, True, bound)
+    return SweepResult(folder, rows, advice, seconds, jobs, bound)

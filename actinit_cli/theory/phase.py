@@ -1,0 +1,260 @@
+"""Order to chaos: fixed points of the length map, chi_1, depth scales, the phase, variance-preserving
+gains and the critical line, for constant-width nets (Poole et al. 2016, arXiv:1606.05340;
+Schoenholz et al. 2017, arXiv:1611.01232).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from actinit_cli.errors import ActinitError
+from actinit_cli.theory.gaussian import check_q, elementwise, expect, expect2, moments
+
+Array = np.ndarray
+CRITICAL_TOL = 0.01  # |chi_1 - 1| <= 0.01 is 'critical': the depth scale 1/|ln chi_1| exceeds ~100 layers
+Q_MIN, Q_MAX = 1e-10, 1e12  # a fixed point below Q_MIN is reported as 0 (collapse), above Q_MAX as inf
+_Q_GRID = np.geomspace(Q_MIN, Q_MAX, 22 * 24 + 1)  # 24 points per decade: brackets for every fixed point
+_MARGINAL = 1e-10  # |V(q) - q| <= 1e-10 q: q itself is a (marginal) fixed point, e.g. relu with He
+_C_GAPS = (1e-3, 1e-5)  # 1 - c tried as the upper end of the bracket for a chaotic c* < 1
+_TORCH_GAIN = {"identity": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}
+
+
+def check_variances(values: Any, name: str, allow_zero: bool = False) -> Array:
+    """values as floats, or ActinitError: sigma_w^2 must be finite and > 0, sigma_b^2 finite and >= 0."""
+    arr = np.asarray(values, float)
+    bad = ~np.isfinite(arr) | ((arr < 0) if allow_zero else (arr <= 0))
+    if np.any(bad):
+        where, op = (f"[{int(np.argmax(bad.ravel()))}]" if arr.ndim else ""), (">=" if allow_zero else ">")
+        raise ActinitError(f"{name}{where} = {float(arr[bad].flat[0])!r}: must be finite and {op} 0")
+    return arr
+
+
+def _illinois(fun: Callable[[Array], Array], a: Array, b: Array, fa: Array, fb: Array,
+              rtol: float = 1e-14, atol: float = 0.0, iters: int = 200) -> Array:
+    """Roots of `fun` elementwise in brackets [a, b] (fa fb <= 0): regula falsi with Illinois halving."""
+    for _ in range(iters):
+        if np.all((np.abs(b - a) <= rtol * np.abs(b) + atol) | (fb == 0)):
+            break
+        x = np.where(fb != fa, b - fb * (b - a) / np.where(fb != fa, fb - fa, 1.0), (a + b) / 2)
+        fx = fun(x)
+        swap = fx * fb < 0
+        a, fa = np.where(swap, b, a), np.where(swap, fb, fa / 2)
+        b, fb = x, fx
+    return b
+
+
+def fixed_points(act: Any, sw2: Any, sb2: Any = 0.0, q_start: float = 1.0) -> Array:
+    """q* = lim_l V^l(q_start), V(q) = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2, elementwise over sw2, sb2.
+
+    V is non-decreasing for every registered phi (tested), so the iteration moves monotonically to
+    the nearest fixed point on the side of V(q_start) - q_start: bracketed on a log grid, polished by
+    regula falsi. Returns 0 on collapse (q* < 1e-10: tanh with sigma_w^2 <= 1, sigma_b = 0), inf on
+    divergence (q* > 1e12: SELU with He), q_start when V(q_start) = q_start (relu with He).
+    """
+    phi = elementwise(act)
+    sw2, sb2 = np.broadcast_arrays(check_variances(sw2, "sigma_w^2"), check_variances(sb2, "sigma_b^2", True))
+    if not Q_MIN <= q_start <= Q_MAX:
+        raise ActinitError(f"q_start = {q_start!r}: must lie in [{Q_MIN:g}, {Q_MAX:g}]")
+    grid = np.union1d(_Q_GRID, [q_start])
+    s, j = int(np.searchsorted(grid, q_start)), np.arange(grid.size)
+    f = sw2[..., None] * moments(phi, grid).m2 + sb2[..., None] - grid
+    down, marginal = f[..., s] < 0, np.abs(f[..., s]) <= _MARGINAL * q_start
+    below = np.where((f >= 0) & (j < s), j, -1).max(axis=-1)  # a root in [below, below + 1]
+    above = np.where((f <= 0) & (j > s), j, grid.size).min(axis=-1) - 1  # a root in [above, above + 1]
+    lo = np.where(down, below, above)
+    todo = ~marginal & (lo >= 0) & (lo < grid.size - 1)
+    out = np.where(marginal, q_start, np.where(down, 0.0, np.inf))
+    if np.any(todo):
+        w, b, i = sw2[todo], sb2[todo], lo[todo]
+        fun = lambda q: w * expect(lambda x: phi.fn(x) ** 2, q, phi.kinks) + b - q  # noqa: E731
+        out[todo] = _illinois(fun, grid[i], grid[i + 1], f[todo, i], f[todo, i + 1])
+    return out
+
+
+def fixed_point(act: Any, sw2: float, sb2: float = 0.0, q_start: float = 1.0) -> float:
+    """q* reached from q_start (see `fixed_points`): 0 on collapse, inf on divergence."""
+    return float(fixed_points(act, sw2, sb2, q_start))
+
+
+def chi1(act: Any, sw2: float, q: float) -> float:
+    """chi_1 = sigma_w^2 E[phi'(sqrt(q) z)^2] (Poole eq. 7); at q = 0 the q -> 0+ limit."""
+    return float(check_variances(sw2, "sigma_w^2")) * moments(act, q).d2
+
+
+def _depth_scale(slope: float) -> float:
+    """-1 / ln(slope); inf for slope >= 1 - 1e-12 (1e-12 absorbs the rounding of q -> 0+ limits), 0 if <= 0."""
+    return math.inf if slope >= 1 - 1e-12 else (0.0 if slope <= 0 else -1.0 / math.log(slope))
+
+
+def xi_q(act: Any, sw2: float, q: float) -> float:
+    """xi_q = -1 / ln(dV/dq) at the fixed point q (Schoenholz 2017): |q^l - q*| ~ exp(-l / xi_q)."""
+    return _depth_scale(float(check_variances(sw2, "sigma_w^2")) * moments(act, q).dm2)
+
+
+def c_star(act: Any, sw2: float, sb2: float, q: float) -> float:
+    """Stable fixed point of c -> (sigma_w^2 E[phi(u_a) phi(u_b)] + sigma_b^2) / q at q = q* (Poole eq. 5):
+    1 when chi_1 <= 1 (ordered, critical), else the root in [0, 1) (chaotic)."""
+    phi, sb2 = elementwise(act), float(check_variances(sb2, "sigma_b^2", True))
+    if q == 0 or chi1(phi, sw2, q) <= 1:
+        return 1.0
+
+    def cmap(c: Array) -> Array:  # C(c) - c
+        return (sw2 * np.array([expect2(phi.fn, phi.fn, q, q, float(c[0]), phi.kinks)]) + sb2) / q - c
+
+    h0 = cmap(np.zeros(1))  # = (sigma_w^2 E[phi]^2 + sigma_b^2) / q >= 0
+    for top in 1.0 - np.array(_C_GAPS)[:, None]:
+        h1 = cmap(top)
+        if h1[0] < 0:
+            return float(_illinois(cmap, np.zeros(1), top, h0, h1, atol=1e-12)[0])
+    return 1.0
+
+
+def xi_c(act: Any, sw2: float, sb2: float, q: float, c: float | None = None) -> float:
+    """xi_c = -1 / ln(sigma_w^2 E[phi'(u_a) phi'(u_b)]) at (q*, c*) (Schoenholz 2017); -1 / ln chi_1 if c* = 1.
+
+    c defaults to `c_star(act, sw2, sb2, q)`.
+    """
+    phi = elementwise(act)
+    c = c_star(phi, sw2, sb2, q) if c is None else c
+    k = chi1(phi, sw2, q) if c == 1 else sw2 * expect2(phi.derivative, phi.derivative, q, q, c, phi.kinks)
+    return _depth_scale(k)
+
+
+def phase(chi_1: float, tol: float = CRITICAL_TOL) -> str:
+    """'ordered' (chi_1 < 1 - tol), 'critical' (|chi_1 - 1| <= tol) or 'chaotic' (Poole 2016)."""
+    return "critical" if abs(chi_1 - 1) <= tol else ("ordered" if chi_1 < 1 else "chaotic")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Fixed point and depth scales of (phi, sigma_w^2, sigma_b^2). Phase 'divergent' when q* = inf: then
+    the other fields are NaN, as there is no fixed point to linearise at."""
+
+    q_star: float
+    c_star: float
+    chi1: float
+    dv_dq: float
+    xi_q: float
+    xi_c: float
+    phase: str
+
+
+def summary(act: Any, sw2: float, sb2: float = 0.0, q_start: float = 1.0) -> Summary:
+    """q*, c*, chi_1, dV/dq, xi_q, xi_c and the phase of a constant-width net (Schoenholz 2017)."""
+    phi = elementwise(act)
+    q = fixed_point(phi, sw2, sb2, q_start)
+    if math.isinf(q):
+        return Summary(q, *[math.nan] * 5, "divergent")
+    m, c = moments(phi, q), c_star(phi, sw2, sb2, q)
+    x1, dv = sw2 * m.d2, sw2 * m.dm2
+    return Summary(q, c, x1, dv, _depth_scale(dv), xi_c(phi, sw2, sb2, q, c), phase(x1))
+
+
+@dataclass(frozen=True)
+class Gains:
+    """Gains (sigma_w^2 = gain^2): g_q = 1/sqrt(E[phi(z)^2]) keeps q = 1 fixed (sigma_b = 0), g_chi =
+    1/sqrt(E[phi'(z)^2]) gives chi_1 = 1 at q = 1, torch = calculate_gain (None where PyTorch has none)."""
+
+    g_q: float
+    g_chi: float
+    torch: float | None
+
+
+def gains(act: Any) -> Gains:
+    """The Gains of act (initializers.md section c)."""
+    phi = elementwise(act)
+    m = moments(phi, 1.0)
+    torch = _TORCH_GAIN.get(phi.name)
+    if phi.name == "leaky_relu":
+        torch = math.sqrt(2 / (1 + phi.params["negative_slope"] ** 2))
+    return Gains(1 / math.sqrt(m.m2), 1 / math.sqrt(m.d2), torch)
+
+
+def gain_rows(refs: list[Any] | None = None) -> list[dict]:
+    """`actinit gain`'s rows: the activation (with the parameters it was given), g_q, g_chi, PyTorch's gain
+    and the moments behind them; every elementwise activation when `refs` is None."""
+    from actinit_cli.nn import activations
+
+    if refs is None:
+        refs = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only]
+    rows = []
+    for ref in refs:
+        act = activations.REGISTRY.get(ref, "activation")
+        g = gains(act)
+        given = "".join(f" {k}={v}" for k, v in act.params.items() if isinstance(ref, dict) and k in ref)
+        rows.append({"activation": act.name + given, "g_q": g.g_q, "g_chi": g.g_chi, "torch": g.torch,
+                     "m2": 1 / g.g_q**2, "d2": 1 / g.g_chi**2})
+    return rows
+
+
+@dataclass(frozen=True)
+class CriticalLine:
+    """Points (sigma_w^2, sigma_b^2) where chi_1 = 1 at the fixed point q_star, sigma_b^2 >= 0 only."""
+
+    q_star: Array
+    sw2: Array
+    sb2: Array
+
+
+def critical_line(act: Any, q_star_grid: Any) -> CriticalLine:
+    """sigma_w^2 = 1 / E[phi'(sqrt(q*) z)^2], sigma_b^2 = q* - sigma_w^2 E[phi(sqrt(q*) z)^2] (ghliu `sw_sb`)."""
+    q = check_q(np.atleast_1d(np.asarray(q_star_grid, float)), "q_star_grid")
+    m = moments(act, q)
+    with np.errstate(divide="ignore", invalid="ignore"):  # d2 = 0 would give an infinite sigma_w^2: dropped
+        sw2 = 1 / m.d2
+        sb2 = q - sw2 * m.m2
+    sb2[np.abs(sb2) <= 1e-12 * q] = 0.0  # rounding: relu's sigma_b^2 = 0 comes out as +-1e-16 q
+    keep = np.isfinite(sw2) & (sb2 >= 0)
+    return CriticalLine(q[keep], sw2[keep], sb2[keep])
+
+
+def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0) -> Array:
+    """chi_1 at the fixed point, shape (len(sw2_values), len(sb2_values)); NaN where the length map
+    diverges; collapsed points (q* = 0) use the q -> 0+ limit."""
+    phi = elementwise(act)
+    sw2, sb2 = np.meshgrid(np.asarray(sw2_values, float), np.asarray(sb2_values, float), indexing="ij")
+    q = fixed_points(phi, sw2, sb2, q_start)
+    out = np.full(q.shape, np.nan)
+    out[np.isfinite(q)] = sw2[np.isfinite(q)] * moments(phi, q[np.isfinite(q)]).d2
+    return out
+
+
+# Where the named initializers sit for square layers (sigma_w^2 = fan_in Var(W), sigma_b^2 = 0).
+NAMED = {"standard": 1 / 3, "glorot / lecun": 1.0, "he": 2.0}
+DIAGRAM_MAX = 1e3  # larger sigma_w^2 or sigma_b^2 push q past what the quadrature takes
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """chi_1 on a (sigma_w^2, sigma_b^2) grid and the critical line chi_1 = 1 inside its range."""
+
+    sw2: Array
+    sb2: Array
+    chi1: Array  # shape (len(sw2), len(sb2)); NaN where the length map diverges
+    line: CriticalLine
+
+    def critical_sw2_without_bias(self) -> float | None:
+        """sigma_w^2 where the critical line meets sigma_b^2 = 0 (tanh reaches it only as q* -> 0), if it does."""
+        at0 = self.line.sw2[self.line.sb2 <= 1e-9]
+        return float(at0.min()) if at0.size else None
+
+
+def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 60) -> Diagram:
+    """The order-to-chaos phase diagram of `act` over (0, sw2_max] x [0, sb2_max]."""
+    phi = elementwise(act)
+    if not (0 < sw2_max <= DIAGRAM_MAX and 0 < sb2_max <= DIAGRAM_MAX and 2 <= points <= 1000):
+        raise ActinitError(f"phase diagram: need 0 < --sw2-max <= {DIAGRAM_MAX:g}, 0 < --sb2-max <= {DIAGRAM_MAX:g} "
+                           f"and 2 <= --points <= 1000, got {sw2_max}, {sb2_max}, {points}")
+    sw2 = np.linspace(sw2_max / points, sw2_max, points)
+    sb2 = np.linspace(0.0, sb2_max, points)
+    line = critical_line(phi, np.geomspace(1e-6, 1e6, 2400))  # 200 points per decade of q*
+    _, first = np.unique(np.round(np.c_[line.sw2, line.sb2], 12), axis=0, return_index=True)
+    keep = np.zeros(line.sw2.size, bool)  # relu's whole line is the single point (2, 0): keep it once
+    keep[first] = True
+    keep &= (line.sw2 <= sw2_max * (1 + 1e-9)) & (line.sb2 <= sb2_max + 1e-9)
+    return Diagram(sw2, sb2, chi1_grid(phi, sw2, sb2), CriticalLine(line.q_star[keep], line.sw2[keep],
+                                                                     line.sb2[keep]))

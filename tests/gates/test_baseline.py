@@ -1,0 +1,44 @@
+"""Baselines: layer-by-layer log2 comparison, shape mismatches, and safe replacement."""
+
+import math
+
+import pytest
+
+from actinit_cli.gates import baseline
+from actinit_cli.errors import ActinitError
+from tests.run.test_checks import rows
+
+
+def test_baseline_catches_a_doubled_variance():
+    old = rows([1, 1, 1, 1], grad_preact_m2=[None, 1, 1, 1])
+    new = rows([1, 1, 2.1, 1], grad_preact_m2=[None, 1, 1, 1])
+    results = {r.name: r for r in baseline.compare(new, old, 1.0, "t")}
+    bad = results["baseline act_m2"]
+    assert not bad.passed and bad.layer == 2 and bad.value == pytest.approx(math.log2(2.1))
+    assert results["baseline grad_preact_m2"].passed and results["baseline nonfinite"].passed
+    assert all(r.passed for r in baseline.compare(rows([1, 1, 1.9, 1]), rows([1, 1, 1, 1]), 1.0))
+
+
+def test_baseline_edges():
+    assert baseline.log2_ratio(0.0, 0.0) == 0.0 and baseline.log2_ratio(0.0, 1.0) == math.inf
+    assert baseline.log2_ratio(float("nan"), 1.0) is None
+    new = rows([1, 1, 1])
+    new[1]["nonfinite"] = 5
+    assert not {r.name: r for r in baseline.compare(new, rows([1, 1, 1]), 1.0)}["baseline nonfinite"].passed
+    with pytest.raises(ActinitError, match="compare like with like"):
+        baseline.compare(rows([1, 1, 1]), rows([1, 1, 1, 1]), 1.0)
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf")])
+def test_tolerance_must_be_a_positive_number(value):
+    with pytest.raises(ActinitError, match="--tolerance"):
+        baseline.check_tolerance(value)
+
+
+def test_update_never_replaces_what_is_not_a_run(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(ActinitError, match="exists and is not a run directory"):
+        baseline.update(tmp_path, precious)
+    assert (precious / "notes.txt").read_text() == "keep me"

@@ -1,0 +1,182 @@
+"""Per-layer statistics against direct NumPy on the same arrays, pooled over two batches."""
+
+import numpy as np
+import pytest
+
+from actinit_cli.nn import activations, initializers, losses, mlp, stats
+
+
+def run_batches(hidden="relu", batches=2, batch=64, seed=0, dtype="float32"):
+    rng = np.random.default_rng(seed)
+    net = mlp.build([6, 9, 7, 5], activations.get(hidden), activations.get("identity"),
+                    initializers.get("he_normal"), initializers.get({"name": "random_normal", "stddev": 0.5}),
+                    np.dtype(dtype), rng)
+    acc = stats.Accumulator(net)
+    kept = []
+    for _ in range(batches):
+        x = rng.normal(size=(batch, 6)).astype(dtype)
+        tape = mlp.forward(net, x)
+        acc.forward(tape)
+        h, y = list(tape.h), list(tape.y)
+        g = losses.evaluate("mse", tape.h[-1], tape.y[-1], rng.normal(size=(batch, 5)).astype(dtype), net.output)
+        grads = {lg.layer: lg for lg in mlp.backward(net, tape, g.dy, g.dh)}
+        for lg in sorted(grads.values(), key=lambda lg: -lg.layer):
+            acc.backward(lg)
+        kept.append((h, y, grads))
+    return net, acc.rows(), kept
+
+
+def cat(kept, pick):
+    return np.concatenate([pick(k).astype(np.float64).reshape(-1) for k in kept])
+
+
+# float64 runs sum in float64 (1e-12); float32 runs sum activations in float64 (1e-9) and zero-mean arrays
+# with float32 partial sums of <= 1024 terms (documented bound: 1e-5 relative).
+FLOAT64_SUMMED = {"act_mean", "act_var", "act_m2", "act_unit_var", "zero_frac", "weight_var"}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("hidden", ["relu", "tanh", "sigmoid"])
+def test_pooled_statistics_match_numpy(hidden, dtype):
+    net, rows, kept = run_batches(hidden, dtype=dtype)
+    for layer in range(1, 4):
+        r = rows[layer]
+        h = cat(kept, lambda k: k[0][layer])
+        y = cat(kept, lambda k: k[1][layer])
+        dh = cat(kept, lambda k: k[2][layer].dh)
+        dw = cat(kept, lambda k: k[2][layer].dW)
+        expect = {
+            "preact_mean": h.mean(), "preact_var": h.var(), "preact_m2": np.mean(h**2),
+            "act_mean": y.mean(), "act_var": y.var(), "act_m2": np.mean(y**2),
+            "act_unit_var": np.mean([np.var(k[1][layer].astype(np.float64), axis=0).mean() for k in kept]),
+            "zero_frac": np.mean(y == 0),
+            "grad_act_m2": np.mean(cat(kept, lambda k: k[2][layer].dy) ** 2),
+            "grad_preact_m2": np.mean(dh**2), "grad_preact_var": dh.var(),
+            "grad_w_m2": np.mean(dw**2), "grad_w_var": dw.var(),
+            "grad_b_m2": np.mean(cat(kept, lambda k: k[2][layer].db) ** 2),
+            "weight_var": np.var(net.weights[layer - 1].astype(np.float64)),
+        }
+        for key, want in expect.items():
+            rel = 1e-12 if dtype == "float64" else (1e-9 if key in FLOAT64_SUMMED else 1e-5)
+            assert r[key] == pytest.approx(want, rel=rel, abs=1e-15), (layer, key)
+        assert r["grad_weight_ratio"] == pytest.approx(np.sqrt(dw.var() / expect["weight_var"]), rel=1e-5)
+        dead = np.all(np.concatenate([k[1][layer] for k in kept]) == 0, axis=0).mean()
+        assert r["dead_frac"] == pytest.approx(dead)
+
+
+def test_not_applicable_cells_are_none():
+    _, rows, _ = run_batches("relu")
+    first, out = rows[0], rows[-1]
+    for key in ("preact_m2", "saturated_frac", "dead_frac", "grad_preact_m2", "grad_w_m2", "weight_var"):
+        assert first[key] is None
+    assert first["grad_act_m2"] is not None  # dL/dx
+    assert rows[1]["saturated_frac"] is None  # relu has no saturation bound
+    assert out["layer"] == 3 and out["grad_w_m2"] is not None
+
+
+def test_saturation_thresholds():
+    _, rows, kept = run_batches("tanh", batches=1)
+    y = kept[0][1][2]
+    assert rows[2]["saturated_frac"] == pytest.approx(np.mean(np.abs(y) >= 0.99))
+
+
+def test_dead_units_need_all_batches_zero():
+    net, _, _ = run_batches("relu", batches=1)
+    acc = stats.Accumulator(net)
+    x = np.ones((4, 6), np.float32)
+    for sign in (1.0, -1.0):  # a unit dead on one batch but alive on the other is not dead
+        acc.forward(mlp.forward(net, sign * x))
+    tape_pos, tape_neg = mlp.forward(net, x), mlp.forward(net, -x)
+    both = np.all(tape_pos.y[1] == 0, axis=0) & np.all(tape_neg.y[1] == 0, axis=0)
+    assert acc.rows()[1]["dead_frac"] == pytest.approx(both.mean())
+
+
+def test_nonfinite_is_counted_and_m2_uses_float64():
+    net, _, _ = run_batches("relu", batches=1)
+    acc = stats.Accumulator(net)
+    x = np.full((2, 6), 3e19, np.float32)  # squares overflow float32 but not float64
+    x[0, 0] = np.inf
+    acc.forward(mlp.forward(net, x))
+    row = acc.rows()[0]
+    assert row["nonfinite"] == 1
+    x[0, 0] = 3e19
+    acc2 = stats.Accumulator(net)
+    acc2.forward(mlp.forward(net, x))
+    assert acc2.rows()[0]["act_m2"] == pytest.approx(float(np.float32(3e19)) ** 2)
+
+
+def test_mean_rows_and_headline():
+    a = [{"layer": 0, "width": 2, **{c: None for c in stats.COLUMNS[2:]}, "nonfinite": 1, "act_m2": 1.0}]
+    b = [{"layer": 0, "width": 2, **{c: None for c in stats.COLUMNS[2:]}, "nonfinite": 2, "act_m2": 3.0}]
+    m = stats.mean_rows([a, b])[0]
+    assert m["act_m2"] == 2.0 and m["nonfinite"] == 3 and m["preact_m2"] is None
+
+
+@pytest.mark.parametrize("values, want", [
+    ([1.0, 0.5, 0.25, 0.125], -1.0),
+    ([2.0, 2.0, 2.0], 0.0),
+    ([1.0, 0.0, 1.0], None),
+    ([1.0, float("nan")], None),
+    ([1.0, None], None),
+    ([1.0], None),
+])
+def test_slope_log2(values, want):
+    got = stats.slope_log2(values, list(range(1, len(values) + 1)))
+    assert got == (pytest.approx(want) if want is not None else None)
+
+
+def test_histograms_share_edges():
+    edges, h = stats.histograms({1: np.linspace(-1, 1, 1000), 2: np.zeros(100), 3: np.array([np.nan, 1.0])})
+    assert set(h) == {1, 2, 3} and len(edges) == 81
+    assert h[2].sum() == pytest.approx(1.0) and h[1].sum() == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("shape", [(1024, 1024), (3000, 17), (5, 2049), (1, 8)])
+def test_float32_fast_sums_are_accurate(shape):
+    a = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    s1, s2 = stats.fast_sums(a)
+    a64 = a.astype(np.float64)
+    assert s2 == pytest.approx(np.sum(a64**2), rel=1e-5)
+    assert abs(s1 - a64.sum()) < 1e-5 * np.sqrt(s2 * a.size)
+
+
+def moments_of(*arrays):
+    m = stats.Moments()
+    finite = [m.add(a) for a in arrays]
+    return m, finite
+
+
+# Values where float32 shortcuts go wrong: squares that underflow, overflow, or a mean that swamps the
+# variance. Each must match two-pass float64 NumPy (the reference) to 1e-9.
+HARD = {
+    "tiny (squares underflow float32)": lambda r: (r.normal(size=(64, 32)) * 1e-25).astype(np.float32),
+    "huge (squares overflow float32)": lambda r: (r.normal(size=(64, 32)) * 3e19).astype(np.float32),
+    "large mean, tiny spread": lambda r: (100 + r.normal(size=(64, 32)) * 1e-3).astype(np.float32),
+    "constant": lambda r: np.full((64, 32), 7.5, np.float32),
+    "zero": lambda r: np.zeros((64, 32), np.float32),
+}
+
+
+@pytest.mark.parametrize("make", HARD.values(), ids=HARD.keys())
+def test_moments_match_two_pass_float64(make):
+    rng = np.random.default_rng(2)
+    a, b = make(rng), make(rng)
+    m, finite = moments_of(a, b)
+    both = np.concatenate([a.ravel(), b.ravel()]).astype(np.float64)
+    assert all(finite)
+    assert m.mean() == pytest.approx(both.mean(), rel=1e-9, abs=1e-300)
+    assert m.m2() == pytest.approx(np.mean(both**2), rel=1e-9, abs=1e-300)
+    assert m.var() == pytest.approx(both.var(), rel=1e-6, abs=1e-12 * np.mean(both**2) + 1e-300)
+
+
+def test_unit_variance_is_never_negative_and_two_pass_where_needed():
+    rng = np.random.default_rng(3)
+    y = (0.5 + rng.normal(size=(256, 16)) * 1e-8).astype(np.float64)  # deep sigmoid: var 1e-16 beside 0.25
+    unit, finite = stats.Moments().add_rows(y)
+    assert finite and unit == pytest.approx(np.var(y, axis=0).mean(), rel=1e-6) and unit > 0
+
+
+def test_nonfinite_is_reported_by_the_sums():
+    a = np.ones((4, 3), np.float32)
+    a[1, 1] = np.nan
+    assert moments_of(a)[1] == [False]

@@ -1,0 +1,129 @@
+"""Checks (validation) and verdicts (evaluation) on hand-built layers.csv rows: every kind passes and
+fails where it should, including the edges (a bound exactly met, non-finite values, a missing
+quantity, an empty cell, a zero on a log scale)."""
+
+import pytest
+
+from actinit_cli.run import checks, spec
+from actinit_cli.gates import verdict
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn.stats import COLUMNS
+
+
+def rows(act_m2, **columns):
+    """Rows for layers 0..len-1 with act_m2 given and every other column None (or as given)."""
+    out = []
+    for layer, v in enumerate(act_m2):
+        row = {c: None for c in COLUMNS}
+        row.update(layer=layer, width=8, act_m2=v, nonfinite=0)
+        for col, values in columns.items():
+            row[col] = values[layer]
+        out.append(row)
+    return out
+
+
+def check(**raw):
+    return checks.validate_one(raw, "checks[0]")
+
+
+def model(table, activation="relu", output="identity"):
+    return {"width": [8] * (len(table) - 2), "activation": activation, "output_activation": output}
+
+
+def run(raw, table, **kw):
+    return verdict.evaluate(check(**raw), table, model(table, **kw), "t")
+
+
+@pytest.mark.parametrize("raw, table, passed, layer", [
+    ({"quantity": "act_m2", "min": 0.5, "max": 2}, rows([1, 0.5, 2, 1]), True, None),  # bounds met exactly
+    ({"quantity": "act_m2", "min": 0.5, "max": 2}, rows([1, 0.49, 1, 1]), False, 1),
+    ({"quantity": "act_m2", "max": 2}, rows([1, 1, 2.01, 1]), False, 2),
+    ({"quantity": "act_m2", "relative_to": "input", "min": 0.1, "max": 10}, rows([2, 1, 0.2, 0.19]), False, 3),
+    ({"quantity": "act_m2", "relative_to": "input", "min": 0.1, "max": 10}, rows([2, 1, 0.2, 20]), True, None),
+    ({"quantity": "act_m2", "relative_to": "output", "min": 0.5}, rows([1, 1, 1, 2]), True, None),  # exactly 0.5
+    ({"quantity": "act_m2", "relative_to": "output", "min": 0.6}, rows([1, 1, 1, 2]), False, 0),
+    ({"quantity": "act_m2", "relative_to": "first_hidden", "max": 1}, rows([9, 1, 0.5, 0.5]), False, 0),
+    ({"quantity": "act_m2", "relative_to": "first_hidden", "max": 1, "layers": "hidden"}, rows([9, 1, 0.5, 0.5]),
+     True, None),
+    ({"quantity": "act_m2", "max": 10}, rows([1, float("nan"), 1, 1]), False, 1),
+    ({"quantity": "act_m2", "max": 10}, rows([1, 1, float("inf"), 1]), False, 2),
+    ({"quantity": "act_m2", "max": 10, "layers": [1, 2]}, rows([1, 1, None, 1]), False, 2),
+    ({"quantity": "act_m2", "max": 10, "layers": "output"}, rows([1, 1, 1, 99]), False, 3),
+    ({"quantity": "act_m2", "max": 10, "layers": {"from": 1, "to": 2}}, rows([99, 1, 1, 99]), True, None),
+    ({"quantity": "nonfinite", "max": 0}, rows([1, 1, 1, 1]), True, None),
+])
+def test_bounds(raw, table, passed, layer):
+    r = run(raw, table)
+    assert r.passed is passed, r.message
+    if not passed:
+        assert r.message.startswith(f"layer {layer} ")
+
+
+def test_failure_names_the_first_layer_and_the_worst():
+    r = run({"quantity": "act_m2", "relative_to": "input", "min": 0.1}, rows([1, 0.5, 0.05, 0.01, 0.001, 1]))
+    assert not r.passed and r.layer == 4 and r.value == pytest.approx(0.001)
+    assert r.message.startswith("layer 2 is 0.05, below min 0.1 (3 of 5 layers outside")
+
+
+@pytest.mark.parametrize("table, message", [
+    (rows([1, 2, 4, 8]), None),
+    (rows([1, 1, 0.0, 1]), "layer 2 has act_m2 = 0, which has no log2"),
+    (rows([1, 1, float("nan"), 1]), "which has no log2"),
+    (rows([1, 1, None, 1]), "no value"),
+])
+def test_slope_log2(table, message):
+    r = run({"quantity": "act_m2", "slope_log2": {"min": 0.9, "max": 1.1}}, table)
+    if message is None:
+        assert r.passed and r.value == pytest.approx(1.0)  # hidden layers 1..2 only: slope log2(4/2) = 1
+    else:
+        assert not r.passed and message in r.message
+
+
+def test_slope_over_hidden_layers_exactly():
+    table = rows([5, 1, 2, 4, 8, 16, 0.001])  # input and output ignored by default
+    assert run({"quantity": "act_m2", "slope_log2": {"min": 1 - 1e-12, "max": 1 + 1e-12}}, table).passed
+    assert not run({"quantity": "act_m2", "slope_log2": {"min": 1.001}}, table).passed
+
+
+def test_missing_data_never_passes():
+    assert "empty: this network has no layer" in run({"quantity": "saturated_frac", "max": 0.2}, rows([1, 1, 1])).message
+    blank = rows([1, 1, 1, 1], dead_frac=[None, 0.1, None, 0.1])  # a hidden layer's cell blanked
+    r = run({"quantity": "dead_frac", "max": 0.5}, blank)
+    assert not r.passed and r.message.startswith("layer 2 has no value")
+    sat = rows([1, 1, 1, 1], saturated_frac=[None, 0.0, 0.0, None])  # tanh hidden, identity output: complete
+    assert run({"quantity": "saturated_frac", "max": 0.2}, sat, activation="tanh").passed
+    table = [{k: v for k, v in r.items() if k != "dead_frac"} for r in rows([1, 1, 1])]
+    r = run({"quantity": "dead_frac", "max": 0.5}, table)
+    assert not r.passed and "missing" in r.message
+    r = run({"quantity": "act_m2", "relative_to": "input", "max": 2}, rows([0.0, 1, 1]))
+    assert not r.passed and "cannot divide" in r.message
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"quantity": "act_m3", "max": 1}, "did you mean 'act_m2'"),
+    ({"quantity": "act_m2", "min": 2, "max": 1}, r"min \(2\) > max \(1\)"),
+    ({"quantity": "act_m2"}, "give min, max or both"),
+    ({"quantity": "dead_frac", "relative_to": "input", "max": 1}, "makes no sense for dead_frac"),
+    ({"quantity": "preact_m2", "relative_to": "input", "max": 1}, "no value at the input"),
+    ({"quantity": "act_m2", "relative_to": "middle", "max": 1}, "expected one of input, output"),
+    ({"quantity": "act_m2", "max": "ten"}, "expected a finite number"),
+    ({"quantity": "act_m2", "max": 1, "slope_log2": {"max": 1}}, "not both"),
+    ({"quantity": "act_m2", "slope_log2": {"min": 1, "max": 0}}, r"min \(1\) > max \(0\)"),
+    ({"quantity": "dead_frac", "slope_log2": {"max": 1}}, "positive scale"),
+    ({"quantity": "act_m2", "max": 1, "layers": "middle"}, "expected all, hidden, output"),
+    ({"quantity": "act_m2", "max": 1, "bound": 3}, "unknown key"),
+])
+def test_bad_checks(raw, message):
+    with pytest.raises(ActinitError, match=message):
+        checks.validate_one(raw, "checks[0]")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("  - {quantity: act_m2, max: 1, layers: [9]}", r":3: checks\[0\].layers: layer 9 does not exist .*0..4"),
+    ("  - {quantity: act_m2, slope_log2: {max: 1}, layers: [2]}", "a slope needs at least 2 layers"),
+    ("  - {quantity: act_m2, relative_to: output, max: 1, layers: output}", "only the reference layer"),
+    ("  - {quantity: act_m2, max: 1}\n  - {quantity: act_m2, max: 2}", "two checks are named 'act_m2'"),
+])
+def test_choices_that_do_not_fit_the_network_are_bad_input(text, message):
+    with pytest.raises(ActinitError, match=message):
+        spec.parse(f"model: {{depth: 3, width: 8}}\nchecks:\n{text}")

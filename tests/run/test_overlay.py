@@ -1,0 +1,73 @@
+"""Theory beside measurement: wide nets land inside the predicted band; the prediction refuses specs
+it cannot describe instead of drawing a wrong curve."""
+
+import math
+
+import pytest
+
+from actinit_cli.run import overlay, report, runner, spec
+
+# The usual pairs at width 1024 (theory.md section 3 M1 / issue 5): measured second moments inside the band.
+USUAL = [("tanh", "glorot_normal"), ("relu", "he_normal"), ("selu", "lecun_normal"), ("gelu", "he_normal"),
+         ("sigmoid", "glorot_normal")]
+
+
+@pytest.mark.parametrize("act, init", USUAL)
+def test_wide_nets_sit_inside_the_band(act, init):
+    s = spec.parse(f"model: {{depth: 10, width: 1024, activation: {act}, initializer: {init}}}\n"
+                   f"data: {{batch_size: 512}}\nloss: random_projection")
+    run = runner.execute(s)
+    rows = run.rows
+    assert run.prediction.profile is not None
+    assert [r["outside_band"] for r in rows[1:]] == [0] * 11
+    for r in rows[1:-1]:  # and the gradients follow the chi product within 25 % (M1: [0.8, 1.25])
+        assert r["grad_preact_m2"] / r["pred_grad_preact_m2"] == pytest.approx(1.0, rel=0.25)
+
+
+def test_xavier_tanh_config_sits_on_the_curve():
+    run = runner.execute(spec.load("configs/xavier_tanh.yaml"))
+    for r in run.rows[1:]:
+        assert r["act_m2"] == pytest.approx(r["pred_act_m2"], rel=0.05)
+    summary = run.prediction.summary
+    assert summary["phase"] == "critical" and summary["chi_1"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_band_flags_a_layer_that_leaves_it():
+    s = spec.parse("model: {depth: 3, width: 64, activation: tanh}\ndata: {batch_size: 32}")
+    pred = overlay.predict(s)
+    rows = runner.execute(s).rows
+    rows[2] = dict(rows[2], act_m2=rows[2]["act_m2"] * 10)
+    assert overlay.annotate([{k: v for k, v in r.items() if not k.startswith(("pred_", "outside"))}
+                             for r in rows], pred)[2]["outside_band"] == 1
+
+
+@pytest.mark.parametrize("model, reason", [
+    ("initializer: identity", "not zero-mean random"),
+    ("initializer: {name: random_normal, mean: 0.1}", "not zero-mean random"),
+    ("bias_initializer: {name: constant, value: 0.1}", "biases (constant) have mean 0.1"),
+])
+def test_theory_refuses_what_it_cannot_describe(model, reason):
+    s = spec.parse(f"model: {{depth: 3, width: 16, {model}}}\ndata: {{batch_size: 8}}")
+    run = runner.execute(s)
+    assert run.prediction.profile is None and reason in run.prediction.reason
+    assert all(r["pred_act_m2"] is None and r["outside_band"] is None for r in run.rows)
+    assert report.theory_line(run) == f"theory: does not apply ({run.prediction.reason})"
+
+
+def test_softmax_output_predicts_preactivations_only():
+    s = spec.parse("model: {depth: 3, width: 32, output_dim: 10, activation: relu, initializer: he_normal}\n"
+                   "loss: cross_entropy\ndata: {batch_size: 64}")
+    run = runner.execute(s)
+    out = run.rows[-1]
+    assert out["pred_preact_m2"] is not None and out["pred_act_m2"] is None
+    assert any("not elementwise" in n for n in run.notes)
+
+
+def test_bias_and_input_mean_enter_the_prediction():
+    s = spec.parse("model: {depth: 4, width: 512, activation: tanh, bias_initializer: {name: random_normal, "
+                   "stddev: 0.3}}\ndata: {batch_size: 512, input: {mean: 0.5, std: 1.5}}\nloss: random_projection")
+    run = runner.execute(s)
+    assert run.rows[0]["pred_act_m2"] == pytest.approx(2.5)
+    assert run.rows[1]["pred_preact_m2"] == pytest.approx(1.0 * 2.5 + 0.09)
+    assert [r["outside_band"] for r in run.rows[1:]] == [0] * 5
+    assert math.isfinite(run.prediction.summary["chi_1"])
