@@ -14,10 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from actinit_cli.nn import activations, initializers
-from actinit_cli.run import report
-from actinit_cli.run.report import fmt
-from actinit_cli.nn.stats import headline
+from actinit_cli.nn.columns import TERMINAL
 from actinit_cli.nn.sample import Draw
+from actinit_cli.nn.headline import headline
+from actinit_cli.run import report, rundir
+from actinit_cli.run.report import fmt
 
 
 def sample_text(d: Draw) -> str:
@@ -41,6 +42,37 @@ def sample_text(d: Draw) -> str:
     col = max(len(r[1]) for r in rows)
     table = "\n".join(f"{a:<{width}}  {b:<{col}}  {c}".rstrip() for a, b, c in rows)
     return f"{head}\n{body}\n\n{table}\nseed: {d.seed} (pass --seed {d.seed} to repeat these values)\n"
+
+
+def sample_bytes(d: Draw, fmt: str) -> bytes:
+    """`actinit sample`'s output in one of its formats: text, json, csv or npy."""
+    from actinit_cli.nn import sample
+
+    render = {"text": lambda: sample_text(d).encode(), "json": lambda: (sample.as_json(d) + "\n").encode(),
+              "csv": lambda: sample.as_csv(d).encode(), "npy": lambda: sample.npy_bytes(d.values)}
+    return render[fmt]()
+
+
+def column_table() -> Table:
+    """layers.csv's columns (the table in nn/columns.py): name, meaning, and how checks may use it."""
+    from actinit_cli.nn.columns import TABLE
+
+    t = Table(title="layers.csv columns (empty cell: does not apply)")
+    for col in ("column", "meaning", "kind"):
+        t.add_column(col, overflow="fold", no_wrap=col == "column")
+    for c in TABLE:
+        kind = ", ".join(k for k, on in (("integer", c.integer), ("positive scale", c.scale),
+                                         ("at the input", c.at_input), ("theory", c.theory)) if on)
+        t.add_row(c.name, c.meaning, kind)
+    return t
+
+
+def show_lists(kinds: list[str]) -> None:
+    """`actinit list`: one table per kind (initializers, activations, columns)."""
+    out = console()
+    tables = {"initializers": initializer_table, "activations": activation_table, "columns": column_table}
+    for kind in kinds:
+        out.print(tables[kind]())
 
 
 def initializer_table() -> Table:
@@ -80,29 +112,22 @@ def _named(name: str, aliases: list[str]) -> str:
     return name + (f" ({', '.join(aliases)})" if aliases else "")
 
 
-def _sat_or_dead(r: dict) -> float | None:
-    """Saturated fraction for bounded activations, else the dead fraction (the one that can hurt)."""
-    return r["saturated_frac"] if r["saturated_frac"] is not None else r["dead_frac"]
-
-
-RUN_COLUMNS = (("layer", lambda r: r["layer"]), ("E[y^2]", lambda r: r["act_m2"]),
-               ("theory", lambda r: r.get("pred_act_m2")), ("unit var", lambda r: r["act_unit_var"]),
-               ("sat/dead", _sat_or_dead), ("E[dh^2]", lambda r: r["grad_preact_m2"]),
-               ("theory ", lambda r: r.get("pred_grad_preact_m2")), ("|dW|/|W|", lambda r: r["grad_weight_ratio"]),
-               ("nan/inf", lambda r: r["nonfinite"]))
+ALWAYS_SHOWN = ("layer", "act_m2", "grad_preact_m2")
 
 
 def run_table(rows: list[dict]) -> Table:
-    """The per-layer summary of a run: second moments first (they are what theory predicts); theory and
-    nan/inf columns only when they have something to say. A '!' marks a layer outside the theory band."""
-    columns = [(label, get) for label, get in RUN_COLUMNS
-               if any(get(r) not in (None, 0) for r in rows) or label in ("layer", "E[y^2]", "E[dh^2]")]
+    """The per-layer summary of a run (the columns with a terminal label in nn/columns.py): theory,
+    saturated, dead and nan/inf only when they have something to say. A '!' marks a layer outside the
+    theory band."""
+    columns = [(label, name) for label, name in TERMINAL
+               if name in ALWAYS_SHOWN or any(r.get(name) not in (None, 0) for r in rows)]
     t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     for label, _ in columns:
-        t.add_column(Text(label.strip()), justify="right", no_wrap=True)
+        t.add_column(Text(label), justify="right", no_wrap=True)
     t.add_column("", no_wrap=True)
     for r in rows:
-        cells = [fmt(v, 3) if isinstance(v := get(r), float) else ("" if v is None else str(v)) for _, get in columns]
+        cells = [fmt(v, 3) if isinstance(v := r.get(name), float) else ("" if v is None else str(v))
+                 for _, name in columns]
         t.add_row(*cells, "!" if r.get("outside_band") else "")
     return t
 
@@ -179,11 +204,10 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
 
 def results_json(results: list) -> str:
     """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json)."""
-    import json
     from dataclasses import asdict
 
     doc = {"passed": all(r.passed for r in results), "results": [asdict(r) for r in results]}
-    return json.dumps(report.json_safe(doc), indent=2) + "\n"
+    return rundir.json_text(doc)
 
 
 def show_checks(results: list) -> None:
@@ -215,7 +239,20 @@ def show_sweep(result: Any) -> None:
     sys.stdout.write(f"sweep directory: {result.folder}\n")
 
 
-def show_gains(rows: list[dict], all_: bool) -> None:
+def show_gains(rows: list[dict], all_: bool, as_json: bool = False) -> None:
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
     console().print(gain_table(rows))
     if all_:
         sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
+
+
+def show_phase(path: Path, d: Any) -> None:
+    """Where the critical line meets sigma_b^2 = 0, and what was written."""
+    at0 = d.critical_sw2_without_bias()
+    where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
+             "the critical line does not reach sigma_b^2 = 0 in this range")
+    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")

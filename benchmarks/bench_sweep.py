@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from actinit_cli.run import spec
-from actinit_cli.sweep import pool as sweep
+from actinit_cli.sweep import plan, pool as sweep
 
 
 def wall(points: list[sweep.Point], jobs: int) -> float:
@@ -34,7 +34,7 @@ def main() -> None:
     seeds = ", ".join(str(s) for s in range(args.points))
     base = spec.parse(f"name: bench\nmodel: {{depth: 30, width: 512}}\ndata: {{batch_size: 1024}}\n"
                       f"loss: random_projection\nsweep:\n  seed: [{seeds}]\n")
-    points = sweep.expand(base)
+    points = plan.expand(base)
     one, two = [], []
     for _ in range(args.rounds):
         one.append(wall(points, 1))

@@ -1,4 +1,11 @@
-"""Shared test tables: every elementwise activation in the registry plus parameter variants."""
+"""Shared test tables and helpers: every elementwise activation plus parameter variants, the repository
+root, SELU's exact chi_1 and the tolerance of a printed number."""
+
+import math
+from decimal import Decimal
+from pathlib import Path
+
+from scipy import special
 
 from actinit_cli.nn import activations as acts
 
@@ -9,3 +16,13 @@ VARIANTS = [acts.get(n) for n in ELEMENTWISE] + [
     acts.get({"name": "elu", "alpha": 0.5}),
 ]
 IDS = [f"{a.name}{dict(a.params) or ''}" for a in VARIANTS]
+
+REPO = Path(__file__).resolve().parents[1]  # the repository root (tests sit one level below it)
+
+# Klambauer et al. 2017's chi_1 at LeCun init, in closed form (docs/reference-numbers.md section S).
+SELU_CHI1 = acts.SELU_LAMBDA**2 * (0.5 + acts.SELU_ALPHA**2 * math.e**2 * special.ndtr(-2.0))
+
+
+def printed(x: float) -> float:
+    """Half a unit in the last printed digit of a published number (0.0557 -> 5.1e-5)."""
+    return 0.0 if math.isinf(x) else 0.51 * 10.0 ** Decimal(repr(x)).as_tuple().exponent

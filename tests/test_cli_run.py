@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from actinit_cli.run import report, spec
-from actinit_cli.nn.stats import COLUMNS
+from actinit_cli.nn.columns import MEASURED as COLUMNS
 
 SMALL = "name: small\nmodel: {depth: 3, width: 16, activation: relu, initializer: he_normal}\ndata: {batch_size: 32}\n"
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from actinit_cli import __version__
+from actinit_cli.app import spread
 
 
 def values_from_text(stdout: str) -> np.ndarray:
@@ -108,3 +109,26 @@ def test_help_does_not_import_heavy_modules():
 def test_python_dash_m_entry_point():
     r = subprocess.run([sys.executable, "-m", "actinit_cli", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == f"actinit {__version__}"
+
+
+@pytest.mark.parametrize("args, want", [
+    (["sample", "x", "--shape", "9", "1"], ["sample", "x", "--shape", "9", "--shape", "1"]),
+    (["sample", "--shape", "3", "3", "16", "32", "x", "--seed", "0"],
+     ["sample", "--shape", "3", "--shape", "3", "--shape", "16", "--shape", "32", "x", "--seed", "0"]),
+    (["sample", "x", "--shape", "9", "-1"], ["sample", "x", "--shape", "9", "--shape", "-1"]),
+    (["sample", "x", "--shape"], ["sample", "x", "--shape"]),
+    (["sample", "x", "--shape", "--seed", "1"], ["sample", "x", "--shape", "--seed", "1"]),
+    (["run", "spec.yaml", "--seed", "1"], ["run", "spec.yaml", "--seed", "1"]),
+    (["sample", "x", "--shape", "9", "--", "1"], ["sample", "x", "--shape", "9", "--", "1"]),
+])
+def test_shape_takes_every_integer_that_follows(args, want):
+    assert spread(args, "--shape") == want
+
+
+def test_shape_before_the_name_and_repeated_forms_agree(cli):
+    """The headline usage, the option before the name, and click's own repeated form give the same draw."""
+    a = cli("sample", "he_normal", "--shape", 9, 1, "--seed", 0, "--format", "json")
+    b = cli("sample", "--shape", 9, 1, "he_normal", "--seed", 0, "--format", "json")
+    c = cli("sample", "he_normal", "--shape", 9, "--shape", 1, "--seed", 0, "--format", "json")
+    assert a.exit_code == 0 and a.stdout == b.stdout == c.stdout
+    assert json.loads(a.stdout)["shape"] == [9, 1]

@@ -19,7 +19,7 @@ def test_gain_all_covers_every_elementwise_activation(cli):
     names = [r["activation"].split()[0] for r in rows]
     assert names == [n for n in activations.REGISTRY.names() if n != "softmax"]
     by = {r["activation"].split()[0]: r for r in rows}
-    # initializers.md section (c)
+    # docs/reference-numbers.md section C
     for name, g in [("tanh", 1.59254), ("gelu", 1.53353), ("silu", 1.67653), ("relu", 1.41421), ("selu", 1.0)]:
         assert by[name]["g_q"] == pytest.approx(g, abs=5e-6)
     assert by["selu"]["torch"] == 0.75 and by["gelu"]["torch"] is None

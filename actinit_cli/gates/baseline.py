@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from actinit_cli.run.checks import SCALE
+from actinit_cli.nn.columns import SCALE
 from actinit_cli.gates.verdict import Result
 from actinit_cli.errors import ActinitError
 
@@ -33,7 +33,7 @@ def check_tolerance(tolerance: float) -> float:
     return tolerance
 
 
-def check_shape(new: list[int], old: list[int], where: str) -> None:
+def check_same_sizes(new: list[int], old: list[int], where: str) -> None:
     """Layer sizes (input, hidden..., output) must match the baseline's."""
     if list(new) != list(old):
         raise ActinitError(f"--baseline {where}: the baseline has {len(old) - 2} hidden layers of widths "
@@ -43,7 +43,7 @@ def check_shape(new: list[int], old: list[int], where: str) -> None:
 
 def compare(new: list[dict], old: list[dict], tolerance: float, target: str = "", where: str = "") -> list[Result]:
     """One result per quantity: the worst layer's log2(new/old) against +-tolerance."""
-    check_shape([r["width"] for r in new], [r["width"] for r in old], where)
+    check_same_sizes([r["width"] for r in new], [r["width"] for r in old], where)
     results = [_quantity(q, new, old, tolerance, target) for q in SCALE]
     results.append(_nonfinite(new, old, target))
     return results

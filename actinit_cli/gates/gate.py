@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from actinit_cli.gates import baseline as baselines
-from actinit_cli.run import report, rundir, runner
-from actinit_cli.gates import verdict
-from actinit_cli.run import spec as specs
 from actinit_cli.errors import ActinitError
+from actinit_cli.gates import baseline as baselines
+from actinit_cli.gates import verdict
 from actinit_cli.gates.verdict import Result
+from actinit_cli.run import rundir
+from actinit_cli.run import spec as specs
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class Target:
     spec: specs.Spec
     rows: list[dict]
     per_repeat: list[list[dict]]
+
+    @classmethod
+    def of_run(cls, label: str, run_dir: Path, run: Any) -> "Target":
+        """The target of a run just made (a runner.Run and its directory)."""
+        return cls(label, run_dir, run.spec, run.rows, run.per_repeat)
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,18 @@ class Planned:
     def sizes(self) -> list[int]:
         return (self.saved.spec if self.saved else self.spec).sizes
 
+    @property
+    def checks(self) -> list[dict]:
+        return (self.saved.spec if self.saved else self.spec)["checks"]
+
 
 def plan(path: Path) -> Planned:
     """Load a run directory, or validate a spec (memory included), without running anything."""
     path = Path(path)
     if path.is_dir():
         return Planned(path, saved=rundir.load(path))
+    from actinit_cli.run import runner  # specs only: re-checking a saved run never loads the network code
+
     spec = specs.load(path)
     if spec.resolved.get("sweep"):
         return Planned(path, skip=f"skipped {path}: a sweep spec (run it with actinit sweep)")
@@ -57,16 +68,10 @@ def resolve(p: Planned, out: Path, plots: bool, progress: Callable[[int], None] 
     """A run directory as saved; a spec is run and written first."""
     if p.saved is not None:
         return Target(str(p.path), p.path, p.saved.spec, p.saved.rows, p.saved.per_repeat)
-    run = runner.execute(p.spec, progress=progress)
-    run_dir = report.write(run, out, plots=plots)
-    return Target(str(p.path), run_dir, p.spec, run.rows, run.per_repeat)
+    from actinit_cli.run import experiment
 
-
-def refuse_sweep(spec: specs.Spec, command: str) -> None:
-    """A spec with a sweep: section is many runs: only `actinit sweep` runs it."""
-    if spec.resolved.get("sweep"):
-        raise ActinitError(f"{spec.name}: the spec has a sweep: section; run it with actinit sweep "
-                           f"(or remove sweep: to {command} the base spec)")
+    run, run_dir = experiment.execute(experiment.Job(p.spec, out), plots, progress)
+    return Target.of_run(str(p.path), run_dir, run)
 
 
 def evaluate(target: Target, strict: bool = False) -> list[Result]:
@@ -86,39 +91,50 @@ def evaluate(target: Target, strict: bool = False) -> list[Result]:
     return results
 
 
-def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | None = None,
-         tolerance: float = 1.0, plots: bool = True, progress: Callable[[int], None] | None = None
-         ) -> tuple[list[Target], list[Result], list[str]]:
-    """Validate every target, the baseline and --out first; then run the specs and evaluate.
-
-    Returns the targets, the results and the notices of skipped targets."""
-    baselines.check_tolerance(tolerance)
-    report.check_out(out)
-    saved = rundir.load(baseline) if baseline is not None else None
+def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | None) -> list[Planned]:
+    """Every target validated (with the baseline's shape); sweep specs are left out with a notice."""
     planned = [plan(p) for p in paths]
     todo = [p for p in planned if not p.skip]
     if not todo:
         raise ActinitError("check: every target is a sweep spec (run those with actinit sweep); give a spec "
                            "without sweep: or a run directory")
     for p in todo:
-        checks_ = (p.saved.spec if p.saved else p.spec)["checks"]
-        if not checks_ and saved is None:
+        if not p.checks and saved is None:
             raise ActinitError(f"{p.path}: has no checks; add a checks: section to its spec or pass --baseline")
         if saved is not None:
-            baselines.check_shape(p.sizes, saved.spec.sizes, str(baseline))
+            baselines.check_same_sizes(p.sizes, saved.spec.sizes, str(baseline))
+    return planned
+
+
+def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | None = None,
+         tolerance: float = 1.0, plots: bool = True, junit: Path | None = None,
+         progress: Callable[[int], None] | None = None) -> tuple[list[Target], list[Result], list[str]]:
+    """Validate every target, the baseline, --out and --junit first; then run the specs, evaluate, and
+    write the JUnit file when asked. Returns the targets, the results and the notices of skipped targets."""
+    baselines.check_tolerance(tolerance)
+    rundir.check_out(out)
+    if junit is not None:
+        rundir.check_out(Path(junit).parent, "--junit")
+    saved = rundir.load(baseline) if baseline is not None else None
+    planned = _planned(paths, saved, baseline)
     results: list[Result] = []
-    targets = [resolve(p, out, plots, progress) for p in todo]
+    targets = [resolve(p, out, plots, progress) for p in planned if not p.skip]
     for t in targets:
         results += evaluate(t, strict)
         if saved is not None:
             results += baselines.compare(t.rows, saved.rows, tolerance, t.label, str(baseline))
+    if junit is not None:
+        from actinit_cli.gates import junit as junit_xml
+        from actinit_cli.run.files import write_atomic
+
+        write_atomic(junit, junit_xml.xml(results).encode(), "--junit")
     return targets, results, [p.skip for p in planned if p.skip]
 
 
 def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path:
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
     baselines.check_replaceable(baseline)
-    report.check_out(out)
+    rundir.check_out(out)
     p = plan(path)
     if p.skip:
         raise ActinitError(p.skip.replace("skipped", "cannot use", 1))

@@ -8,8 +8,9 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from actinit_cli.run.checks import SCALE, applies, interval, label, select
-from actinit_cli.nn.stats import slope_log2
+from actinit_cli.nn.columns import SCALE
+from actinit_cli.run.checks import applies, interval, label, select
+from actinit_cli.nn.headline import slope_log2
 
 
 @dataclass(frozen=True)

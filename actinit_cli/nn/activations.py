@@ -1,10 +1,11 @@
 """Activation functions, each a value/derivative pair defined together.
 
 `fn(x)` is the activation and `grad(x, y)` its elementwise derivative phi'(x), given y = fn(x) so a
-rule can reuse the output. Derivatives at kinks follow PyTorch and TensorFlow (majority convention,
-../shared/reference/initializers.md section d): relu'(0) = 0, leaky_relu'(0) = slope,
-relu6'(0) = relu6'(6) = 0, hard_sigmoid'(+-3) = 0, hard_tanh'(+-1) = 0, elu'(0) = alpha,
-selu'(0) = lambda * alpha (PyTorch and JAX; TensorFlow uses lambda). Everything keeps the input's dtype.
+rule can reuse the output. Derivatives at kinks follow PyTorch and TensorFlow (the majority
+convention; the per-library table is docs/reference-numbers.md section D): relu'(0) = 0,
+leaky_relu'(0) = slope, relu6'(0) = relu6'(6) = 0, hard_sigmoid'(+-3) = 0, hard_tanh'(+-1) = 0,
+elu'(0) = alpha, selu'(0) = lambda * alpha (PyTorch and JAX; TensorFlow uses lambda). Everything keeps
+the input's dtype.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715  # Hendrycks & Gimpel 2016, the tanh approximation's cubic coefficient
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Activation:
     """One activation: `fn`, its derivative `grad(x, y)` (None when not elementwise), and facts about it.
 
     saturation: (lo, hi) such that an output y <= lo or y >= hi counts as saturated (None: never).
     kinks: inputs where phi or phi' is not smooth (theory splits its integrals there).
     family: the initializer family the textbooks pair it with (glorot, he, lecun).
+    torch_gain: `torch.nn.init.calculate_gain` for it (None where PyTorch has none).
+    dies: an input region gives output exactly 0 and derivative 0 (dead units).
     """
 
     name: str
@@ -45,8 +48,9 @@ class Activation:
     saturation: tuple[float | None, float | None] | None = None
     kinks: tuple[float, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
+    torch_gain: float | None = None
     output_only: bool = False
-    dies: bool = False  # has an input region where the output is exactly 0 and the derivative 0 (dead units)
+    dies: bool = False
 
     def derivative(self, x: Array) -> Array:
         """phi'(x), elementwise."""
@@ -94,57 +98,71 @@ def softplus_fn(x: Array) -> Array:
 
 
 def identity() -> Activation:
-    return Activation("identity", lambda x: x, lambda x, y: np.ones_like(x), "x", "", "glorot")
+    """y = x: the linear network of Saxe et al. 2014 (arXiv:1312.6120), and the regression output."""
+    return Activation(name="identity", fn=lambda x: x, grad=lambda x, y: np.ones_like(x), formula="x",
+                      torch_gain=1.0)
 
 
 def sigmoid() -> Activation:
-    return Activation("sigmoid", _sigmoid, lambda x, y: _sigmoid_grad(x), "1 / (1 + e^-x)", "", "glorot", (0.01, 0.99))
+    """The logistic function; Glorot & Bengio 2010 (AISTATS, sec. 3.1) show it saturating deep nets."""
+    return Activation(name="sigmoid", fn=_sigmoid, grad=lambda x, y: _sigmoid_grad(x), formula="1 / (1 + e^-x)",
+                      saturation=(0.01, 0.99), torch_gain=1.0)
 
 
 def tanh() -> Activation:
-    return Activation("tanh", np.tanh, lambda x, y: _sech2(x), "tanh(x)", "", "glorot", (-0.99, 0.99))
+    """tanh, the activation of Glorot & Bengio 2010's normalized-init analysis (their eqs. 12, 16)."""
+    return Activation(name="tanh", fn=np.tanh, grad=lambda x, y: _sech2(x), formula="tanh(x)",
+                      saturation=(-0.99, 0.99), torch_gain=5 / 3)
 
 
 def relu() -> Activation:
-    return Activation("relu", lambda x: np.maximum(x, 0), lambda x, y: _where(x > 0, 1, 0, x),
-                      "max(x, 0)", "relu'(0) = 0", "he", kinks=(0.0,), dies=True)
+    """max(x, 0) (Nair & Hinton 2010); He et al. 2015 (arXiv:1502.01852) derive its init."""
+    return Activation(name="relu", fn=lambda x: np.maximum(x, 0), grad=lambda x, y: _where(x > 0, 1, 0, x),
+                      formula="max(x, 0)", kink_rule="relu'(0) = 0", family="he", kinks=(0.0,),
+                      torch_gain=math.sqrt(2.0), dies=True)
 
 
 def leaky_relu(negative_slope: float = 0.01) -> Activation:
-    """x for x > 0, slope * x otherwise. Default slope 0.01 as PyTorch and JAX; Keras 3 uses 0.2
-    (keras.activations) or 0.3 (keras.layers.LeakyReLU)."""
+    """x for x > 0, slope * x otherwise (Maas et al. 2013). Default slope 0.01 as PyTorch and JAX; Keras 3
+    uses 0.2 (keras.activations) or 0.3 (keras.layers.LeakyReLU). He et al. 2015 eq. 15 gives its init."""
     a = negative_slope
-    return Activation("leaky_relu", lambda x: np.where(x > 0, x, a * x), lambda x, y: _where(x > 0, 1, a, x),
-                      "x if x > 0 else negative_slope * x", "leaky'(0) = negative_slope", "he",
-                      kinks=(0.0,), params={"negative_slope": a})
+    return Activation(name="leaky_relu", fn=lambda x: np.where(x > 0, x, a * x),
+                      grad=lambda x, y: _where(x > 0, 1, a, x), formula="x if x > 0 else negative_slope * x",
+                      kink_rule="leaky'(0) = negative_slope", family="he", kinks=(0.0,),
+                      params={"negative_slope": a}, torch_gain=math.sqrt(2.0 / (1 + a * a)))
 
 
 def elu(alpha: float = 1.0) -> Activation:
+    """Clevert et al. 2016 (arXiv:1511.07289): x for x > 0, alpha (e^x - 1) otherwise."""
     def fn(x: Array) -> Array:
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
-    return Activation("elu", fn, lambda x, y: np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),
-                      "x if x > 0 else alpha (e^x - 1)", "elu'(0) = alpha", "he",
-                      (-0.99 * alpha, None), (0.0,), {"alpha": alpha})
+    return Activation(name="elu", fn=fn,
+                      grad=lambda x, y: np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype),
+                      formula="x if x > 0 else alpha (e^x - 1)", kink_rule="elu'(0) = alpha", family="he",
+                      saturation=(-0.99 * alpha, None), kinks=(0.0,), params={"alpha": alpha})
 
 
 def selu() -> Activation:
+    """Klambauer et al. 2017 (arXiv:1706.02515): lambda * elu_alpha with the self-normalising constants."""
     la = SELU_LAMBDA * SELU_ALPHA
 
     def fn(x: Array) -> Array:
         return SELU_LAMBDA * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
 
-    return Activation("selu", fn, lambda x, y: np.where(x > 0, SELU_LAMBDA, la * np.exp(np.minimum(x, 0))).astype(x.dtype),
-                      "lambda (x if x > 0 else alpha (e^x - 1)), lambda 1.0507, alpha 1.6733",
-                      "selu'(0) = lambda alpha = 1.7581 (PyTorch, JAX; TensorFlow: lambda)", "lecun",
-                      (-0.99 * la, None), (0.0,))
+    return Activation(name="selu", fn=fn,
+                      grad=lambda x, y: np.where(x > 0, SELU_LAMBDA, la * np.exp(np.minimum(x, 0))).astype(x.dtype),
+                      formula="lambda (x if x > 0 else alpha (e^x - 1)), lambda 1.0507, alpha 1.6733",
+                      kink_rule="selu'(0) = lambda alpha = 1.7581 (PyTorch, JAX; TensorFlow: lambda)",
+                      family="lecun", saturation=(-0.99 * la, None), kinks=(0.0,), torch_gain=0.75)
 
 
 def gelu(approximate: bool = False) -> Activation:
-    """Exact x Phi(x) (Keras `keras.activations.gelu`, PyTorch default) or the tanh approximation."""
+    """Hendrycks & Gimpel 2016 (arXiv:1606.08415): exact x Phi(x) (Keras `gelu`, PyTorch default) or
+    their tanh approximation."""
     if not approximate:
-        return Activation("gelu", lambda x: x * norm_cdf(x), lambda x, y: norm_cdf(x) + x * norm_pdf(x),
-                          "x Phi(x)", "", "he", params={"approximate": False})
+        return Activation(name="gelu", fn=lambda x: x * norm_cdf(x), grad=lambda x, y: norm_cdf(x) + x * norm_pdf(x),
+                          formula="x Phi(x)", family="he", params={"approximate": False})
 
     def inner(x: Array) -> Array:
         return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
@@ -153,54 +171,64 @@ def gelu(approximate: bool = False) -> Activation:
         u = inner(x)
         return _sigmoid(2 * u) + 0.5 * x * _sech2(u) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
 
-    return Activation("gelu", lambda x: x * _sigmoid(2 * inner(x)), grad,
-                      "x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))", "", "he", params={"approximate": True})
+    return Activation(name="gelu", fn=lambda x: x * _sigmoid(2 * inner(x)), grad=grad,
+                      formula="x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))", family="he",
+                      params={"approximate": True})
 
 
 def silu() -> Activation:
+    """x sigmoid(x): SiLU (Elfwing et al. 2018, arXiv:1702.03118), Swish (Ramachandran et al. 2017)."""
     def grad(x: Array, y: Array) -> Array:  # sigmoid (1 + x sigmoid(-x)): 1 - sigmoid(x) would cancel for x >> 0
         return _sigmoid(x) * (1 + x * _sigmoid(-x))
 
-    return Activation("silu", lambda x: x * _sigmoid(x), grad, "x sigmoid(x)", "", "he")
+    return Activation(name="silu", fn=lambda x: x * _sigmoid(x), grad=grad, formula="x sigmoid(x)", family="he")
 
 
 def softplus() -> Activation:
-    return Activation("softplus", softplus_fn, lambda x, y: _sigmoid(x), "log(1 + e^x)", "", "he")
+    """log(1 + e^x), the smooth relu (Dugas et al. 2001; Glorot, Bordes & Bengio 2011)."""
+    return Activation(name="softplus", fn=softplus_fn, grad=lambda x, y: _sigmoid(x), formula="log(1 + e^x)",
+                      family="he")
 
 
 def softsign() -> Activation:
-    return Activation("softsign", lambda x: x / (1 + np.abs(x)), lambda x, y: 1 / (1 + np.abs(x)) ** 2,
-                      "x / (1 + |x|)", "", "glorot", (-0.99, 0.99), (0.0,))  # phi'' jumps at 0
+    """x / (1 + |x|), compared with tanh by Glorot & Bengio 2010 (sec. 3.2); phi'' jumps at 0."""
+    return Activation(name="softsign", fn=lambda x: x / (1 + np.abs(x)), grad=lambda x, y: 1 / (1 + np.abs(x)) ** 2,
+                      formula="x / (1 + |x|)", saturation=(-0.99, 0.99), kinks=(0.0,))
 
 
 def mish() -> Activation:
+    """x tanh(softplus(x)) (Misra 2019, arXiv:1908.08681)."""
     def grad(x: Array, y: Array) -> Array:
         sp = softplus_fn(x)
         return np.tanh(sp) + x * _sech2(sp) * _sigmoid(x)
 
-    return Activation("mish", lambda x: x * np.tanh(softplus_fn(x)), grad, "x tanh(softplus(x))", "", "he")
+    return Activation(name="mish", fn=lambda x: x * np.tanh(softplus_fn(x)), grad=grad,
+                      formula="x tanh(softplus(x))", family="he")
 
 
 def hard_sigmoid() -> Activation:
-    """Keras 3 / PyTorch hardsigmoid: relu6(x + 3) / 6 (Keras 2 used clip(0.2 x + 0.5, 0, 1))."""
-    return Activation("hard_sigmoid", lambda x: np.clip(x / 6 + 0.5, 0, 1),
-                      lambda x, y: _where((x > -3) & (x < 3), 1 / 6, 0, x),
-                      "relu6(x + 3) / 6", "hard_sigmoid'(+-3) = 0", "glorot", (0.0, 1.0), (-3.0, 3.0),
-                      dies=True)
+    """Keras 3 / PyTorch hardsigmoid: relu6(x + 3) / 6 (Keras 2 used clip(0.2 x + 0.5, 0, 1)); a piecewise
+    linear sigmoid (Courbariaux et al. 2015, arXiv:1511.00363)."""
+    return Activation(name="hard_sigmoid", fn=lambda x: np.clip(x / 6 + 0.5, 0, 1),
+                      grad=lambda x, y: _where((x > -3) & (x < 3), 1 / 6, 0, x), formula="relu6(x + 3) / 6",
+                      kink_rule="hard_sigmoid'(+-3) = 0", saturation=(0.0, 1.0), kinks=(-3.0, 3.0), dies=True)
 
 
 def hard_tanh() -> Activation:
-    return Activation("hard_tanh", lambda x: np.clip(x, -1, 1), lambda x, y: _where((x > -1) & (x < 1), 1, 0, x),
-                      "clip(x, -1, 1)", "hard_tanh'(+-1) = 0 (PyTorch)", "glorot", (-1.0, 1.0), (-1.0, 1.0))
+    """clip(x, -1, 1) (Collobert 2004), PyTorch's Hardtanh."""
+    return Activation(name="hard_tanh", fn=lambda x: np.clip(x, -1, 1),
+                      grad=lambda x, y: _where((x > -1) & (x < 1), 1, 0, x), formula="clip(x, -1, 1)",
+                      kink_rule="hard_tanh'(+-1) = 0 (PyTorch)", saturation=(-1.0, 1.0), kinks=(-1.0, 1.0))
 
 
 def relu6() -> Activation:
-    return Activation("relu6", lambda x: np.clip(x, 0, 6), lambda x, y: _where((x > 0) & (x < 6), 1, 0, x),
-                      "min(max(x, 0), 6)", "relu6'(0) = relu6'(6) = 0", "he", (None, 6.0), (0.0, 6.0),
-                      dies=True)
+    """min(max(x, 0), 6) (Krizhevsky 2010; MobileNet's activation)."""
+    return Activation(name="relu6", fn=lambda x: np.clip(x, 0, 6), grad=lambda x, y: _where((x > 0) & (x < 6), 1, 0, x),
+                      formula="min(max(x, 0), 6)", kink_rule="relu6'(0) = relu6'(6) = 0", family="he",
+                      saturation=(None, 6.0), kinks=(0.0, 6.0), dies=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Softmax(Activation):
     def vjp(self, h: Array, y: Array, dy: Array) -> Array:
         """J^T dy = y * (dy - sum(dy * y)) per row: a Jacobian-vector product, never an n x n matrix."""
@@ -208,12 +236,13 @@ class _Softmax(Activation):
 
 
 def softmax() -> Activation:
+    """exp(x_i) / sum_j exp(x_j) over the last axis (Bridle 1990): the multi-class output layer."""
     def fn(x: Array) -> Array:
         e = np.exp(x - np.max(x, axis=-1, keepdims=True))
         return e / np.sum(e, axis=-1, keepdims=True)
 
-    return _Softmax("softmax", fn, None, "exp(x - max x) / sum exp(x - max x) over the last axis",
-                    "output layers only", "glorot", output_only=True)
+    return _Softmax(name="softmax", fn=fn, grad=None, formula="exp(x - max x) / sum exp(x - max x) over the last axis",
+                    kink_rule="output layers only", output_only=True)
 
 
 REGISTRY: Registry[Activation] = Registry("activation", [
@@ -221,10 +250,10 @@ REGISTRY: Registry[Activation] = Registry("activation", [
     Entry("sigmoid", sigmoid),
     Entry("tanh", tanh),
     Entry("relu", relu),
-    Entry("leaky_relu", leaky_relu, (Param("negative_slope", 0.01, low=0.0),)),
-    Entry("elu", elu, (Param("alpha", 1.0, low=0.0, low_open=True),)),
+    Entry("leaky_relu", leaky_relu, (Param("negative_slope", low=0.0),)),
+    Entry("elu", elu, (Param("alpha", low=0.0, low_open=True),)),
     Entry("selu", selu),
-    Entry("gelu", gelu, (Param("approximate", False, bool),)),
+    Entry("gelu", gelu, (Param("approximate"),)),
     Entry("silu", silu),
     Entry("softplus", softplus),
     Entry("softsign", softsign),

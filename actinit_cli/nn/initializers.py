@@ -1,102 +1,29 @@
 """Weight initializers with Keras 3 semantics, as pure functions of (rng, shape, dtype).
 
-Every scaled scheme is a one-line specialisation of `variance_scaling(scale, mode, distribution)`.
-Facts: ../shared/reference/initializers.md sections (a) and (b); Keras 3
-`keras/src/initializers/random_initializers.py`.
+Every scaled scheme is a one-line specialisation of `variance_scaling(scale, mode, distribution)`
+(Keras 3 `keras/src/initializers/random_initializers.py`; JAX `jax.nn.initializers`). The formulas and
+the libraries' differences are tabulated in docs/reference-numbers.md section A.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn import distributions as dist
+from actinit_cli.nn.distributions import TRUNC_STD, Expected, Initializer, Sampler
 from actinit_cli.nn.registry import Entry, Param, Registry
-from actinit_cli.nn.shapes import check_dtype, compute_fans, fan_for
-
-# Standard deviation of N(0, 1) truncated to [-2, 2] (= scipy.stats.truncnorm.std(-2, 2)).
-# Keras divides the truncated sampler's stddev by it so the samples' std is sqrt(scale / n)
-# (keras-team/keras#8048, PR #9963).
-TRUNC_STD = 0.87962566103423978
-
-Sampler = Callable[[np.random.Generator, tuple, np.dtype], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What samples of an initializer should look like for one shape (the formula, not a sample)."""
-
-    fan_in: float
-    fan_out: float
-    mean: float
-    std: float
-    low: float | None = None     # every sample >= low (None: unbounded)
-    high: float | None = None    # every sample <= high
-    family: str = "normal"       # normal | truncated_normal | uniform | orthogonal | deterministic
-    sigma_p: float | None = None  # truncated families: the std before truncation
-
-
-@dataclass(frozen=True)
-class Initializer:
-    """A named initializer with bound parameters: call it as ``init(rng, shape, dtype)``."""
-
-    name: str
-    sample: Sampler
-    expect: Callable[[tuple], Expected]
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
-        return self.sample(rng, tuple(int(s) for s in shape), check_dtype(dtype))
-
-    def expected(self, shape: tuple[int, ...]) -> Expected:
-        return self.expect(tuple(int(s) for s in shape))
-
-
-# --- samplers: plain functions of an explicit generator ------------------------------------------
-
-def _normal(mean: float, std: float) -> Sampler:
-    return lambda rng, shape, dtype: rng.normal(mean, std, size=shape).astype(dtype)
-
-
-def _uniform(low: float, high: float) -> Sampler:
-    """U[low, high) drawn in float64 (Keras: min inclusive, max exclusive), then cast to `dtype`."""
-    return lambda rng, shape, dtype: rng.uniform(low, high, size=shape).astype(dtype)
-
-
-def _truncated(mean: float, sigma_p: float) -> Sampler:
-    """N(mean, sigma_p^2) with every value outside [mean - 2 sigma_p, mean + 2 sigma_p] redrawn until it
-    falls inside (closed interval, as Keras 3's NumPy backend). The samples' std is TRUNC_STD * sigma_p."""
-
-    def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        z = rng.standard_normal(size=math.prod(shape))
-        out = np.flatnonzero(np.abs(z) > 2.0)
-        while out.size:  # 4.55 % of draws the first time, then 4.55 % of those, ...
-            z[out] = rng.standard_normal(size=out.size)
-            out = out[np.abs(z[out]) > 2.0]
-        return (z * sigma_p + mean).astype(dtype).reshape(shape)
-
-    return sample
-
-
-def _constant(value: float) -> Sampler:
-    return lambda rng, shape, dtype: np.full(shape, value, dtype=dtype)
-
-
-def _flat_2d(shape: tuple, name: str) -> tuple[int, int]:
-    if len(shape) < 2:
-        raise ActinitError(f"{name}: needs a shape of rank >= 2 (rows = prod(shape[:-1]), cols = shape[-1]), "
-                           f"got {shape}")
-    return math.prod(shape[:-1]), shape[-1]
-
+from actinit_cli.nn.shapes import compute_fans, fan_for
 
 # --- the variance-scaling core and its named specialisations --------------------------------------
 
-def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                     name: str = "variance_scaling") -> Initializer:
-    """Samples with std sqrt(scale / n), n the fan `mode` picks (Keras 3 `VarianceScaling`).
+def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal") -> Initializer:
+    """Samples with std sqrt(scale / n), n the fan `mode` picks (Keras 3 `VarianceScaling`; He et al.
+    2015, arXiv:1502.01852, eq. 10 is scale 2 with fan_in).
 
     truncated_normal: N(0, sigma_p^2) cut at +-2 sigma_p with sigma_p = sqrt(scale/n) / 0.8796...;
     untruncated_normal: N(0, scale/n); uniform: U[-L, L) with L = sqrt(3 scale / n).
@@ -115,44 +42,49 @@ def variance_scaling(scale: float = 1.0, mode: str = "fan_in", distribution: str
         sigma_p = std / TRUNC_STD
         return sigma_p, Expected(fan_in, fan_out, 0.0, std, -2 * sigma_p, 2 * sigma_p, "truncated_normal", sigma_p)
 
-    makers = {"uniform": lambda p: _uniform(-p, p), "untruncated_normal": lambda p: _normal(0.0, p),
-              "truncated_normal": lambda p: _truncated(0.0, p)}
+    makers = {"uniform": lambda p: dist.uniform(-p, p), "untruncated_normal": lambda p: dist.normal(0.0, p),
+              "truncated_normal": lambda p: dist.truncated(0.0, p)}
 
     def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
         return makers[distribution](parts(shape)[0])(rng, shape, dtype)
 
     params = {"scale": scale, "mode": mode, "distribution": distribution}
-    return Initializer(name, sample, lambda shape: parts(shape)[1], params)
+    return Initializer("variance_scaling", sample, lambda shape: parts(shape)[1], params)
+
+
+def _named(name: str, scale: float, mode: str, distribution: str) -> Initializer:
+    """A named scheme: variance_scaling under its own name."""
+    return dataclasses.replace(variance_scaling(scale, mode, distribution), name=name)
 
 
 def glorot_normal(distribution: str = "truncated_normal") -> Initializer:
     """Truncated normal, std sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio 2010, eq. 12)."""
-    return variance_scaling(1.0, "fan_avg", distribution, "glorot_normal")
+    return _named("glorot_normal", 1.0, "fan_avg", distribution)
 
 
 def glorot_uniform() -> Initializer:
     """U[-L, L], L = sqrt(6 / (fan_in + fan_out)): Glorot & Bengio 2010's "normalized" init (eq. 16)."""
-    return variance_scaling(1.0, "fan_avg", "uniform", "glorot_uniform")
+    return _named("glorot_uniform", 1.0, "fan_avg", "uniform")
 
 
 def he_normal(distribution: str = "truncated_normal") -> Initializer:
     """Truncated normal, std sqrt(2 / fan_in) (He et al. 2015, arXiv:1502.01852, eq. 10)."""
-    return variance_scaling(2.0, "fan_in", distribution, "he_normal")
+    return _named("he_normal", 2.0, "fan_in", distribution)
 
 
 def he_uniform() -> Initializer:
     """U[-L, L], L = sqrt(6 / fan_in): He et al. 2015's variance with a uniform distribution."""
-    return variance_scaling(2.0, "fan_in", "uniform", "he_uniform")
+    return _named("he_uniform", 2.0, "fan_in", "uniform")
 
 
 def lecun_normal(distribution: str = "truncated_normal") -> Initializer:
     """Truncated normal, std sqrt(1 / fan_in): LeCun 1998, the SELU pairing (Klambauer et al. 2017)."""
-    return variance_scaling(1.0, "fan_in", distribution, "lecun_normal")
+    return _named("lecun_normal", 1.0, "fan_in", distribution)
 
 
 def lecun_uniform() -> Initializer:
     """U[-L, L], L = sqrt(3 / fan_in): LeCun's variance with a uniform distribution."""
-    return variance_scaling(1.0, "fan_in", "uniform", "lecun_uniform")
+    return _named("lecun_uniform", 1.0, "fan_in", "uniform")
 
 
 def standard() -> Initializer:
@@ -161,7 +93,7 @@ def standard() -> Initializer:
     Also PyTorch's nn.Linear default (kaiming_uniform_ with a = sqrt(5)); the same as
     variance_scaling(scale=1/3, mode=fan_in, distribution=uniform).
     """
-    return variance_scaling(1.0 / 3.0, "fan_in", "uniform", "standard")
+    return _named("standard", 1.0 / 3.0, "fan_in", "uniform")
 
 
 # --- fixed-distribution initializers -------------------------------------------------------------
@@ -172,19 +104,19 @@ def _fixed(name: str, sampler: Sampler, expected: Callable[[float, float], Expec
 
 def random_normal(mean: float = 0.0, stddev: float = 0.05) -> Initializer:
     """N(mean, stddev^2) (Keras 3 `RandomNormal`)."""
-    return _fixed("random_normal", _normal(mean, stddev),
+    return _fixed("random_normal", dist.normal(mean, stddev),
                   lambda fi, fo: Expected(fi, fo, mean, stddev), mean=mean, stddev=stddev)
 
 
 def random(stddev: float = 0.01) -> Initializer:
     """The notes' "random" initialization: small Gaussian N(0, stddev^2), 0.01 by default (cs231n)."""
-    return _fixed("random", _normal(0.0, stddev), lambda fi, fo: Expected(fi, fo, 0.0, stddev), stddev=stddev)
+    return _fixed("random", dist.normal(0.0, stddev), lambda fi, fo: Expected(fi, fo, 0.0, stddev), stddev=stddev)
 
 
 def random_uniform(minval: float = -0.05, maxval: float = 0.05) -> Initializer:
     """U[minval, maxval) (Keras 3 `RandomUniform`); std (maxval - minval) / sqrt(12)."""
     std = (maxval - minval) / math.sqrt(12.0)
-    return _fixed("random_uniform", _uniform(minval, maxval),
+    return _fixed("random_uniform", dist.uniform(minval, maxval),
                   lambda fi, fo: Expected(fi, fo, (minval + maxval) / 2, std, minval, maxval, "uniform"),
                   minval=minval, maxval=maxval)
 
@@ -192,37 +124,38 @@ def random_uniform(minval: float = -0.05, maxval: float = 0.05) -> Initializer:
 def truncated_normal(mean: float = 0.0, stddev: float = 0.05) -> Initializer:
     """N(mean, stddev^2) cut at mean +- 2 stddev, NOT variance-corrected: the samples' std is
     0.8796 * stddev (Keras 3 `TruncatedNormal`)."""
-    return _fixed("truncated_normal", _truncated(mean, stddev),
+    return _fixed("truncated_normal", dist.truncated(mean, stddev),
                   lambda fi, fo: Expected(fi, fo, mean, TRUNC_STD * stddev, mean - 2 * stddev, mean + 2 * stddev,
                                           "truncated_normal", stddev), mean=mean, stddev=stddev)
 
 
 def constant(value: float = 0.0) -> Initializer:
     """Every entry equal to `value` (Keras 3 `Constant`)."""
-    return _fixed("constant", _constant(value),
+    return _fixed("constant", dist.constant(value),
                   lambda fi, fo: Expected(fi, fo, value, 0.0, value, value, "deterministic"), value=value)
 
 
 def zeros() -> Initializer:
     """All zeros: the default bias initializer."""
-    return _fixed("zeros", _constant(0.0), lambda fi, fo: Expected(fi, fo, 0.0, 0.0, 0.0, 0.0, "deterministic"))
+    return _fixed("zeros", dist.constant(0.0), lambda fi, fo: Expected(fi, fo, 0.0, 0.0, 0.0, 0.0, "deterministic"))
 
 
 def ones() -> Initializer:
     """All ones."""
-    return _fixed("ones", _constant(1.0), lambda fi, fo: Expected(fi, fo, 1.0, 0.0, 1.0, 1.0, "deterministic"))
+    return _fixed("ones", dist.constant(1.0), lambda fi, fo: Expected(fi, fo, 1.0, 0.0, 1.0, 1.0, "deterministic"))
 
 
 def orthogonal(gain: float = 1.0) -> Initializer:
     """gain * Q, Q with orthonormal columns (rows >= cols) or rows, from the QR of a Gaussian matrix
-    with Q's columns multiplied by sign(diag R) so Q is Haar-distributed (Saxe et al. 2013, Keras 3).
+    with Q's columns multiplied by sign(diag R) so Q is Haar-distributed (Saxe et al. 2014,
+    arXiv:1312.6120; Keras 3 `Orthogonal`).
 
     The tensor is flattened to (prod(shape[:-1]), shape[-1]); every entry's mean square is
     gain^2 / max(rows, cols) exactly.
     """
 
     def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        rows, cols = _flat_2d(shape, "orthogonal")
+        rows, cols = dist.flat_2d(shape, "orthogonal")
         a = rng.normal(size=(max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
         q *= np.sign(np.diag(r))
@@ -230,7 +163,7 @@ def orthogonal(gain: float = 1.0) -> Initializer:
         return (gain * q).reshape(shape).astype(dtype)
 
     def expect(shape: tuple) -> Expected:
-        rows, cols = _flat_2d(shape, "orthogonal")
+        rows, cols = dist.flat_2d(shape, "orthogonal")
         fi, fo = compute_fans(shape)
         return Expected(fi, fo, 0.0, gain / math.sqrt(max(rows, cols)), -gain, gain, "orthogonal")
 
@@ -238,7 +171,8 @@ def orthogonal(gain: float = 1.0) -> Initializer:
 
 
 def identity(gain: float = 1.0) -> Initializer:
-    """gain * eye(rows, cols) for a rank-2 shape (Keras 3 `Identity`; non-square allowed)."""
+    """gain * eye(rows, cols) for a rank-2 shape (Keras 3 `Identity`, non-square allowed; Le, Jaitly & Hinton
+    2015, arXiv:1504.00941, initialise recurrent ReLU nets so)."""
 
     def rows_cols(shape: tuple) -> tuple[int, int]:
         if len(shape) != 2:
@@ -261,8 +195,7 @@ def identity(gain: float = 1.0) -> Initializer:
 # --- the registry --------------------------------------------------------------------------------
 
 _TRUNC = ("truncated_normal", "untruncated_normal", "normal")  # normal = truncated_normal, as in Keras
-_DIST = Param("distribution", "truncated_normal", str, _TRUNC,
-              doc="untruncated_normal gives PyTorch's *_normal_ (untruncated)")
+_DIST = Param("distribution", _TRUNC, doc="untruncated_normal gives PyTorch's *_normal_ (untruncated)")
 _POSITIVE = {"low": 0.0, "low_open": True}
 
 
@@ -273,16 +206,16 @@ def _min_below_max(p: Mapping[str, Any]) -> str | None:
 REGISTRY: Registry[Initializer] = Registry("initializer", [
     Entry("zeros", zeros, formula="0", pairing="biases"),
     Entry("ones", ones, formula="1"),
-    Entry("constant", constant, (Param("value", 0.0),), formula="value"),
-    Entry("random_normal", random_normal, (Param("mean", 0.0), Param("stddev", 0.05, low=0.0)),
+    Entry("constant", constant, (Param("value"),), formula="value"),
+    Entry("random_normal", random_normal, (Param("mean"), Param("stddev", low=0.0)),
           formula="N(mean, stddev^2)"),
-    Entry("random_uniform", random_uniform, (Param("minval", -0.05), Param("maxval", 0.05)), _min_below_max,
+    Entry("random_uniform", random_uniform, (Param("minval"), Param("maxval")), _min_below_max,
           formula="U[minval, maxval)"),
-    Entry("truncated_normal", truncated_normal, (Param("mean", 0.0), Param("stddev", 0.05, **_POSITIVE)),
+    Entry("truncated_normal", truncated_normal, (Param("mean"), Param("stddev", **_POSITIVE)),
           formula="N(mean, stddev^2) cut at +-2 stddev; std 0.8796*stddev (no correction)"),
     Entry("variance_scaling", variance_scaling, (
-        Param("scale", 1.0, **_POSITIVE), Param("mode", "fan_in", str, ("fan_in", "fan_out", "fan_avg")),
-        Param("distribution", "truncated_normal", str, ("truncated_normal", "untruncated_normal", "uniform", "normal"),
+        Param("scale", **_POSITIVE), Param("mode", ("fan_in", "fan_out", "fan_avg")),
+        Param("distribution", ("truncated_normal", "untruncated_normal", "uniform", "normal"),
               doc="normal means truncated_normal, as in Keras")),
           formula="std sqrt(scale/n), n = fan by mode; truncated: sigma_p = std/0.8796, cut +-2 sigma_p"),
     Entry("glorot_normal", glorot_normal, (_DIST,), pairing="tanh, sigmoid, softmax",
@@ -296,10 +229,10 @@ REGISTRY: Registry[Initializer] = Registry("initializer", [
     Entry("lecun_normal", lecun_normal, (_DIST,), pairing="selu",
           formula="truncated, std sqrt(1/fan_in); untruncated: distribution: untruncated_normal"),
     Entry("lecun_uniform", lecun_uniform, formula="U[+-sqrt(3/fan_in)]", pairing="selu"),
-    Entry("orthogonal", orthogonal, (Param("gain", 1.0, **_POSITIVE),), pairing="deep linear / tanh",
+    Entry("orthogonal", orthogonal, (Param("gain", **_POSITIVE),), pairing="deep linear / tanh",
           formula="gain * Q, Q orthonormal (QR of a Gaussian, sign-fixed)"),
-    Entry("identity", identity, (Param("gain", 1.0),), formula="gain * eye(rows, cols)"),
-    Entry("random", random, (Param("stddev", 0.01, low=0.0),),
+    Entry("identity", identity, (Param("gain"),), formula="gain * eye(rows, cols)"),
+    Entry("random", random, (Param("stddev", low=0.0),),
           formula="N(0, stddev^2), stddev 0.01: the notes' 'random' init (signal collapses)"),
     Entry("standard", standard,
           formula="U[+-1/sqrt(fan_in)], Var 1/(3 fan_in): Glorot's 'standard', PyTorch nn.Linear default"),

@@ -7,8 +7,9 @@ A reference to a registered object is either a name (``"leaky_relu"``) or a mapp
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Generic, Iterable, Mapping, TypeVar
 
 from actinit_cli.errors import ActinitError
@@ -36,18 +37,22 @@ def type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+_FROM_SIGNATURE: Any = object()  # a Param's default and kind come from its factory's signature
+
+
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a registered object: its type, default and allowed range or choices."""
+    """One parameter of a registered object: its allowed range or choices. Its default and type are read
+    from the factory's signature when the Entry is built, so they are written exactly once."""
 
     name: str
-    default: Any
-    kind: type = float
     choices: tuple[str, ...] = ()
     low: float | None = None
     low_open: bool = False
     high: float | None = None
     doc: str = ""
+    default: Any = _FROM_SIGNATURE
+    kind: type = float
 
     def validate(self, value: Any, where: str) -> Any:
         """Return `value` converted to this parameter's type, or raise naming `where` and the fix."""
@@ -89,7 +94,10 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Entry(Generic[T]):
     """A registered factory: `make(**params)` builds the object; `check` validates parameter combinations;
-    `formula` and `pairing` are its help text (`actinit list`) when the object does not carry its own."""
+    `formula` and `pairing` are its help text (`actinit list`) when the object does not carry its own.
+
+    Every keyword of `make` must be declared as a Param (and nothing else): each Param's default and
+    type are taken from the signature here."""
 
     name: str
     make: Callable[..., T]
@@ -97,6 +105,18 @@ class Entry(Generic[T]):
     check: Callable[[Mapping[str, Any]], str | None] | None = None
     formula: str = ""
     pairing: str = ""
+
+    def __post_init__(self) -> None:
+        signature = inspect.signature(self.make).parameters
+        declared = {p.name for p in self.params}
+        assert declared == set(signature), f"{self.name}: params {sorted(declared)} != signature {sorted(signature)}"
+        resolved = []
+        for p in self.params:
+            default = signature[p.name].default
+            assert default is not inspect.Parameter.empty, f"{self.name}.{p.name}: the factory needs a default"
+            kind = type(default) if isinstance(default, (bool, str, int)) else float
+            resolved.append(replace(p, default=default, kind=kind))
+        object.__setattr__(self, "params", tuple(resolved))
 
 
 def split_ref(ref: Any, kind: str, field: str) -> tuple[str, dict]:
@@ -158,6 +178,15 @@ class Registry(Generic[T]):
         if problem:
             raise ActinitError(f"{label}: {problem}")
         return entry, params
+
+    def short_name(self, ref: Any) -> str:
+        """A resolved reference for titles and tables: its name, with only the parameters that differ
+        from their defaults ('leaky_relu(negative_slope=0.2)')."""
+        if isinstance(ref, str):
+            return ref
+        entry = self.entries[ref["name"]]
+        changed = [f"{p.name}={ref[p.name]}" for p in entry.params if ref.get(p.name) != p.default]
+        return ref["name"] + (f"({', '.join(changed)})" if changed else "")
 
     def get(self, ref: Any, field: str | None = None) -> T:
         """Build the object a reference names, with validated parameters."""

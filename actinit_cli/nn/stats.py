@@ -19,12 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from actinit_cli.nn.columns import INTEGER, MEASURED
 from actinit_cli.nn.mlp import LayerGrad, Network, Tape
 
-COLUMNS = ("layer", "width", "preact_mean", "preact_var", "preact_m2", "act_mean", "act_var", "act_m2",
-           "act_unit_var", "saturated_frac", "dead_frac", "zero_frac", "nonfinite", "grad_act_m2",
-           "grad_preact_m2", "grad_preact_var", "grad_w_m2", "grad_w_var", "grad_b_m2", "weight_var",
-           "grad_weight_ratio")
 HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows of the first batch)
 ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
 TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
@@ -194,7 +191,7 @@ class Accumulator:
             self.hist_grad[g.layer] = _head(g.dh)
 
     def rows(self) -> list[dict]:
-        """One dict per layer with exactly COLUMNS; None where a quantity does not apply."""
+        """One dict per layer with exactly the measured columns; None where a quantity does not apply."""
         return [_row(layer, s, self.net) for layer, s in enumerate(self.layers)]
 
 
@@ -231,11 +228,11 @@ def mean_rows(per_repeat: list[list[dict]]) -> list[dict]:
     out = []
     for cells in zip(*per_repeat):
         row = dict(cells[0])
-        for col in COLUMNS[2:]:
+        for col in MEASURED[2:]:
             values = [c[col] for c in cells]
             if values[0] is None:
                 continue
-            row[col] = int(sum(values)) if col == "nonfinite" else float(np.mean(values))
+            row[col] = int(sum(values)) if col in INTEGER else float(np.mean(values))
         out.append(row)
     return out
 
@@ -253,41 +250,3 @@ def histograms(samples: dict[int, np.ndarray], bins: int = 80) -> tuple[np.ndarr
         lo, hi = lo - 1.0, hi + 1.0
     edges = np.linspace(lo, hi, bins + 1)
     return edges, {k: np.histogram(v, bins=edges)[0] / max(v.size, 1) for k, v in finite.items()}
-
-
-def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
-    """Least-squares slope of log2(value) against layer: the per-layer growth in doublings.
-
-    None when fewer than two layers or any value is missing, non-finite or <= 0 (no log scale).
-    """
-    if len(values) < 2 or any(v is None or not np.isfinite(v) or v <= 0 for v in values):
-        return None
-    return float(np.polyfit(np.asarray(layers, float), np.log2(np.asarray(values, float)), 1)[0])
-
-
-def max_known(values) -> float | None:
-    """The largest of the values that are not None (None when there is none)."""
-    known = [v for v in values if v is not None]
-    return max(known) if known else None
-
-
-def ratio(a: float | None, b: float | None) -> float | None:
-    """a / b, or None when either is missing or b is 0 or non-finite."""
-    if a is None or b is None or not np.isfinite(b) or b == 0:
-        return None
-    return float(a / b)
-
-
-def headline(rows: list[dict]) -> dict[str, float | None]:
-    """The run's one-line answer: last/first hidden activation second moment, first/last hidden gradient
-    second moment, and their fitted per-layer log2 slopes over the hidden layers."""
-    hidden = rows[1:-1]
-    layers = [r["layer"] for r in hidden]
-    act = [r["act_m2"] for r in hidden]
-    grad = [r["grad_preact_m2"] for r in hidden]
-    return {
-        "act_m2_last_over_first": ratio(act[-1], act[0]),
-        "grad_m2_first_over_last": ratio(grad[0], grad[-1]),
-        "act_m2_slope_log2": slope_log2(act, layers),
-        "grad_m2_slope_log2": slope_log2(grad, layers),
-    }

@@ -13,13 +13,8 @@ from typing import Any, Callable, Mapping
 from actinit_cli.nn import activations
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean, type_name
-from actinit_cli.nn.stats import COLUMNS
+from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
 
-QUANTITIES = COLUMNS[2:]
-# Positive scale quantities: ratios and log2 slopes make sense for these only.
-SCALE = ("preact_var", "preact_m2", "act_var", "act_m2", "act_unit_var", "grad_act_m2", "grad_preact_m2",
-         "grad_preact_var", "grad_w_m2", "grad_w_var", "grad_b_m2", "weight_var", "grad_weight_ratio")
-AT_INPUT = ("act_mean", "act_var", "act_m2", "act_unit_var", "grad_act_m2", "nonfinite")  # have a layer-0 value
 REFERENCES = ("input", "output", "first_hidden")
 KEYS = ("name", "quantity", "relative_to", "min", "max", "slope_log2", "layers")
 SELECTORS = ("all", "hidden", "output")

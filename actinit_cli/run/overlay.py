@@ -16,11 +16,10 @@ import numpy as np
 from actinit_cli.nn import initializers
 from actinit_cli.theory import phase, profile as theory
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn.columns import THEORY
 from actinit_cli.run.spec import Spec
 
-PRED_COLUMNS = ("pred_preact_m2", "pred_act_m2", "pred_act_var", "pred_act_unit_var", "pred_grad_preact_m2",
-                "pred_preact_band", "pred_act_band", "outside_band")
-SENSITIVE = 2.0  # theory.md section 8: when ln q's sensitivity exceeds 2 the curve is only indicative
+SENSITIVE = 2.0  # docs/reference-numbers.md section W: when ln q's sensitivity exceeds 2 the curve is only indicative
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def _summary(act: Any, sw2: float, sb2: float, prof: theory.Profile, sensitivity
     return {"sigma_w2": sw2, "sigma_b2": sb2, "phase": s.phase, "chi_1": s.chi1, "q_star": s.q_star,
             "c_star": s.c_star, "xi_q": s.xi_q, "xi_c": s.xi_c, "sensitivity": sensitivity,
             "band": {"definition": "measured within [pred / band, pred * band]: exp(2 sd) of ln E[h^2] and "
-                                   "ln E[y^2] for one net on one input (theory.md section 8, plus 2/n)",
+                                   "ln E[y^2] for one net on one input (docs/reference-numbers.md section W, plus 2/n)",
                      "preact": [_clean(b) for b in prof.band_hi], "act": [_clean(b) for b in prof.act_band_hi]}}
 
 
@@ -90,11 +89,11 @@ def _clean(x: float) -> float | None:
 
 
 def annotate(rows: list[dict], pred: Prediction) -> list[dict]:
-    """rows with PRED_COLUMNS added (empty when theory does not apply). pred_grad_preact_m2 is anchored
+    """rows with the theory columns added (empty when theory does not apply). pred_grad_preact_m2 is anchored
     at the measured output layer: G_l times the output's measured second moment. pred_preact_band and
     pred_act_band are the finite-width factors exp(2 sd of ln E[h^2]) and exp(2 sd of ln E[y^2]);
     outside_band is 1 where the measured preact_m2 or act_m2 leaves [pred / band, pred * band]."""
-    out = [dict(r, **{c: None for c in PRED_COLUMNS}) for r in rows]
+    out = [dict(r, **{c: None for c in THEORY}) for r in rows]
     p = pred.profile
     if p is None:
         return out

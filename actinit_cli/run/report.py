@@ -1,72 +1,27 @@
-"""A run's files: a directory that appears whole or not at all, under runs/<name>/<UTC time>-<id>/."""
+"""A run's contents: summary.json's document, report.md, the plots and the terminal's theory line;
+`write` hands them to `rundir`, which owns the directory and its format."""
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import json
 import math
-import os
 import platform
-import secrets
-import shutil
-import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-import yaml
 
 from actinit_cli import __version__
 from actinit_cli.nn import activations, initializers
-from actinit_cli.errors import ActinitError
-from actinit_cli.run.files import umask
+from actinit_cli.nn.columns import REPORT
+from actinit_cli.nn.headline import headline
+from actinit_cli.run import rundir
 from actinit_cli.run.runner import Run
-from actinit_cli.nn.stats import COLUMNS, headline
-
-FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
-
-
-def _nonfinite_text(value: float) -> str:
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-
-
-def cell(value: Any) -> str:
-    """A CSV cell: '' for not applicable, shortest round-trip repr for floats ('nan', 'inf' kept)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):  # np.float64 too, whose repr would be 'np.float64(...)'
-        value = float(value)
-        return repr(value) if math.isfinite(value) else _nonfinite_text(value)
-    return str(value)
-
-
-def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
-    return buf.getvalue()
-
-
-def json_safe(value: Any) -> Any:
-    """JSON has no NaN or inf: write them as strings so every consumer can parse the file."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return _nonfinite_text(value)
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def summary(run: Run, run_id: str, created: str) -> dict:
     """Everything machine-readable about a run."""
-    return json_safe({
-        "format_version": FORMAT_VERSION, "run_id": run_id, "name": run.spec.name, "created_utc": created,
+    return rundir.json_safe({
+        "run_id": run_id, "name": run.spec.name, "created_utc": created,
         "spec": run.spec.resolved, "seeds": run.seeds,
         "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]",
         "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
@@ -103,83 +58,20 @@ def title(run: Run) -> str:
     m = run.spec.resolved["model"]
     widths = sorted(set(m["width"]))
     width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
-    return (f"{run.spec.name}: {short_name(m['activation'], activations.REGISTRY)} + "
-            f"{short_name(m['initializer'], initializers.REGISTRY)} "
+    return (f"{run.spec.name}: {activations.REGISTRY.short_name(m['activation'])} + "
+            f"{initializers.REGISTRY.short_name(m['initializer'])} "
             f"(depth {m['depth']}, width {width})")
-
-
-def short_name(ref: Any, registry: Any) -> str:
-    """A reference for titles: its name, with only the parameters that differ from their defaults."""
-    if isinstance(ref, str):
-        return ref
-    entry = registry.entries[ref["name"]]
-    changed = [f"{p.name}={ref[p.name]}" for p in entry.params if ref.get(p.name) != p.default]
-    return ref["name"] + (f"({', '.join(changed)})" if changed else "")
-
-
-def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
-    """A fresh final path runs/<name>/<time>-<id> (not created) with its id and UTC timestamp."""
-    now = datetime.now(timezone.utc)
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    for _ in range(100):
-        run_id = f"{stamp}-{secrets.token_hex(3)}"
-        final = Path(root) / name / run_id
-        if not final.exists():
-            return final, run_id, now.isoformat(timespec="seconds")
-    raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
 
 
 def write(run: Run, root: Path, plots: bool = True) -> Path:
     """Write the run directory runs/<name>/<time>-<id>/ whole or not at all."""
-    return atomic_dir(root, run.spec.name,
-                      lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots))
-
-
-def check_out(root: Path) -> None:
-    """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
-    root = Path(root)
-    probe = root
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
-        raise ActinitError(f"--out: {str(probe)!r} {why}; choose a writable --out")
-
-
-def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
-    """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
-    folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
-    folder if this call created it)."""
-    final, run_id, created = new_run_dir(root, name)
-    fresh_parent = not final.parent.exists()
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
-    except OSError as exc:
-        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
-                           f"choose a writable --out") from None
-    try:
-        fill(tmp, run_id, created)
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if fresh_parent:
-            with contextlib.suppress(OSError):
-                final.parent.rmdir()  # only if still empty
-        raise
-    return final
+    return rundir.atomic_dir(root, run.spec.name,
+                             lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots))
 
 
 def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool) -> None:
-    columns = COLUMNS + tuple(k for k in (run.rows[0] if run.rows else {}) if k not in COLUMNS)
-    (out / "spec.yaml").write_text(yaml.safe_dump(dict(run.spec.resolved), sort_keys=False))
-    (out / "layers.csv").write_text(csv_text(run.rows, columns))
-    if len(run.per_repeat) > 1:
-        rows = [{"repeat": r, **row} for r, rep in enumerate(run.per_repeat) for row in rep]
-        (out / "layers_repeats.csv").write_text(csv_text(rows, ("repeat",) + COLUMNS))
     doc = summary(run, run_id, created)
-    (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+    rundir.write_tables(out, run.spec.resolved, run.rows, run.per_repeat, doc)
     if run.arrays is not None:
         np.savez(out / "arrays.npz", **run.arrays)
     pngs = _plots(run, out) if plots else []
@@ -232,8 +124,7 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
     lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run), "", "## Per layer", ""]
-    cols = ("layer", "width", "act_m2", "pred_act_m2", "act_var", "act_unit_var", "grad_preact_m2",
-            "pred_grad_preact_m2", "grad_w_m2", "saturated_frac", "dead_frac", "nonfinite", "outside_band")
+    cols = REPORT
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
     lines += [""] + [f"![{p}]({p})" for p in pngs] + [""] + [f"> {n}" for n in run.notes]
@@ -247,16 +138,22 @@ def fmt(v: Any, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
-def write_phase(d: Any, activation: str, root: Path) -> Path:
-    """runs/phase_<activation>/<time>-<id>/ with phase.png and critical_line.csv (q_star, sigma_w2, sigma_b2)."""
+def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: Path) -> tuple[Path, Any]:
+    """`actinit phase`: the diagram of activation `ref`, written to <root>/phase_<activation>/<time>-<id>/
+    as phase.png and critical_line.csv (q_star, sigma_w2, sigma_b2); returns (folder, diagram)."""
     from actinit_cli.theory import phase
+
+    act = activations.REGISTRY.get(ref, "activation")
+    rundir.check_out(root)
+    d = phase.diagram(act, sw2_max, sb2_max, points)
 
     def fill(folder: Path, run_id: str, created: str) -> None:
         from actinit_cli import plots
 
         rows = [{"q_star": q, "sigma_w2": w, "sigma_b2": b} for q, w, b in zip(d.line.q_star, d.line.sw2, d.line.sb2)]
-        (folder / "critical_line.csv").write_text(csv_text(rows, ("q_star", "sigma_w2", "sigma_b2")))
-        plots.phase_diagram(folder / "phase.png", d.sw2, d.sb2, d.chi1, (d.line.sw2, d.line.sb2), phase.NAMED,
-                            f"{activation}: order-to-chaos phase diagram (chi_1 at the fixed point)")
+        (folder / "critical_line.csv").write_text(rundir.csv_text(rows, ("q_star", "sigma_w2", "sigma_b2")))
+        plots.phase_diagram(folder / "phase.png", d.sw2, d.sb2, d.chi1, (d.line.sw2, d.line.sb2),
+                            phase.named_initializers(),
+                            f"{act.name}: order-to-chaos phase diagram (chi_1 at the fixed point)")
 
-    return atomic_dir(root, f"phase_{activation}", fill)
+    return rundir.atomic_dir(root, f"phase_{act.name}", fill), d

@@ -1,18 +1,136 @@
-"""Reading a run directory back (for `actinit check` and `--resume`), refusing incomplete or
-incompatible ones."""
+"""The run directory, written and read in one place: runs/<name>/<UTC time>-<id>/, its file names, how
+values are encoded, the format version, atomic creation, and reading back (for `actinit check` and
+`--resume`) with refusal of incomplete, damaged or incompatible directories. Reading never imports
+the runner.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+import math
+import os
+import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
+
+import yaml
 
 from actinit_cli.errors import ActinitError
-from actinit_cli.run.report import FORMAT_VERSION
-from actinit_cli.nn.stats import COLUMNS
+from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
+from actinit_cli.run.files import umask
 
+FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
+COLUMNS_DIGEST = "64f0d67aaa3b43f3"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
+SPEC, LAYERS, REPEATS, SUMMARY = "spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json"
+CORE_FILES = (SUMMARY, LAYERS, SPEC)
+
+
+def _nonfinite_text(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def cell(value: Any) -> str:
+    """A CSV cell: '' for not applicable, shortest round-trip repr for floats ('nan', 'inf' kept)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):  # np.float64 too, whose repr would be 'np.float64(...)'
+        value = float(value)
+        return repr(value) if math.isfinite(value) else _nonfinite_text(value)
+    return str(value)
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN or inf: write them as strings so every consumer can parse the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _nonfinite_text(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def json_text(doc: Any) -> str:
+    return json.dumps(json_safe(doc), indent=2) + "\n"
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
+    """A fresh final path runs/<name>/<time>-<id> (not created) with its id and UTC timestamp."""
+    now = datetime.now(timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    for _ in range(100):
+        run_id = f"{stamp}-{secrets.token_hex(3)}"
+        final = Path(root) / name / run_id
+        if not final.exists():
+            return final, run_id, now.isoformat(timespec="seconds")
+    raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
+
+
+def check_out(root: Path, option: str = "--out") -> None:
+    """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
+    root = Path(root)
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
+        raise ActinitError(f"{option}: {str(probe)!r} {why}; choose a writable {option}")
+
+
+def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
+    """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
+    folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
+    folder if this call created it)."""
+    final, run_id, created = new_run_dir(root, name)
+    fresh_parent = not final.parent.exists()
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
+                           f"choose a writable --out") from None
+    try:
+        fill(tmp, run_id, created)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if fresh_parent:
+            with contextlib.suppress(OSError):
+                final.parent.rmdir()  # only if still empty
+        raise
+    return final
+
+
+def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
+    """spec.yaml, layers.csv, layers_repeats.csv (with repeats) and summary.json, in this format version."""
+    (folder / SPEC).write_text(yaml.safe_dump(dict(spec), sort_keys=False))
+    (folder / LAYERS).write_text(csv_text(rows, NAMES))
+    if len(per_repeat) > 1:
+        flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
+        (folder / REPEATS).write_text(csv_text(flat, ("repeat",) + MEASURED))
+    (folder / SUMMARY).write_text(json_text({"format_version": FORMAT_VERSION, **summary}))
+
+
+# --- reading -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Saved:
@@ -27,7 +145,7 @@ class Saved:
 def _parse_cell(column: str, text: str) -> Any:
     if text == "":
         return None
-    return int(text) if column in ("layer", "width", "nonfinite", "repeat") else float(text)
+    return int(text) if column in INTEGER or column == "repeat" else float(text)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -36,39 +154,39 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def is_run_dir(path: Path) -> bool:
-    """Whether `path` looks like a directory `actinit run` wrote (its three core files are there)."""
-    return all((Path(path) / f).is_file() for f in ("summary.json", "layers.csv", "spec.yaml"))
+    """Whether `path` looks like a directory `actinit run` wrote (its core files are there)."""
+    return all((Path(path) / f).is_file() for f in CORE_FILES)
 
 
 def load(path: Path) -> Saved:
     """Read a run directory back, refusing one that is incomplete, damaged or from another format version."""
-    from actinit_cli.run import spec as specs  # spec imports checks, which this module's users import too
+    from actinit_cli.run import spec as specs
 
     path = Path(path)
-    missing = [f for f in ("summary.json", "layers.csv", "spec.yaml") if not (path / f).is_file()]
+    missing = [f for f in CORE_FILES if not (path / f).is_file()]
     if missing:
         raise ActinitError(f"{path}: not a complete run directory (missing {', '.join(missing)}); "
                            f"pass a spec or a directory written by `actinit run`")
     try:
-        doc = json.loads((path / "summary.json").read_text())
-        rows = read_csv(path / "layers.csv")
-        flat = read_csv(path / "layers_repeats.csv") if (path / "layers_repeats.csv").is_file() else None
+        doc = json.loads((path / SUMMARY).read_text())
+        rows = read_csv(path / LAYERS)
+        flat = read_csv(path / REPEATS) if (path / REPEATS).is_file() else None
     except (ValueError, OSError) as exc:
         raise ActinitError(f"{path}: unreadable run directory ({exc}); re-run its spec") from None
     if doc.get("format_version") != FORMAT_VERSION:
         raise ActinitError(f"{path}: written by an incompatible actinit (format {doc.get('format_version')}, "
                            f"this one reads {FORMAT_VERSION}); re-run its spec")
-    saved_spec = specs.from_mapping(doc["spec"], source=str(path / "summary.json"))
-    _check_rows(rows, saved_spec.sizes, f"{path}/layers.csv")
+    saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
+    _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
     per_repeat = [rows]
     if saved_spec["repeats"] > 1:
         per_repeat = _repeats(flat, saved_spec, path)
     return Saved(path, saved_spec, rows, per_repeat)
 
 
-def _check_rows(rows: list[dict], sizes: list[int], where: str) -> None:
+def _check_rows(rows: list[dict], sizes: list[int], where: str, columns: tuple[str, ...]) -> None:
     """One row per layer 0..depth+1, in order, with the right widths, every column, and a count of inf/nan."""
-    damaged = (not rows or any(c not in rows[0] for c in COLUMNS)
+    damaged = (not rows or any(c not in rows[0] for c in columns)
                or [r["layer"] for r in rows] != list(range(len(sizes)))
                or [r["width"] for r in rows] != list(sizes)
                or any(r["nonfinite"] is None for r in rows))
@@ -78,10 +196,10 @@ def _check_rows(rows: list[dict], sizes: list[int], where: str) -> None:
 
 
 def _repeats(flat: list[dict] | None, saved_spec: Any, path: Path) -> list[list[dict]]:
-    where = f"{path}/layers_repeats.csv"
+    where = f"{path}/{REPEATS}"
     if flat is None or not flat or "repeat" not in flat[0]:
         raise ActinitError(f"{where}: missing or damaged for a run with {saved_spec['repeats']} repeats; re-run the spec")
     per_repeat = [[r for r in flat if r["repeat"] == k] for k in range(saved_spec["repeats"])]
     for rows in per_repeat:
-        _check_rows(rows, saved_spec.sizes, where)
+        _check_rows(rows, saved_spec.sizes, where, MEASURED)
     return per_repeat

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actinit_cli.nn import activations, initializers
-from actinit_cli.nn.stats import max_known
+from actinit_cli.nn.headline import max_known
 
 BOUND = 100.0  # default: end-to-end change within a factor of 100 either way
 ACT, INIT, DEPTH = "activation", "initializer", "depth"  # columns every points.csv row has

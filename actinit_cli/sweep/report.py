@@ -18,16 +18,14 @@ import numpy as np
 import yaml
 
 from actinit_cli import __version__
-from actinit_cli.sweep import recommend, pool as sweep
-from actinit_cli.run import report
 from actinit_cli.errors import ActinitError, Interrupted
+from actinit_cli.run import rundir
 from actinit_cli.run.files import write_atomic
 from actinit_cli.run.spec import Spec
-from actinit_cli.sweep.pool import Point
+from actinit_cli.sweep import pool, recommend
+from actinit_cli.sweep import rows as point_rows
+from actinit_cli.sweep.plan import Plan, Point
 
-ROW_COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", "act_m2_last_over_first",
-               "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
-               "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
 
 
 def _plan(base: Spec, points: list[Point]) -> dict:
@@ -49,7 +47,7 @@ def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
                 return folder
         raise ActinitError(f"--resume: no earlier sweep of {base.name} with these points under {root}/{base.name}; "
                            f"run without --resume")
-    folder, _, _ = report.new_run_dir(root, base.name)
+    folder, _, _ = rundir.new_run_dir(root, base.name)
     try:
         (folder / "points").mkdir(parents=True)
     except OSError as exc:
@@ -96,22 +94,21 @@ def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
            plots: bool = True, bound: float = recommend.BOUND) -> list[recommend.Advice]:
     """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice."""
-    swept = list(base.resolved["sweep"])
-    columns = tuple(swept) + tuple(c for c in ROW_COLUMNS if c not in swept)
-    write_atomic(folder / "points.csv", report.csv_text(rows, columns).encode(), "--out")
+    columns = point_rows.columns(list(base.resolved["sweep"]))
+    write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
     advice = recommend.advise(rows, bound) if ok else []
     depths = sorted({int(r["depth"]) for r in rows})
     write_atomic(folder / "recommendations.md", recommend.markdown(advice, depths, bound).encode(), "--out")
     if plots:
         _heatmaps(folder, base, rows)
-    doc = {"format_version": report.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
+    doc = {"format_version": rundir.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
            "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
            "seconds": seconds, "bound": bound,
            "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
            "ranking": recommend.ranking(advice), "rules": recommend.rules(advice, bound),
            "verdicts": {a.activation: a.verdict for a in advice}}
-    write_atomic(folder / "summary.json", (json.dumps(report.json_safe(doc), indent=2) + "\n").encode(), "--out")
+    write_atomic(folder / "summary.json", rundir.json_text(doc).encode(), "--out")
     return advice
 
 
@@ -142,17 +139,17 @@ class SweepResult:
     bound: float
 
 
-def run(base: Spec, points: list[Point], out: Path, jobs: int, resume: bool = False, plots: bool = False,
-        bound: float = recommend.BOUND, progress: Callable[[int], None] | None = None) -> SweepResult:
+def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = recommend.BOUND,
+        progress: Callable[[int], None] | None = None) -> SweepResult:
     """Run (or, with resume, continue) the sweep and write its directory."""
-    folder = start(out, base, points, resume)
+    folder = start(plan.out, plan.base, plan.points, resume)
     began = time.perf_counter()
     try:
-        rows = sweep.execute(points, folder / "points", jobs, plots, resume, progress)
+        rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
         raise Interrupted(f"interrupted; {done} finished points are kept in {folder}: continue with "
                           f"actinit sweep <spec> --resume") from None
     seconds = time.perf_counter() - began
-    advice = finish(folder, base, points, rows, seconds, jobs, True, bound)
-    return SweepResult(folder, rows, advice, seconds, jobs, bound)
+    advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound)
+    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)

@@ -5,7 +5,7 @@ at activation-scale points in x = sqrt(q) z (where tanh-like functions bend; alw
 softsign's phi'' jumps) and at the activation's kinks, so every panel
 holds an analytic integrand; |z| > 13 is dropped (mass 1.2e-38). This reaches
 1e-13 relative against closed forms and SciPy `quad` even across SELU's derivative jump, where plain
-256-node Gauss-Hermite is off by 4e-3 (../shared/reference/theory.md section 9).
+256-node Gauss-Hermite is off by 4e-3 (docs/reference-numbers.md section E).
 The derivative of the length map uses Gaussian integration by parts (Stein's lemma), exact for
 kinked phi: d/dq E[phi(sqrt(q) z)^2] = E[z phi phi'] / sqrt(q) (Poole et al. 2016, arXiv:1606.05340).
 """

@@ -12,6 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn import initializers
 from actinit_cli.theory.gaussian import check_q, elementwise, expect, expect2, moments
 
 Array = np.ndarray
@@ -20,7 +21,6 @@ Q_MIN, Q_MAX = 1e-10, 1e12  # a fixed point below Q_MIN is reported as 0 (collap
 _Q_GRID = np.geomspace(Q_MIN, Q_MAX, 22 * 24 + 1)  # 24 points per decade: brackets for every fixed point
 _MARGINAL = 1e-10  # |V(q) - q| <= 1e-10 q: q itself is a (marginal) fixed point, e.g. relu with He
 _C_GAPS = (1e-3, 1e-5)  # 1 - c tried as the upper end of the bracket for a chaotic c* < 1
-_TORCH_GAIN = {"identity": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}
 
 
 def check_variances(values: Any, name: str, allow_zero: bool = False) -> Array:
@@ -155,43 +155,6 @@ def summary(act: Any, sw2: float, sb2: float = 0.0, q_start: float = 1.0) -> Sum
 
 
 @dataclass(frozen=True)
-class Gains:
-    """Gains (sigma_w^2 = gain^2): g_q = 1/sqrt(E[phi(z)^2]) keeps q = 1 fixed (sigma_b = 0), g_chi =
-    1/sqrt(E[phi'(z)^2]) gives chi_1 = 1 at q = 1, torch = calculate_gain (None where PyTorch has none)."""
-
-    g_q: float
-    g_chi: float
-    torch: float | None
-
-
-def gains(act: Any) -> Gains:
-    """The Gains of act (initializers.md section c)."""
-    phi = elementwise(act)
-    m = moments(phi, 1.0)
-    torch = _TORCH_GAIN.get(phi.name)
-    if phi.name == "leaky_relu":
-        torch = math.sqrt(2 / (1 + phi.params["negative_slope"] ** 2))
-    return Gains(1 / math.sqrt(m.m2), 1 / math.sqrt(m.d2), torch)
-
-
-def gain_rows(refs: list[Any] | None = None) -> list[dict]:
-    """`actinit gain`'s rows: the activation (with the parameters it was given), g_q, g_chi, PyTorch's gain
-    and the moments behind them; every elementwise activation when `refs` is None."""
-    from actinit_cli.nn import activations
-
-    if refs is None:
-        refs = [n for n in activations.REGISTRY.names() if not activations.get(n).output_only]
-    rows = []
-    for ref in refs:
-        act = activations.REGISTRY.get(ref, "activation")
-        g = gains(act)
-        given = "".join(f" {k}={v}" for k, v in act.params.items() if isinstance(ref, dict) and k in ref)
-        rows.append({"activation": act.name + given, "g_q": g.g_q, "g_chi": g.g_chi, "torch": g.torch,
-                     "m2": 1 / g.g_q**2, "d2": 1 / g.g_chi**2})
-    return rows
-
-
-@dataclass(frozen=True)
 class CriticalLine:
     """Points (sigma_w^2, sigma_b^2) where chi_1 = 1 at the fixed point q_star, sigma_b^2 >= 0 only."""
 
@@ -223,8 +186,21 @@ def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0) 
     return out
 
 
-# Where the named initializers sit for square layers (sigma_w^2 = fan_in Var(W), sigma_b^2 = 0).
-NAMED = {"standard": 1 / 3, "glorot / lecun": 1.0, "he": 2.0}
+
+
+def named_initializers(families: tuple[str, ...] = ("standard", "glorot", "lecun", "he")) -> dict[str, float]:
+    """Where the named initializers sit for square layers: sigma_w^2 = fan_in Var(W) from each registry
+    entry's own formula, families with the same value merged ('glorot / lecun': 1)."""
+    n = 1000  # any square width: variance-scaling schemes give fan_in Var(W) independent of it
+    by_value: dict[float, list[str]] = {}
+    for name in initializers.REGISTRY.names():
+        family = name.split("_")[0]
+        if family in families:
+            value = round(n * initializers.get(name).expected((n, n)).std ** 2, 12)
+            by_value.setdefault(value, []).append(family)
+    return {" / ".join(dict.fromkeys(names)): value for value, names in sorted(by_value.items())}
+
+
 DIAGRAM_MAX = 1e3  # larger sigma_w^2 or sigma_b^2 push q past what the quadrature takes
 
 

@@ -4,8 +4,8 @@
 Layers: 0 is the input x, 1..depth are hidden (h^l = y^{l-1} W^l + b^l, y^l = phi(h^l)), depth + 1 is
 the output (activation psi). W^l has shape (n_{l-1}, n_l) and variance v_l: the forward maps see
 sigma_w^2 = n_{l-1} v_l (fan_in), the backward map n_l v_l (fan_out); `sw2_fwd`, `sw2_bwd` (and a
-per-layer `sb2`) hold one entry per weight matrix, [l - 1] for W^l (../shared/reference/theory.md
-section 0). Poole et al. 2016, arXiv:1606.05340; Schoenholz et al. 2017, arXiv:1611.01232.
+per-layer `sb2`) hold one entry per weight matrix, [l - 1] for W^l (docs/reference-numbers.md
+section F). Poole et al. 2016, arXiv:1606.05340; Schoenholz et al. 2017, arXiv:1611.01232.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def _band(fwd: Array, sb2: Array, widths: Array, q: Array, mom: list[Moments]) -
     """(std of ln E[h^2], std of ln E[y^2], sensitivity) per layer for one net on one input.
 
     The scale q^l = f(P^{l-1}) of layer l's pre-activations follows delta_{l+1} = s_l delta_l + eta_l
-    (theory.md section 8, after Hanin & Rolnick 2018, arXiv:1803.01719): s_l = q f'(q) / f(q) with
+    (docs/reference-numbers.md section W, after Hanin & Rolnick 2018, arXiv:1803.01719): s_l = q f'(q) / f(q) with
     f(q) = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2, and Var eta_l = sigma_w^4 (E[phi^4] - E[phi^2]^2) /
     (n_l f(q^l)^2), the fluctuation of the mean of phi^2 over n_l units (layer 1's scale is exact given x).
     The measured E[h^2] of layer l averages n_l Gaussian h^2 of that scale, which adds 2 / n_l; E[y^2] of

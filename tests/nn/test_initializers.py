@@ -1,7 +1,7 @@
 """Initializers: one parametrised test per property over the whole registry, plus the reference numbers.
 
 References that could disagree with the code: scipy.stats.truncnorm, large-sample statistics against
-the formulas, the numbers of ../shared/reference/initializers.md section (f).
+the formulas, the numbers of docs/reference-numbers.md section B.
 """
 
 import math

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from actinit_cli.nn import sample
-from actinit_cli.cli import expand_shape
 
 
 def test_draw_is_reproducible_and_summarised():
@@ -35,16 +34,3 @@ def test_csv_rows_follow_the_last_axis():
     d = sample.draw("glorot_uniform", (2, 3, 4), seed=0)
     rows = sample.as_csv(d).strip().splitlines()
     assert len(rows) == 6 and all(len(r.split(",")) == 4 for r in rows)
-
-
-@pytest.mark.parametrize("args, want", [
-    (["sample", "x", "--shape", "9", "1"], ["sample", "x", "--shape", "9", "--shape", "1"]),
-    (["sample", "--shape", "3", "3", "16", "32", "x", "--seed", "0"],
-     ["sample", "--shape", "3", "--shape", "3", "--shape", "16", "--shape", "32", "x", "--seed", "0"]),
-    (["sample", "x", "--shape", "9", "-1"], ["sample", "x", "--shape", "9", "--shape", "-1"]),
-    (["sample", "x", "--shape"], ["sample", "x", "--shape"]),
-    (["sample", "x", "--shape", "--seed", "1"], ["sample", "x", "--shape", "--seed", "1"]),
-    (["run", "spec.yaml", "--seed", "1"], ["run", "spec.yaml", "--seed", "1"]),
-])
-def test_expand_shape(args, want):
-    assert expand_shape(args) == want

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from actinit_cli.nn import activations, initializers, losses, mlp, stats
+from actinit_cli.nn.columns import MEASURED
 
 
 def run_batches(hidden="relu", batches=2, batch=64, seed=0, dtype="float32"):
@@ -105,24 +106,11 @@ def test_nonfinite_is_counted_and_m2_uses_float64():
     assert acc2.rows()[0]["act_m2"] == pytest.approx(float(np.float32(3e19)) ** 2)
 
 
-def test_mean_rows_and_headline():
-    a = [{"layer": 0, "width": 2, **{c: None for c in stats.COLUMNS[2:]}, "nonfinite": 1, "act_m2": 1.0}]
-    b = [{"layer": 0, "width": 2, **{c: None for c in stats.COLUMNS[2:]}, "nonfinite": 2, "act_m2": 3.0}]
+def test_mean_rows_averages_and_sums_counts():
+    a = [{"layer": 0, "width": 2, **{c: None for c in MEASURED[2:]}, "nonfinite": 1, "act_m2": 1.0}]
+    b = [{"layer": 0, "width": 2, **{c: None for c in MEASURED[2:]}, "nonfinite": 2, "act_m2": 3.0}]
     m = stats.mean_rows([a, b])[0]
     assert m["act_m2"] == 2.0 and m["nonfinite"] == 3 and m["preact_m2"] is None
-
-
-@pytest.mark.parametrize("values, want", [
-    ([1.0, 0.5, 0.25, 0.125], -1.0),
-    ([2.0, 2.0, 2.0], 0.0),
-    ([1.0, 0.0, 1.0], None),
-    ([1.0, float("nan")], None),
-    ([1.0, None], None),
-    ([1.0], None),
-])
-def test_slope_log2(values, want):
-    got = stats.slope_log2(values, list(range(1, len(values) + 1)))
-    assert got == (pytest.approx(want) if want is not None else None)
 
 
 def test_histograms_share_edges():

@@ -7,7 +7,7 @@ import pytest
 from actinit_cli.run import checks, spec
 from actinit_cli.gates import verdict
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.stats import COLUMNS
+from actinit_cli.nn.columns import MEASURED as COLUMNS
 
 
 def rows(act_m2, **columns):

@@ -7,7 +7,7 @@ import pytest
 
 from actinit_cli.run import overlay, report, runner, spec
 
-# The usual pairs at width 1024 (theory.md section 3 M1 / issue 5): measured second moments inside the band.
+# The usual pairs at width 1024 (docs/reference-numbers.md section M): measured second moments inside the band.
 USUAL = [("tanh", "glorot_normal"), ("relu", "he_normal"), ("selu", "lecun_normal"), ("gelu", "he_normal"),
          ("sigmoid", "glorot_normal")]
 

@@ -1,8 +1,14 @@
-"""Reading run directories back: the saved rows equal the computed ones; damaged ones are refused."""
+"""The run directory: CSV cells, JSON safety, the output-root check, the whole-or-nothing directory, and
+reading back (the saved rows equal the computed ones; damaged ones are refused)."""
 
 import json
+import math
+import os
 
+import numpy as np
 import pytest
+
+from actinit_cli.nn import columns
 
 from actinit_cli.run import report, rundir, runner, spec
 from actinit_cli.errors import ActinitError
@@ -51,3 +57,52 @@ def test_damaged_directories_are_refused(tmp_path, saved, damage, message):
     damage(copy)
     with pytest.raises(ActinitError, match=message):
         rundir.load(copy)
+
+
+@pytest.mark.parametrize("value, text", [
+    (None, ""), (0.1, "0.1"), (np.float64(0.25), "0.25"), (float("nan"), "nan"), (float("inf"), "inf"),
+    (-float("inf"), "-inf"), (3, "3"), (1e-300, "1e-300"),
+])
+def test_cells_round_trip(value, text):
+    assert rundir.cell(value) == text
+    if isinstance(value, float) and math.isfinite(value):
+        assert float(text) == value
+
+
+def test_json_safe_turns_nonfinite_into_strings():
+    assert rundir.json_safe({"a": [1.0, float("nan")], "b": (float("-inf"),)}) == {"a": [1.0, "nan"], "b": ["-inf"]}
+
+
+def test_check_out(tmp_path):
+    rundir.check_out(tmp_path / "new" / "deeper")  # creatable: fine, and nothing is created
+    assert not (tmp_path / "new").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ActinitError, match="is not a directory"):
+        rundir.check_out(blocker / "runs")
+
+
+def test_atomic_dir_appears_whole_or_not_at_all(tmp_path):
+    def fill(folder, run_id, created):
+        (folder / "a.txt").write_text(run_id)
+
+    done = rundir.atomic_dir(tmp_path, "x", fill)
+    assert (done / "a.txt").read_text() == done.name and not done.name.startswith(".")
+
+    def broken(folder, run_id, created):
+        (folder / "a.txt").write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        rundir.atomic_dir(tmp_path, "y", broken)
+    assert not (tmp_path / "y").exists()
+    with pytest.raises(RuntimeError):
+        rundir.atomic_dir(tmp_path, "x", broken)
+    assert sorted(os.listdir(tmp_path / "x")) == [done.name]  # the earlier run stays; no partial folder
+
+
+def test_format_version_follows_the_columns():
+    """A new layers.csv column must come with a new FORMAT_VERSION (older run directories are then refused
+    as 'incompatible', not misread as 'damaged')."""
+    assert columns.digest() == rundir.COLUMNS_DIGEST, (
+        f"layers.csv's columns changed: bump rundir.FORMAT_VERSION and set COLUMNS_DIGEST = {columns.digest()!r}")

@@ -42,14 +42,14 @@ def test_repeats_are_averaged():
 
 
 def test_he_relu_keeps_the_second_moment():
-    """He et al. 2015 (theory.md H2): log2(P_30 / E[x^2]) = 0 +- 2 and log2 G_1 = 0 +- 1."""
+    """He et al. 2015 (docs/reference-numbers.md H2): log2(P_30 / E[x^2]) = 0 +- 2 and log2 G_1 = 0 +- 1."""
     rows = run(deep("relu", "he_normal")).rows
     assert abs(log2_m2(rows, 30)) < 2
     assert abs(np.log2(rows[1]["grad_preact_m2"] / rows[31]["grad_preact_m2"])) < 1
 
 
 def test_xavier_relu_halves_the_second_moment_every_layer():
-    """He et al. 2015: Xavier gives 1/2^L; theory.md H1/H3: slope -1 +- 0.1, log2 P_30 = -30 +- 2."""
+    """He et al. 2015: Xavier gives 1/2^L; section H, H1/H3: slope -1 +- 0.1, log2 P_30 = -30 +- 2."""
     rows = run(deep("relu", "glorot_normal")).rows
     layers = list(range(1, 31))
     slope = np.polyfit(layers, np.log2([rows[layer]["act_m2"] for layer in layers]), 1)[0]
@@ -58,7 +58,7 @@ def test_xavier_relu_halves_the_second_moment_every_layer():
 
 
 def test_standard_tanh_decays_with_depth():
-    """Glorot & Bengio 2010 Fig. 6 (top); theory.md G1: Q_{l+1}/Q_l in [0.2, 0.4] for 5 x 1000."""
+    """Glorot & Bengio 2010 Fig. 6 (top); docs/reference-numbers.md G1: Q_{l+1}/Q_l in [0.2, 0.4] for 5 x 1000."""
     rows = run(deep("tanh", "standard", depth=5, width=1000)).rows
     q = [rows[layer]["preact_m2"] for layer in range(1, 6)]
     np.testing.assert_allclose(q, [0.333, 0.0706, 0.0208, 0.0066, 0.0022], rtol=0.05)

@@ -108,7 +108,7 @@ def test_expect_of_any_function_erf_kernel(a, q):
 
 def test_selu_fixed_point_moments():
     """Klambauer et al. 2017: E[selu(z)] = 0, E[selu(z)^2] = 1 at the published constants; E[selu'(z)^2] =
-    lambda^2 (1/2 + alpha^2 e^2 Phi(-2)) = 1.0715750 (theory.md writes 1.0716, initializers.md 1.07157)."""
+    lambda^2 (1/2 + alpha^2 e^2 Phi(-2)) = 1.0715750 (docs/reference-numbers.md section S; section C: 1.07157)."""
     m = G.moments("selu", 1.0)
     chi = SELU_LAMBDA**2 * (0.5 + SELU_ALPHA**2 * math.e**2 * special.ndtr(-2.0))
     assert abs(m.mean) < 1e-12 and m.m2 == pytest.approx(1.0, abs=1e-12)

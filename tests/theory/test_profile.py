@@ -1,32 +1,30 @@
-"""Mean-field theory against published numbers: ../shared/reference/theory.md (sections 3, 7, 8, 9,
-the M/S acceptance checks) and initializers.md (section c gains, section f.18 depth recursions), plus
+"""The per-layer mean-field profile against docs/reference-numbers.md (table T.B, section E depth
+recursions, section W finite width, the M checks), plus
 closed forms (arc-cosine map, SELU chi_1, ReLU finite-width variance 5 beta) and the error paths.
 
 Two layer-indexing conventions appear in the references; ours (theory.py) has q^1 = sigma_w^2 q0 +
 sigma_b^2 for the first hidden layer's pre-activations and puts the output at layer depth + 1:
-* theory.md Table B (section 9): x ~ N(0, I), so q0 = 1 and q^1 = sigma_w^2. Its Q_l is our
+* Table T.B: x ~ N(0, I), so q0 = 1 and q^1 = sigma_w^2. Its Q_l is our
   preact_m2[l]; its "L = 30" network injects the gradient at h^30, so G_1 is ours with depth = 29.
-* initializers.md f.18: "input pre-activation variance q_0 = 1" is the first hidden layer's q, so its
+* Section E: "input pre-activation variance q_0 = 1" is the first hidden layer's q, so its
   q_l is our preact_m2[l + 1] with q0 = 1 / sigma_w^2 (q^1 = 1). For tanh with sigma_w^2 = 1 the two
   coincide: Table B's Q_5 = 0.1279 is our q^5 and f.18's q_5 = 0.1034 our q^6.
 """
 
 import math
-from decimal import Decimal
 
 import numpy as np
 import pytest
-from scipy import optimize, special
 
 from actinit_cli.nn import activations as acts
 from actinit_cli.theory import gaussian as G
+from actinit_cli.theory import gains as GA
 from actinit_cli.theory import phase as P
 from actinit_cli.theory import profile as T
-from actinit_cli.nn.activations import SELU_ALPHA, SELU_LAMBDA
+from tests.cases import printed
 from actinit_cli.errors import ActinitError
 
 ELEMENTWISE = [n for n in acts.REGISTRY.names() if n != "softmax"]
-SELU_CHI1 = SELU_LAMBDA**2 * (0.5 + SELU_ALPHA**2 * math.e**2 * special.ndtr(-2.0))  # theory.md section 7
 
 
 def square(act, sw2, depth, *, n=512, sb2=0.0, q0=1.0, c0=0.0, output_act=None):
@@ -34,201 +32,7 @@ def square(act, sw2, depth, *, n=512, sb2=0.0, q0=1.0, c0=0.0, output_act=None):
     return T.profile(act, sw2, sw2, sb2, q0, c0, [n] * (depth + 2), output_act)
 
 
-# initializers.md section c: (activation, E[phi(z)], E[phi(z)^2], g* = 1/sqrt(E[phi^2]), E[phi'(z)^2]),
-# printed to 5 decimals (None: not given there). g_chi = 1/sqrt(E[phi'^2]).
-GAIN_TABLE = [
-    ("identity", 0.0, 1.0, 1.0, 1.0),
-    ("relu", 0.39894, 0.5, 1.41421, 0.5),
-    ({"name": "leaky_relu", "negative_slope": 0.01}, 0.39495, 0.50005, 1.41414, 0.50005),
-    ({"name": "leaky_relu", "negative_slope": 0.2}, 0.31915, 0.52, 1.38675, 0.52),
-    ({"name": "leaky_relu", "negative_slope": 0.3}, 0.27926, 0.545, 1.35457, 0.545),
-    ("tanh", 0.0, 0.39429, 1.59254, 0.46440),
-    ("sigmoid", 0.5, 0.29338, 1.84623, 0.04484),
-    ("softplus", 0.80606, 0.92125, 1.04187, 0.29338),
-    ("softsign", 0.0, 0.18301, 2.33753, 0.22767),
-    ("elu", 0.16052, 0.64495, 1.24520, 0.66810),
-    ("selu", 0.0, 1.0, 1.0, 1.07157),
-    ("gelu", 0.28209, 0.42522, 1.53353, 0.45585),
-    ({"name": "gelu", "approximate": True}, 0.28204, 0.42519, 1.53358, None),
-    ("silu", 0.20662, 0.35578, 1.67653, 0.37948),
-    ("mish", 0.24040, 0.45234, 1.48685, None),
-    ("hard_sigmoid", 0.5, 0.27764, 1.89784, 0.02770),
-]
-
-
-@pytest.mark.parametrize("act, mean, m2, g, d2", GAIN_TABLE, ids=[str(r[0]) for r in GAIN_TABLE])
-def test_gaussian_moments_and_gains_table(act, mean, m2, g, d2):
-    m, gains = G.moments(act, 1.0), P.gains(act)
-    assert (m.mean, m.m2, gains.g_q) == pytest.approx((mean, m2, g), abs=6e-6)
-    if d2 is not None:
-        assert m.d2 == pytest.approx(d2, abs=6e-6)
-        assert gains.g_chi == pytest.approx(1 / math.sqrt(d2), rel=3e-6 / d2)  # d2 printed to 5 decimals
-
-
-# initializers.md sections c and f.8: torch.nn.init.calculate_gain.
-TORCH_GAINS = [("identity", 1.0), ("sigmoid", 1.0), ("tanh", 5 / 3), ("relu", math.sqrt(2)),
-               ("leaky_relu", 1.4141428), ({"name": "leaky_relu", "negative_slope": 0.0}, 1.4142136),
-               ({"name": "leaky_relu", "negative_slope": math.sqrt(5)}, 0.5773503), ("selu", 0.75),
-               ("gelu", None), ("silu", None), ("elu", None), ("mish", None), ("hard_tanh", None)]
-
-
-@pytest.mark.parametrize("act, want", TORCH_GAINS, ids=[str(a) for a, _ in TORCH_GAINS])
-def test_torch_calculate_gain(act, want):
-    got = P.gains(act).torch
-    assert got is None if want is None else got == pytest.approx(want, rel=1e-7)
-
-
-def test_selu_gains_and_chi1():
-    """Klambauer 2017: LeCun is exactly variance-preserving for SELU (g_q = 1) and chi_1 = 1.07157."""
-    assert P.gains("selu").g_q == pytest.approx(1.0, abs=1e-12)
-    assert P.chi1("selu", 1.0, 1.0) == pytest.approx(SELU_CHI1, rel=1e-12)
-    assert round(SELU_CHI1, 6) == 1.071575  # theory.md: 1.0716; initializers.md section c: 1.07157
-
-
-# theory.md section 9 Table A (sigma_b = 0): (act, sw2, q*, chi_1, phase, xi_q, xi_c); q* = 0 rows are
-# the q -> 0+ limits; inf where the table says inf.
-TABLE_A = [
-    ("tanh", 1 / 3, 0.0, 0.333, "ordered", 0.91, 0.91),
-    ("tanh", 1.0, 0.0, 1.0, "critical", math.inf, math.inf),
-    ("tanh", 2.0, 0.6180, 1.106, "chaotic", 1.69, 21.7),
-    ("relu", 1 / 3, 0.0, 0.1667, "ordered", 0.56, 0.56),
-    ("relu", 1.0, 0.0, 0.5, "ordered", 1.44, 1.44),
-    ("relu", 2.0, 1.0, 1.0, "critical", math.inf, math.inf),  # any q is fixed: we return q_start = 1
-    ("sigmoid", 1 / 3, 0.08503, 0.0200, "ordered", 0.25, 0.26),
-    ("sigmoid", 1.0, 0.2647, 0.0557, "ordered", 0.33, 0.35),
-    ("sigmoid", 2.0, 0.5553, 0.1010, "ordered", 0.40, 0.44),
-    ("selu", 1 / 3, 0.0, 0.699, "ordered", 2.79, 2.79),
-    ("selu", 1.0, 1.000, 1.0716, "chaotic", 4.08, 33.6),
-    ("gelu", 1 / 3, 0.0, 0.0833, "ordered", 0.40, 0.40),
-    ("gelu", 1.0, 0.0, 0.25, "ordered", 0.72, 0.72),
-    ("gelu", 2.0, 0.0, 0.5, "ordered", 1.44, 1.44),
-]
-
-
-def printed(x):
-    """Half a unit in the last printed digit of a published number (0.0557 -> 5.1e-5)."""
-    return 0.0 if math.isinf(x) else 0.51 * 10.0 ** Decimal(repr(x)).as_tuple().exponent
-
-
-@pytest.mark.parametrize("act, sw2, q, chi, ph, xq, xc", TABLE_A, ids=[f"{r[0]}-{r[1]:.3g}" for r in TABLE_A])
-def test_table_a_fixed_points_and_depth_scales(act, sw2, q, chi, ph, xq, xc):
-    s = P.summary(act, sw2)
-    assert s.q_star == pytest.approx(q, abs=printed(q))
-    assert s.chi1 == pytest.approx(chi, abs=printed(chi))
-    assert s.phase == ph
-    assert s.xi_q == pytest.approx(xq, abs=printed(xq)) and s.xi_c == pytest.approx(xc, abs=printed(xc))
-
-
-def test_selu_lecun_fixed_point_details():
-    """theory.md section 7: q* = 1 exactly, dV/dq = 0.782648 (Klambauer's Jacobian entry), c* = 0."""
-    s = P.summary("selu", 1.0)
-    assert s.q_star == 1.0 and s.chi1 == pytest.approx(SELU_CHI1, rel=1e-12)
-    assert s.dv_dq == pytest.approx(0.782648, abs=5e-7) and abs(s.c_star) < 1e-10
-    assert s.xi_q == pytest.approx(-1 / math.log(0.7826479), rel=1e-6)
-
-
-def test_tanh_he_is_chaotic_with_c_star_zero():
-    s = P.summary("tanh", 2.0)
-    assert s.c_star == 0.0 and s.xi_c == pytest.approx(21.72, abs=0.01)
-
-
-def test_divergence_and_collapse_are_explicit():
-    """SELU with He diverges (theory.md section 7): q* = inf, phase 'divergent', NaN elsewhere."""
-    s = P.summary("selu", 2.0)
-    assert (s.q_star, s.phase) == (math.inf, "divergent") and math.isnan(s.chi1)
-    assert P.fixed_point("relu", 2.0, 0.1) == math.inf  # q grows by sigma_b^2 per layer, forever
-    assert P.fixed_point("tanh", 1.0) == 0.0  # power-law collapse ~1/(2l)
-    assert P.fixed_point("relu", 2.0, q_start=7.0) == 7.0  # marginal: every q is fixed
-
-
-@pytest.mark.parametrize("act, sw2, sb2", [("tanh", 1.76095, 0.05), ("sigmoid", 1.0, 0.3), ("selu", 1.2, 0.1),
-                                           ("hard_tanh", 3.0, 0.2), ("softsign", 4.0, 0.0)])
-def test_fixed_point_is_a_fixed_point_and_iteration_converges_to_it(act, sw2, sb2):
-    q = P.fixed_point(act, sw2, sb2)
-    assert sw2 * G.moments(act, q).m2 + sb2 == pytest.approx(q, rel=1e-12)
-    qi = 1.0
-    for _ in range(3000):
-        qi = sw2 * G.moments(act, qi).m2 + sb2
-    assert qi == pytest.approx(q, rel=1e-6)
-
-
-@pytest.mark.parametrize("chi, want", [(0.98, "ordered"), (0.995, "critical"), (1.0, "critical"),
-                                       (1.0099, "critical"), (1.0716, "chaotic")])
-def test_phase_tolerance_is_one_percent(chi, want):
-    assert P.phase(chi) == want and P.CRITICAL_TOL == 0.01
-
-
-def critical_point(act, sb2, lo, hi):
-    """(q*, sigma_w^2) on the critical line at sigma_b^2, solved with scipy brentq over q*."""
-    def gap(q):
-        m = G.moments(act, q)
-        return q - m.m2 / m.d2 - sb2
-
-    q = optimize.brentq(gap, lo, hi, xtol=1e-14, rtol=1e-14)
-    return q, 1 / G.moments(act, q).d2
-
-
-# theory.md section 3: tanh critical line, (sigma_b^2, sigma_w^2, q*).
-TANH_LINE = [(0.01, 1.42421, 0.2733), (0.05, 1.76095, 0.5700), (0.09, 1.94765, 0.7635), (0.1, 1.98607, 0.8058),
-             (0.3, 2.50513, 1.4612), (0.5, 2.84317, 1.971), (1.0, 3.44321, 3.0364), (2.0, 4.2664, 4.8306)]
-
-
-@pytest.mark.parametrize("sb2, sw2, q", TANH_LINE)
-def test_tanh_critical_line(sb2, sw2, q):
-    q_star, sw2_star = critical_point("tanh", sb2, 1e-6, 100.0)
-    assert sw2_star == pytest.approx(sw2, abs=6e-6) and q_star == pytest.approx(q, abs=printed(q))
-    line = P.critical_line("tanh", [q_star])
-    assert (line.sw2[0], line.sb2[0]) == pytest.approx((sw2_star, sb2), rel=1e-10)
-    assert P.chi1("tanh", sw2_star, P.fixed_point("tanh", sw2_star, sb2)) == pytest.approx(1.0, abs=1e-9)
-
-
-# theory.md section 3, Poole's std convention: sigma_b -> critical sigma_w. The published values for
-# sigma_b = 2, 3, 4 (2.32510, 2.70951, 3.06798) are not what the formula gives: scipy quad agrees with us
-# on 2.32502, 2.70580, 3.03662, and 256-node Gauss-Hermite reproduces the published ones (tanh(sqrt(q) z)
-# at q* = 8 to 24 is too steep for it), so we pin the exact values.
-POOLE_STD = [(0.05, 1.12254), (0.1, 1.19340), (0.2, 1.30415), (0.3, 1.39558), (0.5, 1.54967), (1.0, 1.85559),
-             (2.0, 2.32502), (3.0, 2.70580), (4.0, 3.03662)]
-
-
-@pytest.mark.parametrize("sb, sw", POOLE_STD)
-def test_tanh_critical_line_poole_std_convention(sb, sw):
-    assert math.sqrt(critical_point("tanh", sb * sb, 1e-8, 1e3)[1]) == pytest.approx(sw, abs=6e-6)
-
-
-def test_critical_line_other_activations():
-    """theory.md section 3: SELU 0.902, 1.128, 1.318 at sigma_b^2 = 0.05, 0.3, 1; GELU 2.303 at 0.05 with an
-    unstable q* (dV/dq = 1.085); ReLU sigma_w^2 = 2 everywhere. Sigmoid: theory.md gives 103.1 at q* = 45.7;
-    the formula gives 103.008 at q* = 45.624 (scipy quad agrees; 256-node Gauss-Hermite gives 103.1 at 45.7)."""
-    for sb2, sw2 in [(0.05, 0.902), (0.3, 1.128), (1.0, 1.318)]:
-        assert critical_point("selu", sb2, 1e-6, 100.0)[1] == pytest.approx(sw2, abs=5.1e-4)
-    q, sw2 = critical_point("gelu", 0.05, 1e-3, 10.0)
-    assert sw2 == pytest.approx(2.303, abs=5.1e-4)
-    assert sw2 * G.moments("gelu", q).dm2 == pytest.approx(1.085, abs=5.1e-4)
-    q, sw2 = critical_point("sigmoid", 0.0, 1.0, 100.0)
-    assert (q, sw2) == pytest.approx((45.624, 103.008), abs=5.1e-4)
-    line = P.critical_line("relu", np.geomspace(1e-3, 1e3, 7))
-    assert np.allclose(line.sw2, 2.0, rtol=1e-13) and np.all(line.sb2 == 0.0) and line.q_star.size == 7
-    assert P.critical_line("sigmoid", [1.0, 10.0, 50.0]).q_star.tolist() == [50.0]  # sigma_b^2 < 0 dropped
-    tanh0 = P.critical_line("tanh", [0.0])
-    assert (tanh0.sw2[0], tanh0.sb2[0]) == pytest.approx((1.0, 0.0), abs=1e-12)
-
-
-def test_chi1_grid_matches_summary():
-    sw2, sb2 = np.linspace(0.5, 4.0, 60), np.linspace(0.0, 1.0, 60)
-    grid = P.chi1_grid("tanh", sw2, sb2)
-    assert grid.shape == (60, 60)
-    for i, j in [(0, 0), (17, 3), (40, 59), (59, 20)]:
-        assert grid[i, j] == pytest.approx(P.summary("tanh", sw2[i], sb2[j]).chi1, rel=1e-10)
-    selu = P.chi1_grid("selu", [1.0, 2.0], [0.0])
-    assert selu[0, 0] == pytest.approx(SELU_CHI1, rel=1e-12) and np.isnan(selu[1, 0])  # He diverges
-
-
-def test_chi1_grid_crosses_one_on_the_critical_line():
-    grid = P.chi1_grid("tanh", [1.70, 1.76095, 1.82], [0.05])[:, 0]
-    assert grid[0] < 1 < grid[2] and grid[1] == pytest.approx(1.0, abs=1e-5)
-
-
-# theory.md section 9 Table B: (act, sw2, Q_5, Q_30, P_30, G_1 (L = 5), G_1 (L = 30)); x ~ N(0, I).
+# Table T.B: (act, sw2, Q_5, Q_30, P_30, G_1 (L = 5), G_1 (L = 30)); x ~ N(0, I).
 TABLE_B = [
     ("tanh", 1 / 3, 2.19e-3, 2.56e-15, 2.56e-15, 6.9e-3, 8.1e-15),
     ("tanh", 1.0, 0.1279, 0.01776, 0.01716, 0.168, 0.0248),
@@ -256,11 +60,11 @@ def test_table_b_finite_depth(act, sw2, q5, q30, p30, g5, g30):
     assert deep.grad_preact_m2[1] == pytest.approx(g30, rel=0.051)
 
 
-# initializers.md f.18: (act, sw2, q_1, q_5, q_10, q_50, chi at its first layer); its q_l is our
+# Section E: (act, sw2, q_1, q_5, q_10, q_50, chi at its first layer); its q_l is our
 # preact_m2[l + 1] with q^1 = 1. Three printed values are plain Gauss-Hermite artifacts, and we pin the
 # exact ones: SELU chi = 1.0665 (sigma_w^2 = 1) and 0.600 (0.5625) and q = 1.0001, across selu's derivative
 # jump (GH-128 gives E[selu'^2] = 1.0637, GH-256 1.0676; exact 1.071575 and q = 1, test_selu_gains_and_chi1);
-# ELU chi = 0.667 where elu'' jumps (GH-256 gives 0.6668; exact 0.66810, as initializers.md section c says).
+# ELU chi = 0.667 where elu'' jumps (GH-256 gives 0.6668; exact 0.66810, as section C says).
 F18 = [
     ("relu", 1.0, 0.5, 0.03125, 0.000977, None, 0.5),
     ("identity", 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
@@ -285,12 +89,12 @@ def test_initializers_f18_depth_recursions(act, sw2, q1, q5, q10, q50, chi):
 
 
 def test_tanh_he_gradient_product_f18():
-    """initializers.md f.18: tanh with gain 5/3, the product of the first 10 chi is about 7.5."""
+    """Section E: tanh with gain 5/3, the product of the first 10 chi is about 7.5."""
     assert np.prod(square("tanh", 25 / 9, 12, q0=9 / 25).chi[1:11]) == pytest.approx(7.5, abs=0.05)
 
 
 def test_relu_he_correlation_map_is_the_arc_cosine_map():
-    """theory.md M6: c' = (sqrt(1 - c^2) + (pi - arccos c) c) / pi from c = 0; 1 - c^l = 0.68, 0.51, 0.32,
+    """Section M (M6): c' = (sqrt(1 - c^2) + (pi - arccos c) c) / pi from c = 0; 1 - c^l = 0.68, 0.51, 0.32,
     0.145 at l = 2, 3, 5, 10 and 0.03 at l = 30 (preact per-unit variance U_l / Q_l)."""
     p = square("relu", 2.0, 30)
     c = [0.0, 0.0]  # layers 0 and 1: c^1 = c0 with no bias
@@ -302,7 +106,7 @@ def test_relu_he_correlation_map_is_the_arc_cosine_map():
 
 
 def test_sigmoid_xavier_per_unit_variance_collapses():
-    """theory.md M4: U_2/Q_2 = 0.148, U_3/Q_3 = 0.009 (pre-activation per-unit variances), Q_l = q* = 0.2647."""
+    """Section M (M4): U_2/Q_2 = 0.148, U_3/Q_3 = 0.009 (pre-activation per-unit variances), Q_l = q* = 0.2647."""
     p = square("sigmoid", 1.0, 5)
     ratio = p.preact_unit_var / p.preact_m2
     assert ratio[2] == pytest.approx(0.148, abs=5e-4) and ratio[3] == pytest.approx(0.009, abs=5e-4)
@@ -310,14 +114,14 @@ def test_sigmoid_xavier_per_unit_variance_collapses():
 
 
 def test_relu_he_pooled_vs_per_unit_and_second_moment_vs_variance():
-    """theory.md section 0: ReLU + He gives P = 1 but V = 1 - 1/pi = 0.682 (q = 2 from x ~ N(0, I))."""
+    """Section F: ReLU + He gives P = 1 but V = 1 - 1/pi = 0.682 (q = 2 from x ~ N(0, I))."""
     p = square("relu", 2.0, 3)
     assert p.act_m2[1:4] == pytest.approx([1, 1, 1], rel=1e-12)
     assert p.act_var[1:4] == pytest.approx([1 - 1 / math.pi] * 3, rel=1e-12)
     assert p.act_unit_var[1] == pytest.approx(1 - 1 / math.pi, rel=1e-10)  # c^1 = 0: E[y_a y_b] = E[y]^2
 
 
-# theory.md section 8: single-input std of ln q_L, (act, sw2, n, L, published theory). Our depth = L
+# Section W: single-input std of ln q_L, (act, sw2, n, L, published theory). Our depth = L
 # hidden layers: the chain's L noise terms reach the last hidden layer's E[y^2] (act_log_std[L]), as
 # sqrt(5 beta) for ReLU requires; the published numbers are that chain (a simulation of E[h^2] adds the
 # last layer's own 2/n: see test_band_against_simulation).
@@ -338,7 +142,7 @@ def test_finite_width_band(act, sw2, n, L, want):
 
 
 def test_relu_band_is_sqrt_5_beta_for_any_widths():
-    """theory.md section 8: Var ln M_d = 5 beta, beta = sum 1/n_l, exactly for the linearised ReLU chain;
+    """Section W: Var ln M_d = 5 beta, beta = sum 1/n_l, exactly for the linearised ReLU chain;
     F2: widths [32]*20 and [64]*40 have the same beta = 0.625."""
     widths = [10, 32, 64, 16, 128, 48, 7]
     p = T.profile("relu", 2.0, 2.0, 0.0, 1.0, 0.0, widths)
@@ -371,13 +175,13 @@ def test_band_against_simulation(act, sw2, n, depth):
 
 
 def test_sensitivity_flags_expanding_gelu_he():
-    """theory.md section 8: contracting tanh/SELU (prod s << 1), expanding GELU + He (published 8.7; ours 8.92)."""
+    """Section W: contracting tanh/SELU (prod s << 1), expanding GELU + He (published 8.7; ours 8.92)."""
     assert square("gelu", 2.0, 30).sensitivity[-1] == pytest.approx(8.7, rel=0.05)
     assert square("tanh", 1.0, 20).sensitivity[-1] < 0.1 and square("selu", 1.0, 20).sensitivity[-1] < 0.1
 
 
 def test_fan_in_forward_fan_out_backward_with_non_square_layers():
-    """theory.md section 0: q uses n_{l-1} Var(W^l), gradients n_l Var(W^l); ReLU makes both closed form."""
+    """Section F: q uses n_{l-1} Var(W^l), gradients n_l Var(W^l); ReLU makes both closed form."""
     widths, var_w = [20, 50, 10, 40, 5], [0.1, 0.05, 0.2, 0.3]
     fwd, bwd = T.sigma_w2(var_w, widths)
     assert fwd.tolist() == pytest.approx([2.0, 2.5, 2.0, 12.0]) and bwd.tolist() == pytest.approx([5.0, 0.5, 8.0, 1.5])
@@ -434,7 +238,7 @@ def test_profile_has_no_silent_nan(act):
 BAD = [
     (lambda: T.profile("softmax", 1.0, 1.0, 0.0, 1.0, 0.0, [4, 4, 4]), "elementwise activation with a derivative"),
     (lambda: P.summary("softmax", 1.0), "derivative"),
-    (lambda: P.gains("softmax"), "'softmax'"),
+    (lambda: GA.gains("softmax"), "'softmax'"),
     (lambda: T.profile("tanh", 0.0, 1.0, 0.0, 1.0, 0.0, [4, 4, 4]), r"sigma_w\^2 \(forward.*\[0\] = 0.0: must be"),
     (lambda: T.profile("tanh", [1.0, -2.0], 1.0, 0.0, 1.0, 0.0, [4, 4, 4]), r"\[1\] = -2.0: must be finite and > 0"),
     (lambda: T.profile("tanh", 1.0, 1.0, -0.1, 1.0, 0.0, [4, 4, 4]), r"sigma_b\^2.* >= 0"),

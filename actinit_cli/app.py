@@ -1,0 +1,154 @@
+"""The command line's machinery: the Typer app whose every user mistake is one line on stderr with
+its exit code, the multi-value `--shape`, and the option types and helpers the commands share.
+`cli.py` declares the commands on this app.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from actinit_cli import __version__
+from actinit_cli.errors import ActinitError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print one line to stderr and exit."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+class _Group(TyperGroup):
+    """Runs the app so that every user mistake, a parse error included, is one line on stderr."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ActinitError as exc:
+            fail(str(exc), exc.exit_code)
+        except Exception as exc:  # click-style usage errors carry format_message and exit_code
+            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.stdout.write(exc.format_message() + "\n")
+                sys.exit(EXIT_USAGE)
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
+        code = code if isinstance(code, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130) before we see it
+            fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+class ShapeCommand(TyperCommand):
+    """A command whose `--shape` takes every integer that follows it (`--shape 9 1`): click options take
+    a fixed number of values, so this command's own parse step reads `--shape 9 1` as `--shape 9
+    --shape 1` (a repeatable option) before the normal parser runs. Nothing outside this command changes."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread(args, "--shape"))
+
+
+def spread(args: list[str], option: str) -> list[str]:
+    """`OPTION 9 1` -> `OPTION 9 OPTION 1`: the integers after OPTION each become one of its values
+    (up to `--`, after which everything is positional)."""
+    out: list[str] = []
+    taking = False
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        value = taking and re.fullmatch(r"[+-]?\d+", arg) is not None
+        if value and out[-1] != option:  # a further value: repeat the option before it
+            out.append(option)
+        if not value:
+            taking = arg == option
+        out.append(arg)
+    return out
+
+
+app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="See what activation functions and weight initializers do to a deep network.\n\n"
+                       "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"actinit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """See what activation functions and weight initializers do to a deep network."""
+
+
+def examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
+def parse_params(items: list[str] | None, name: str) -> Any:
+    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
+    import yaml
+
+    from actinit_cli.run.spec import load_yaml
+
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="--param")
+        try:
+            params[key.strip()] = load_yaml(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            params[key.strip()] = raw
+    return {"name": name, **params} if params else name
+
+
+def show_verdict(results: list, show: bool = True) -> NoReturn:
+    """Print the check results (unless `show` is off) and exit 1 if any failed, else 0."""
+    from actinit_cli import terminal
+
+    if show:
+        terminal.show_checks(results)
+    raise typer.Exit(EXIT_FAIL if any(not r.passed for r in results) else EXIT_OK)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    npy = "npy"
+
+
+class DType(str, Enum):
+    float32 = "float32"
+    float64 = "float64"
+
+
+class Kind(str, Enum):
+    initializers = "initializers"
+    activations = "activations"
+    columns = "columns"
+
+
+Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
+                                                     help="A parameter of the named entry, repeatable: -p scale=2.")]
+Out = Annotated[Path, typer.Option("--out", help="Root folder for run directories.")]
+NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of the table.")]
+SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (see configs/).")]

@@ -1,0 +1,54 @@
+"""One experiment from the command line's point of view: a spec validated (and its memory and output
+root checked) before anything runs, then run and written as a run directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from actinit_cli.errors import ActinitError
+from actinit_cli.run import rundir
+from actinit_cli.run import spec as specs
+
+
+@dataclass(frozen=True)
+class Job:
+    """A validated spec with where it goes; `steps` counts the progress units of its run."""
+
+    spec: specs.Spec
+    out: Path
+    save_arrays: bool = False
+
+    @property
+    def steps(self) -> int:
+        s = self.spec
+        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+
+
+def refuse_sweep(spec: specs.Spec, command: str) -> None:
+    """A spec with a sweep: section is many runs: only `actinit sweep` runs it."""
+    if spec.resolved.get("sweep"):
+        raise ActinitError(f"{spec.name}: the spec has a sweep: section; run it with actinit sweep "
+                           f"(or remove sweep: to {command} the base spec)")
+
+
+def prepare(path: Path, out: Path, save_arrays: bool = False, need_checks: bool = False) -> Job:
+    """Everything a run can be refused for, found before it starts: the spec, checks, --out, memory."""
+    from actinit_cli.run import runner
+
+    spec = specs.load(path)
+    refuse_sweep(spec, "run")
+    if need_checks and not spec["checks"]:
+        raise ActinitError(f"--check: {path} has no checks; add a checks: section (see the README)")
+    rundir.check_out(out)
+    runner.check_memory(spec, save_arrays, runner.available_bytes())
+    return Job(spec, Path(out), save_arrays)
+
+
+def execute(job: Job, plots: bool = True, progress: Callable[[int], None] | None = None):
+    """Run the job and write its run directory; returns (the Run, the directory)."""
+    from actinit_cli.run import report, runner
+
+    result = runner.execute(job.spec, job.save_arrays, progress)
+    return result, report.write(result, job.out, plots=plots)

@@ -1,0 +1,107 @@
+"""A sweep's plan: the product of a spec's `sweep:` lists, every point a validated spec (memory
+included) before anything runs."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from actinit_cli.errors import ActinitError
+from actinit_cli.run import rundir, runner
+from actinit_cli.run import spec as specs
+from actinit_cli.run.fields import MAX_POINTS
+from actinit_cli.sweep.rows import show
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a sweep: its label, its values by sweep path, and its validated spec."""
+
+    label: str
+    values: dict[str, Any]
+    spec: specs.Spec
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated sweep: the base spec, its points, the output root and the number of workers."""
+
+    base: specs.Spec
+    points: list[Point]
+    out: Path
+    jobs: int
+
+
+def label(values: dict[str, Any]) -> str:
+    """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'."""
+    text = ",".join(f"{path.split('.')[-1]}={show(v)}" for path, v in values.items())
+    return re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", text)
+
+
+def _set(raw: dict, path: str, value: Any) -> None:
+    """raw[a][b][c] = value for path 'a.b.c', creating the mappings on the way."""
+    node = raw
+    for part in path.split(".")[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[path.split(".")[-1]] = copy.deepcopy(value)
+
+
+def cores() -> int:
+    """CPU cores this process may use: the default number of workers."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _check_grid(base: specs.Spec, yes: bool) -> dict[str, list]:
+    grid = base.resolved.get("sweep")
+    if not grid:
+        raise ActinitError(f"{base.name}: the spec has no sweep: section; add one, e.g. "
+                           f"sweep: {{model.activation: [tanh, relu]}}, or use actinit run")
+    for path, values in grid.items():
+        shown = [show(v) for v in values]
+        twice = next((v for v in shown if shown.count(v) > 1), None)
+        if twice is not None:
+            raise ActinitError(f"sweep.{path}: {twice!r} is listed twice; list each value once")
+    total = math.prod(len(values) for values in grid.values())
+    if total > MAX_POINTS and not yes:
+        raise ActinitError(f"sweep: {total:,} points (more than {MAX_POINTS:,}); pass --yes to run them all, "
+                           f"or shorten the sweep: lists")
+    return grid
+
+
+def _point(base: specs.Spec, values: dict[str, Any], jobs: int) -> Point:
+    name = label(values)
+    raw = {k: copy.deepcopy(v) for k, v in (base.raw or {}).items() if k != "sweep"}
+    for path, value in values.items():
+        _set(raw, path, value)
+    raw["name"] = name
+    try:
+        point = specs.from_mapping(raw, source=f"sweep point {name}")
+        free = runner.available_bytes()
+        runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
+    except ActinitError as exc:
+        raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
+    return Point(name, values, point)
+
+
+def expand(base: specs.Spec, yes: bool = False, jobs: int = 1) -> list[Point]:
+    """Every point of the product, validated, each with memory for `jobs` points at once; an invalid
+    point is an error naming it."""
+    grid = _check_grid(base, yes)
+    return [_point(base, dict(zip(grid, combo)), jobs) for combo in itertools.product(*grid.values())]
+
+
+def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False) -> Plan:
+    """Load the spec and validate every point and --out before anything runs (jobs 0: one per core)."""
+    jobs = jobs or cores()
+    base = specs.load(spec_path)
+    points = expand(base, yes, jobs)
+    rundir.check_out(out)
+    return Plan(base, points, Path(out), jobs)

@@ -1,0 +1,73 @@
+"""points.csv: one row per sweep point, built by one function from one column list.
+
+A finished point fills every column; a failed one (its run raised, or its worker died) fills what
+describes the network and leaves the measured columns empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from actinit_cli.errors import ActinitError
+from actinit_cli.gates import verdict
+from actinit_cli.nn import activations, initializers
+from actinit_cli.nn.headline import headline, max_known
+from actinit_cli.run.spec import Spec
+
+# The swept paths come first (as written in the spec), then these, in this order.
+COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", "act_m2_last_over_first",
+           "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
+           "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
+
+
+def show(value: Any) -> str:
+    """A sweep value in a label or a table cell: 'tanh', '50', 'leaky_relu(negative_slope=0.1)', '8-16'."""
+    if isinstance(value, dict):
+        params = ",".join(f"{k}={v}" for k, v in value.items() if k != "name")
+        return f"{value.get('name')}({params})" if params else str(value.get("name"))
+    if isinstance(value, list):
+        return "-".join(show(v) for v in value)
+    return str(value)
+
+
+def columns(swept: list[str]) -> tuple[str, ...]:
+    """points.csv's header for a sweep over `swept` paths."""
+    return tuple(swept) + tuple(c for c in COLUMNS if c not in swept)
+
+
+def row(values: dict[str, Any], spec: Spec, rows: list[dict] | None = None, run_dir: Path | None = None,
+        seconds: float = 0.0, reason: str = "") -> dict:
+    """The row of one point: with `rows` (its layers.csv) a finished point, else a failed one and why."""
+    out: dict[str, Any] = dict.fromkeys(COLUMNS)
+    out.update({p: show(v) for p, v in values.items()})
+    out.update(_identity(spec), status="ok" if rows is not None else "failed", reason=reason,
+               seconds=round(seconds, 3))
+    if rows is not None:
+        out.update(_measured(rows, spec), run_dir=str(run_dir))
+    return out
+
+
+def _measured(rows: list[dict], spec: Spec) -> dict[str, Any]:
+    """Headline ratios and slopes, worst dead/saturated fractions, inf/nan and the checks' outcome."""
+    hidden = rows[1:-1]
+    results = [verdict.evaluate(c, rows, spec.resolved["model"]) for c in spec["checks"]]
+    return {**headline(rows),
+            "max_dead_frac": max_known(r["dead_frac"] for r in hidden),
+            "max_saturated_frac": max_known(r["saturated_frac"] for r in hidden),
+            "nonfinite": sum(r["nonfinite"] for r in rows),
+            "checks": "" if not results else ("pass" if all(r.passed for r in results) else "fail"),
+            "checks_failed": sum(not r.passed for r in results)}
+
+
+def _identity(spec: Spec) -> dict[str, Any]:
+    """What every point row says about its network, swept or not."""
+    m = spec.resolved["model"]
+    width = m["width"][0]
+    try:
+        sigma_w2 = width * initializers.get(m["initializer"]).expected((width, width)).std ** 2
+        names = (activations.REGISTRY.short_name(m["activation"]), initializers.REGISTRY.short_name(m["initializer"]))
+    except ActinitError:  # a point that cannot even be described is still reported, as failed
+        sigma_w2, names = None, (show(m["activation"]), show(m["initializer"]))
+    return {"activation": names[0], "initializer": names[1], "depth": m["depth"], "width": width,
+            "sigma_w2": sigma_w2}

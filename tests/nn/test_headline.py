@@ -1,0 +1,38 @@
+"""The headline: end-to-end ratios and fitted log2 slopes over the hidden layers."""
+
+import pytest
+
+from actinit_cli.nn import headline as H
+
+
+@pytest.mark.parametrize("values, want", [
+    ([1.0, 0.5, 0.25, 0.125], -1.0),
+    ([2.0, 2.0, 2.0], 0.0),
+    ([1.0, 0.0, 1.0], None),
+    ([1.0, float("nan")], None),
+    ([1.0, None], None),
+    ([1.0], None),
+])
+def test_slope_log2(values, want):
+    got = H.slope_log2(values, list(range(1, len(values) + 1)))
+    assert got == (pytest.approx(want) if want is not None else None)
+
+
+def test_headline_of_a_halving_net():
+    """Xavier on ReLU in miniature: activations halve going up, gradients double going down."""
+    rows = [{"layer": l, "act_m2": 2.0 ** -l, "grad_preact_m2": 2.0 ** -(5 - l)} for l in range(6)]
+    h = H.headline(rows)  # hidden layers 1..4
+    assert h["act_m2_last_over_first"] == pytest.approx(2.0 ** -3)
+    assert h["grad_m2_first_over_last"] == pytest.approx(2.0 ** -3)
+    assert h["act_m2_slope_log2"] == pytest.approx(-1.0) and h["grad_m2_slope_log2"] == pytest.approx(1.0)
+    rows[2]["act_m2"] = 0.0  # underflow: no log2 slope, and the ratio is undefined only when the base is 0
+    assert H.headline(rows)["act_m2_slope_log2"] is None
+
+
+@pytest.mark.parametrize("a, b, want", [(1.0, 2.0, 0.5), (None, 1.0, None), (1.0, 0.0, None), (1.0, float("inf"), None)])
+def test_ratio(a, b, want):
+    assert H.ratio(a, b) == want
+
+
+def test_max_known_skips_missing():
+    assert H.max_known([None, 0.2, 0.1]) == 0.2 and H.max_known([None]) is None
