@@ -28,13 +28,28 @@ class LossGrad:
     dh: np.ndarray
 
 
-def targets(loss: str, rng: np.random.Generator, batch: int, out_dim: int, dtype: np.dtype) -> np.ndarray:
-    """Random targets for `loss`: Gaussian (mse), labels (cross_entropy), bits (binary), R (projection)."""
-    if loss == "cross_entropy":
-        return rng.integers(0, out_dim, size=batch)
-    if loss == "binary_cross_entropy":
-        return rng.integers(0, 2, size=(batch, out_dim)).astype(dtype)
+@dataclass(frozen=True, kw_only=True)
+class Loss:
+    """One loss: its random targets, its value and output gradients, and the output activation it is
+    fused with (None: any; the spec fills it in and refuses another)."""
+
+    name: str
+    targets: Callable[[np.random.Generator, int, int, np.dtype], np.ndarray]  # (rng, batch, outputs, dtype)
+    grad: Callable[[np.ndarray, np.ndarray, np.ndarray, Activation], LossGrad]  # (h, y, target, psi)
+    output: str | None = None
+    min_outputs: int = 1
+
+
+def _gaussian(rng: np.random.Generator, batch: int, out_dim: int, dtype: np.dtype) -> np.ndarray:
     return rng.standard_normal(size=(batch, out_dim)).astype(dtype)
+
+
+def _labels(rng: np.random.Generator, batch: int, out_dim: int, dtype: np.dtype) -> np.ndarray:
+    return rng.integers(0, out_dim, size=batch)
+
+
+def _bits(rng: np.random.Generator, batch: int, out_dim: int, dtype: np.dtype) -> np.ndarray:
+    return rng.integers(0, 2, size=(batch, out_dim)).astype(dtype)
 
 
 def _mse(h: np.ndarray, y: np.ndarray, t: np.ndarray, out: Activation) -> LossGrad:
@@ -71,15 +86,20 @@ def _binary_cross_entropy(h: np.ndarray, y: np.ndarray, t: np.ndarray, out: Acti
     return LossGrad(value, dy, dh)
 
 
-LOSSES: dict[str, Callable[..., LossGrad]] = {
-    "mse": _mse,
-    "cross_entropy": _cross_entropy,
-    "binary_cross_entropy": _binary_cross_entropy,
-    "random_projection": _projection,
-}
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
+    Loss(name="mse", targets=_gaussian, grad=_mse),
+    Loss(name="cross_entropy", targets=_labels, grad=_cross_entropy, output="softmax", min_outputs=2),
+    Loss(name="binary_cross_entropy", targets=_bits, grad=_binary_cross_entropy, output="sigmoid"),
+    Loss(name="random_projection", targets=_gaussian, grad=_projection),
+)}
+
+
+def targets(loss: str, rng: np.random.Generator, batch: int, out_dim: int, dtype: np.dtype) -> np.ndarray:
+    """Random targets for `loss`: Gaussian (mse), labels (cross_entropy), bits (binary), R (projection)."""
+    return LOSSES[loss].targets(rng, batch, out_dim, dtype)
 
 
 def evaluate(loss: str, h: np.ndarray, y: np.ndarray, target: np.ndarray, out: Activation) -> LossGrad:
     """The loss and its output gradients; overflow gives inf/nan (counted by the statistics), never raises."""
     with np.errstate(all="ignore"):
-        return LOSSES[loss](h, y, target, out)
+        return LOSSES[loss].grad(h, y, target, out)

@@ -1,4 +1,4 @@
-"""The error function and the standard normal CDF in plain NumPy (no SciPy at run time).
+"""The complementary error function and the standard normal CDF in plain NumPy (no SciPy at run time).
 
 W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969)
 631-638: three rational approximations (|x| <= 0.46875, <= 4, > 4), relative error below 1e-15 in
@@ -69,18 +69,6 @@ def erfc(x: np.ndarray) -> np.ndarray:
     neg = (x < 0) & ~small
     out[neg] = 2.0 - out[neg]
     out[np.isnan(x)] = np.nan
-    return out
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """Error function: the small-argument rational near 0, 1 - erfc elsewhere (odd symmetry)."""
-    x = np.asarray(x)
-    y = np.abs(x)
-    small = y <= 0.46875
-    out = np.empty(x.shape, dtype=np.result_type(x, np.float32))
-    out[small] = _erf_small(x[small])
-    rest = ~small
-    out[rest] = np.sign(x[rest]) * (1.0 - erfc(y[rest]))
     return out
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from actinit_cli.nn.columns import INTEGER, MEASURED
-from actinit_cli.nn.mlp import LayerGrad, Network, Tape
+from actinit_cli.nn.mlp import LayerGrad, Network
 
 HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows of the first batch)
 ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
@@ -45,7 +45,7 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
 
 
 @dataclass
-class Moments:
+class RunningSums:
     """Running count and sums of (a - shift) and (a - shift)^2 in float64."""
 
     n: int = 0
@@ -114,18 +114,18 @@ class LayerStats:
     """Accumulators of one layer across batches."""
 
     width: int
-    pre: Moments = field(default_factory=Moments)
-    act: Moments = field(default_factory=Moments)
+    pre: RunningSums = field(default_factory=RunningSums)
+    act: RunningSums = field(default_factory=RunningSums)
     unit_var_sum: float = 0.0
     batches: int = 0
     saturated: int = 0
     zero: int = 0
     alive: np.ndarray | None = None  # per unit: nonzero for some sample
     nonfinite: int = 0
-    grad_act: Moments = field(default_factory=Moments)
-    grad_pre: Moments = field(default_factory=Moments)
-    grad_w: Moments = field(default_factory=Moments)
-    grad_b: Moments = field(default_factory=Moments)
+    grad_act: RunningSums = field(default_factory=RunningSums)
+    grad_pre: RunningSums = field(default_factory=RunningSums)
+    grad_w: RunningSums = field(default_factory=RunningSums)
+    grad_b: RunningSums = field(default_factory=RunningSums)
     weight_var: float | None = None
 
 
@@ -140,11 +140,6 @@ class Accumulator:
         self.hist_grad: dict[int, np.ndarray] = {}
         for layer, w in enumerate(net.weights, start=1):  # two-pass float64: exact even for constant weights
             self.layers[layer].weight_var = float(np.var(w, dtype=np.float64))
-
-    def forward(self, tape: Tape) -> None:
-        """Accumulate pre-activation and activation statistics of every layer of one batch."""
-        for layer, (h, y) in enumerate(zip(tape.h, tape.y)):
-            self.forward_layer(layer, h, y)
 
     def forward_layer(self, layer: int, h: np.ndarray | None, y: np.ndarray) -> None:
         """Accumulate one layer of one batch (pass it as `mlp.forward`'s on_layer to use hot caches)."""

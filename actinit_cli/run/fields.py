@@ -11,11 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from actinit_cli.nn import activations, initializers
+from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean, type_name
 
-LOSSES = ("mse", "cross_entropy", "binary_cross_entropy", "random_projection")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ FIELDS: dict[str, Field] = {
     "data.input.distribution": Field("string", "normal", "input distribution", choices=("normal", "uniform")),
     "data.input.mean": Field("number", 0.0, "input mean"),
     "data.input.std": Field("number", 1.0, "input standard deviation (uniform: the same std)", 0.0),
-    "loss": Field("string", "mse", "what backward starts from (formulas in the README)", choices=LOSSES),
+    "loss": Field("string", "mse", "what backward starts from (formulas in the README)", choices=tuple(losses.LOSSES)),
 }
 
 

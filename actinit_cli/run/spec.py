@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from actinit_cli.nn import activations
+from actinit_cli.nn import activations, losses
 from actinit_cli.run import checks
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
@@ -47,7 +47,6 @@ class Section:
 
 SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema),
                                 "sweep": Section(validate_sweep, sweep_schema)}
-_FUSED = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 
 
 @dataclass(frozen=True)
@@ -216,15 +215,17 @@ def _resolve_model(spec: dict, lines: _Lines) -> None:
     if activations.get(m["activation"]).output_only:
         raise ActinitError(f"{lines.where('model.activation')}: softmax is for output layers only; "
                            f"use it as model.output_activation")
-    fused = _FUSED.get(spec["loss"])
+    loss = losses.LOSSES[spec["loss"]]
+    fused = loss.output
     if m["output_activation"] is None:
         m["output_activation"] = fused or "identity"
     out_name = activations.get(m["output_activation"]).name
     if fused and out_name != fused:
         raise ActinitError(f"{lines.where('model.output_activation')}: loss {spec['loss']} needs "
                            f"output_activation {fused}, got {out_name}; set it to {fused} or leave it out")
-    if spec["loss"] == "cross_entropy" and m["output_dim"] < 2:
-        raise ActinitError(f"{lines.where('model.output_dim')}: cross_entropy needs at least 2 classes")
+    if m["output_dim"] < loss.min_outputs:
+        raise ActinitError(f"{lines.where('model.output_dim')}: {loss.name} needs at least {loss.min_outputs} "
+                           f"classes; raise model.output_dim")
 
 
 def json_schema() -> dict:

@@ -36,7 +36,6 @@ class Profile:
     """Mean-field prediction per layer 0..depth+1; NaN where a quantity does not apply."""
 
     preact_m2: Array  # q^l = E[h^2] (layer 0: NaN)
-    preact_unit_var: Array  # q^l (1 - c^l): per-unit variance of h across a batch of inputs
     corr: Array  # c^l: correlation of h between two inputs (layer 0: c0)
     act_mean: Array  # E[y] (layer 0: the input x)
     act_m2: Array  # E[y^2]
@@ -45,14 +44,20 @@ class Profile:
     chi: Array  # sw2_bwd(W^{l+1}) E[phi'(h^l)^2], hidden layers only
     grad_preact_m2: Array  # G_l = E[(dL/dh^l)^2] / E[(dL/dh^{depth+1})^2] = prod_{k=l}^{depth} chi_k
     preact_log_std: Array  # sqrt(Var ln E[h^2]) of one finite-width net on one input (`_band`)
-    band_lo: Array  # exp(-2 preact_log_std): multiplies preact_m2
-    band_hi: Array  # exp(+2 preact_log_std)
     act_log_std: Array  # sqrt(Var ln E[y^2]), the same for the activations
-    act_band_lo: Array  # exp(-2 act_log_std): multiplies act_m2
-    act_band_hi: Array  # exp(+2 act_log_std)
     sensitivity: Array  # d ln q^l / d ln q^1 = prod_{k<l} s_k; above 2 the curve is only indicative
     output_predicted: bool = True  # False when psi is not elementwise (softmax): its act stats are NaN
     output_note: str = ""  # why not
+
+    @property
+    def band_hi(self) -> Array:
+        """exp(2 preact_log_std): the measured E[h^2] should lie within [q / band, q * band]."""
+        return np.exp(2 * self.preact_log_std)
+
+    @property
+    def act_band_hi(self) -> Array:
+        """exp(2 act_log_std), the same for E[y^2]."""
+        return np.exp(2 * self.act_log_std)
 
 
 def _network(sw2_fwd, sw2_bwd, sb2, widths) -> tuple[Array, Array, Array, Array]:
@@ -154,6 +159,5 @@ def profile(act: Any, sw2_fwd: Any, sw2_bwd: Any, sb2: Any, q0: float, c0: float
     grad = np.append(np.cumprod(chi[-2:0:-1])[::-1], 1.0)
     log_std, act_std, sens = _band(fwd, sb2, widths, q, mom)
     preact = np.concatenate([[np.nan], q[1:]])
-    return Profile(preact, preact * (1 - c), c, mean, m2, m2 - mean**2, unit, chi, np.append(np.nan, grad),
-                   log_std, np.exp(-2 * log_std), np.exp(2 * log_std), act_std, np.exp(-2 * act_std),
-                   np.exp(2 * act_std), sens, psi.grad is not None, note)
+    return Profile(preact, c, mean, m2, m2 - mean**2, unit, chi, np.append(np.nan, grad), log_std, act_std, sens,
+                   psi.grad is not None, note)

@@ -62,7 +62,10 @@ def test_targets(loss, shape, values):
         assert t.dtype == np.float32
 
 
-def test_every_spec_loss_has_an_implementation():
-    from actinit_cli.run.fields import LOSSES
+@pytest.mark.parametrize("name", list(losses.LOSSES))
+def test_a_spec_pairs_each_loss_with_its_output(name):
+    """The spec accepts every registered loss and fills in the output activation it is fused with."""
+    from actinit_cli.run import spec
 
-    assert set(LOSSES) == set(losses.LOSSES)
+    s = spec.parse(f"loss: {name}\nmodel: {{depth: 2, width: 4}}\n")
+    assert s["model.output_activation"] == (losses.LOSSES[name].output or "identity")

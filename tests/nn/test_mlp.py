@@ -8,8 +8,9 @@ from actinit_cli.nn import activations, initializers, losses, mlp
 
 HIDDEN = [n for n in activations.REGISTRY.names() if n != "softmax"]
 # (loss, output activation): the fused pairs, mse through a softmax Jacobian, projection through tanh.
-LOSS_OUTPUTS = [("mse", "identity"), ("mse", "softmax"), ("cross_entropy", "softmax"),
-                ("binary_cross_entropy", "sigmoid"), ("random_projection", "tanh")]
+# Every registered loss with its own output activation (a new loss is tested for free), plus two crossings.
+LOSS_OUTPUTS = [(name, loss.output or "identity") for name, loss in losses.LOSSES.items()] + [
+    ("mse", "softmax"), ("random_projection", "tanh")]
 SIZES = [3, 5, 4, 6, 4]  # non-square everywhere: a swapped fan_in/fan_out would not even run
 
 

@@ -1,4 +1,4 @@
-"""erf, erfc and the normal CDF/PDF against SciPy, including both tails."""
+"""erfc and the normal CDF/PDF against SciPy, including both tails."""
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ GRID = np.concatenate([np.linspace(-27, 27, 100_001), [0.0, 0.46875, -0.46875, 4
 
 
 @pytest.mark.parametrize("ours, reference", [
-    (special.erf, sp.erf), (special.erfc, sp.erfc), (special.norm_cdf, sp.ndtr), (special.norm_pdf, stats.norm.pdf),
+    (special.erfc, sp.erfc), (special.norm_cdf, sp.ndtr), (special.norm_pdf, stats.norm.pdf),
 ])
 def test_matches_scipy_to_double_precision(ours, reference):
     want = reference(GRID)
@@ -23,13 +23,12 @@ def test_matches_scipy_to_double_precision(ours, reference):
 
 def test_limits_and_nan():
     x = np.array([np.inf, -np.inf, np.nan])
-    np.testing.assert_array_equal(special.erf(x)[:2], [1.0, -1.0])
     np.testing.assert_array_equal(special.erfc(x)[:2], [0.0, 2.0])
-    assert np.isnan(special.erf(x)[2]) and np.isnan(special.erfc(x)[2])
+    assert np.isnan(special.erfc(x)[2])
 
 
 def test_float32_stays_float32():
     x = np.linspace(-5, 5, 11, dtype=np.float32)
-    assert special.erf(x).dtype == np.float32
+    assert special.erfc(x).dtype == np.float32
     assert special.norm_cdf(x).dtype == np.float32
     np.testing.assert_allclose(special.norm_cdf(x), sp.ndtr(x.astype(np.float64)), rtol=1e-6, atol=1e-7)

@@ -16,8 +16,7 @@ def run_batches(hidden="relu", batches=2, batch=64, seed=0, dtype="float32"):
     kept = []
     for _ in range(batches):
         x = rng.normal(size=(batch, 6)).astype(dtype)
-        tape = mlp.forward(net, x)
-        acc.forward(tape)
+        tape = mlp.forward(net, x, acc.forward_layer)
         h, y = list(tape.h), list(tape.y)
         g = losses.evaluate("mse", tape.h[-1], tape.y[-1], rng.normal(size=(batch, 5)).astype(dtype), net.output)
         grads = {lg.layer: lg for lg in mlp.backward(net, tape, g.dy, g.dh)}
@@ -86,7 +85,7 @@ def test_dead_units_need_all_batches_zero():
     acc = stats.Accumulator(net)
     x = np.ones((4, 6), np.float32)
     for sign in (1.0, -1.0):  # a unit dead on one batch but alive on the other is not dead
-        acc.forward(mlp.forward(net, sign * x))
+        mlp.forward(net, sign * x, acc.forward_layer)
     tape_pos, tape_neg = mlp.forward(net, x), mlp.forward(net, -x)
     both = np.all(tape_pos.y[1] == 0, axis=0) & np.all(tape_neg.y[1] == 0, axis=0)
     assert acc.rows()[1]["dead_frac"] == pytest.approx(both.mean())
@@ -97,12 +96,12 @@ def test_nonfinite_is_counted_and_m2_uses_float64():
     acc = stats.Accumulator(net)
     x = np.full((2, 6), 3e19, np.float32)  # squares overflow float32 but not float64
     x[0, 0] = np.inf
-    acc.forward(mlp.forward(net, x))
+    mlp.forward(net, x, acc.forward_layer)
     row = acc.rows()[0]
     assert row["nonfinite"] == 1
     x[0, 0] = 3e19
     acc2 = stats.Accumulator(net)
-    acc2.forward(mlp.forward(net, x))
+    mlp.forward(net, x, acc2.forward_layer)
     assert acc2.rows()[0]["act_m2"] == pytest.approx(float(np.float32(3e19)) ** 2)
 
 
@@ -129,7 +128,7 @@ def test_float32_fast_sums_are_accurate(shape):
 
 
 def moments_of(*arrays):
-    m = stats.Moments()
+    m = stats.RunningSums()
     finite = [m.add(a) for a in arrays]
     return m, finite
 
@@ -160,7 +159,7 @@ def test_moments_match_two_pass_float64(make):
 def test_unit_variance_is_never_negative_and_two_pass_where_needed():
     rng = np.random.default_rng(3)
     y = (0.5 + rng.normal(size=(256, 16)) * 1e-8).astype(np.float64)  # deep sigmoid: var 1e-16 beside 0.25
-    unit, finite = stats.Moments().add_rows(y)
+    unit, finite = stats.RunningSums().add_rows(y)
     assert finite and unit == pytest.approx(np.var(y, axis=0).mean(), rel=1e-6) and unit > 0
 
 

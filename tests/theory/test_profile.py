@@ -101,14 +101,14 @@ def test_relu_he_correlation_map_is_the_arc_cosine_map():
     for _ in range(30):
         c.append((math.sqrt(1 - c[-1] ** 2) + (math.pi - math.acos(c[-1])) * c[-1]) / math.pi)
     assert np.allclose(p.corr, c, atol=1e-10, rtol=0)
-    ratio = p.preact_unit_var / p.preact_m2
+    ratio = (1 - p.corr)
     assert ratio[[2, 3, 5, 10, 30]] == pytest.approx([0.68, 0.51, 0.32, 0.145, 0.03], abs=0.006)
 
 
 def test_sigmoid_xavier_per_unit_variance_collapses():
     """Section M (M4): U_2/Q_2 = 0.148, U_3/Q_3 = 0.009 (pre-activation per-unit variances), Q_l = q* = 0.2647."""
     p = square("sigmoid", 1.0, 5)
-    ratio = p.preact_unit_var / p.preact_m2
+    ratio = (1 - p.corr)
     assert ratio[2] == pytest.approx(0.148, abs=5e-4) and ratio[3] == pytest.approx(0.009, abs=5e-4)
     assert p.preact_m2[5] == pytest.approx(0.2647, abs=5e-5) and p.chi[4] == pytest.approx(0.0557, abs=5e-5)
 
@@ -136,7 +136,7 @@ BAND = [("relu", 2.0, 32, 20, 1.77), ("relu", 2.0, 128, 30, 1.08), ("tanh", 1.0,
 def test_finite_width_band(act, sw2, n, L, want):
     p = square(act, sw2, L, n=n)
     assert p.act_log_std[L] == pytest.approx(want, rel=0.10)
-    assert (p.act_band_lo[L], p.act_band_hi[L]) == pytest.approx((math.exp(-2 * want), math.exp(2 * want)), rel=0.25)
+    assert (1 / p.act_band_hi[L], p.act_band_hi[L]) == pytest.approx((math.exp(-2 * want), math.exp(2 * want)), rel=0.25)
     assert p.preact_log_std[-1] == pytest.approx(math.sqrt(p.act_log_std[L] ** 2 + 2 / n), rel=1e-12)
     assert p.preact_log_std[1] == pytest.approx(math.sqrt(2 / n)) and math.isnan(p.preact_log_std[0])
 
@@ -226,7 +226,7 @@ def test_output_activation():
 def test_profile_has_no_silent_nan(act):
     """Every applicable entry is finite for every activation; NaN only where documented."""
     p = square(act, 1.3, 6, sb2=0.02)
-    for name in ("preact_m2", "preact_unit_var", "chi", "grad_preact_m2", "preact_log_std", "band_lo", "act_log_std",
+    for name in ("preact_m2", "chi", "grad_preact_m2", "preact_log_std", "band_hi", "act_log_std",
                  "sensitivity"):
         values = getattr(p, name)
         inner = values[1:-1] if name == "chi" else values[1:]
