@@ -1,10 +1,13 @@
 """Shared test tables and helpers: every elementwise activation plus parameter variants, the repository
 root, SELU's exact chi_1 and the tolerance of a printed number."""
 
+import importlib
 import math
+import os
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from scipy import special
 
 from actinit_cli.nn import activations as acts
@@ -26,3 +29,12 @@ SELU_CHI1 = acts.SELU_LAMBDA**2 * (0.5 + acts.SELU_ALPHA**2 * math.e**2 * specia
 def printed(x: float) -> float:
     """Half a unit in the last printed digit of a published number (0.0557 -> 5.1e-5)."""
     return 0.0 if math.isinf(x) else 0.51 * 10.0 ** Decimal(repr(x)).as_tuple().exponent
+
+
+def need(module: str):
+    """Import an optional extra for a test. Locally a missing extra skips the test with the install hint;
+    in CI (.ci/run sets ACTINIT_REQUIRE_EXTRAS=1 and installs every extra) it is an error, so an extra's
+    tests are never skipped silently."""
+    if os.environ.get("ACTINIT_REQUIRE_EXTRAS"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"{module} is an optional extra: pip install -e '.[test,...]'")
