@@ -102,10 +102,9 @@ def examples(*lines: str) -> str:
 
 
 def parse_params(items: list[str] | None, name: str) -> Any:
-    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
-    import yaml
-
-    from actinit_cli.run.spec import load_yaml
+    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars
+    (a value that is not valid YAML stays a string)."""
+    from actinit_cli.run.yamlio import load_yaml
 
     params: dict[str, Any] = {}
     for item in items or []:
@@ -113,8 +112,10 @@ def parse_params(items: list[str] | None, name: str) -> Any:
         if not sep or not key:
             raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="--param")
         try:
-            params[key.strip()] = load_yaml(raw) if raw.strip() else raw
-        except yaml.YAMLError:
+            params[key.strip()] = load_yaml(raw, f"--param {key.strip()}") if raw.strip() else raw
+        except ActinitError as exc:
+            if "YAML syntax error" not in str(exc):
+                raise
             params[key.strip()] = raw
     return {"name": name, **params} if params else name
 

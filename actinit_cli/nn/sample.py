@@ -27,8 +27,15 @@ class Draw:
     expected: Expected
 
     def summary(self) -> dict[str, float]:
+        """Mean, std, min and max, computed on values scaled by their largest magnitude so that values near
+        the float64 limit (U[-1e308, 1e308)) give a finite std instead of overflowing in the squares."""
         v = self.values.astype(np.float64)
-        return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()), "max": float(v.max())}
+        finite = np.abs(v[np.isfinite(v)])
+        scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        with np.errstate(all="ignore"):  # inf/nan values give inf/nan statistics, as they should
+            u = v / scale
+            return {"mean": float(u.mean()) * scale, "std": float(u.std()) * scale, "min": float(v.min()),
+                    "max": float(v.max())}
 
 
 def fresh_seed() -> int:

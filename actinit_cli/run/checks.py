@@ -7,12 +7,11 @@ width is far steadier than any single layer's value. A check never passes on mis
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Mapping
 
 from actinit_cli.nn import activations
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
 
 REFERENCES = ("input", "output", "first_hidden")
@@ -23,9 +22,9 @@ SELECTORS = ("all", "hidden", "output")
 def _number(value: Any, where: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ActinitError(f"{where}: expected a finite number, got {type_name(value)} ({value!r})")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ActinitError(f"{where}: expected a finite number, got {type_name(value)} ({shown(value)})")
+    return as_float(value, where)
 
 
 def _bounds(raw: Mapping, where: str) -> tuple[float | None, float | None]:

@@ -7,13 +7,12 @@ choices), bool, widths (an int or a list of ints), activation / initializer (a r
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 
 
 
@@ -77,16 +76,16 @@ def check_value(path: str, f: Field, value: Any, where: str) -> Any:
 def _number(f: Field, value: Any, where: str) -> Any:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if f.kind == "int" and not is_int:
-        raise ActinitError(f"{where}: expected an integer, got {type_name(value)} ({value!r})")
+        raise ActinitError(f"{where}: expected an integer, got {type_name(value)} ({shown(value)})")
     if f.kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({value!r})")
-    if not math.isfinite(value):
-        raise ActinitError(f"{where}: must be finite, got {value!r}")
+        raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({shown(value)})")
+    if f.kind == "number":
+        value = as_float(value, where)
     if f.minimum is not None and value < f.minimum:
-        raise ActinitError(f"{where}: must be >= {f.minimum:g}, got {value!r}")
+        raise ActinitError(f"{where}: must be >= {f.minimum:g}, got {shown(value)}")
     if f.maximum is not None and value > f.maximum:
-        raise ActinitError(f"{where}: must be <= {f.maximum:g}, got {value!r}")
-    return float(value) if f.kind == "number" else value
+        raise ActinitError(f"{where}: must be <= {f.maximum:g}, got {shown(value)}")
+    return value
 
 
 def _widths(f: Field, value: Any, where: str) -> Any:
