@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from actinit_cli.app import (DType, Format, Json, Kind, NoPlots, Out, Params, ShapeCommand, SpecPath, app, examples,
-                             parse_params, show_verdict)
+                             handle_sigterm, parse_params, show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -41,6 +41,7 @@ def sample(
         raise typer.BadParameter("give the tensor's shape, e.g. --shape 9 1", param_hint="--shape")
     if fmt is Format.npy and output is None:
         raise typer.BadParameter("npy is binary: add --output FILE.npy", param_hint="--format")
+    core.check_request(tuple(shape), dtype.value, fmt.value)
     d = core.draw(parse_params(param, name), tuple(shape), seed, dtype.value)
     data = terminal.sample_bytes(d, fmt.value)
     if output is None:
@@ -200,7 +201,9 @@ def phase_(
     from actinit_cli import terminal
     from actinit_cli.run import report
 
-    path, diagram = report.phase_diagram(parse_params(param, activation), sw2_max, sb2_max, points, out)
+    path, diagram = terminal.with_progress(
+        lambda tick: report.phase_diagram(parse_params(param, activation), sw2_max, sb2_max, points, out, tick),
+        points * points, enabled=True, label="grid points")
     terminal.show_phase(path, diagram)
 
 
@@ -219,4 +222,5 @@ def main() -> None:
     from actinit_cli.run import memory
 
     memory.keep_freed_memory()
+    handle_sigterm()
     app(prog_name="actinit")

@@ -7,6 +7,7 @@ choices), bool, widths (an int or a list of ints), activation / initializer (a r
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +140,7 @@ def _ref_schema(registry: Any) -> list[dict]:
 
 SWEEPABLE = tuple(p for p in FIELDS if p != "name")
 MAX_POINTS = 1000  # a larger sweep needs --yes
+HARD_MAX_POINTS = 20_000  # refused even with --yes: split such a study into several sweeps
 
 
 def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
@@ -147,14 +149,25 @@ def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
         return None
     if not isinstance(raw, dict) or not raw:
         raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
-                           f"{{model.activation: [tanh, relu]}}, got {raw!r}")
+                           f"{{model.activation: [tanh, relu]}}, got {shown(raw)}")
     for key, values in raw.items():
         if key not in SWEEPABLE:
             hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
             raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
         if not isinstance(values, list) or not values:
-            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {values!r}")
+            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {shown(values)}")
     return {k: list(v) for k, v in raw.items()}
+
+
+def canonical(path: str, value: Any) -> str:
+    """A sweep value as the validator resolves it, for spotting duplicates: an alias and its name, a
+    reference with default parameters and the bare name, 0 and 0.0 compare equal. Invalid values keep
+    their own text (their point is refused later, by name)."""
+    try:
+        value = check_value(path, FIELDS[path], value, path)
+    except ActinitError:
+        pass
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def sweep_schema() -> dict:

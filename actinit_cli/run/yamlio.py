@@ -70,8 +70,8 @@ def _measure(node: Any, source: str) -> None:
         if done:
             size[id(n)] = 1 + sum(size[id(c)] for c in _children(n))
             if size[id(n)] > MAX_VALUES:
-                raise ActinitError(f"{source}: the document expands to more than {MAX_VALUES:,} values (YAML "
-                                   f"aliases repeat what they point to); write the values out or use fewer aliases")
+                raise ActinitError(f"{source}: the document holds more than {MAX_VALUES:,} values (counting what "
+                                   f"YAML aliases repeat); a spec is a page of settings: shorten its lists")
             continue
         if id(n) in size:
             continue
