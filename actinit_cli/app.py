@@ -103,7 +103,7 @@ def spread(args: list[str], option: str) -> list[str]:
     return out
 
 
-app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="See what activation functions and weight initializers do to a deep network.\n\n"
                        "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
@@ -122,7 +122,8 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def examples(*lines: str) -> str:
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+    """An epilog of example commands, one per line, kept as written (click's \\b: no re-wrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def parse_params(items: list[str] | None, name: str) -> Any:
@@ -173,7 +174,8 @@ class Kind(str, Enum):
 
 Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
                                                      help="A parameter of the named entry, repeatable: -p scale=2.")]
-Out = Annotated[Path, typer.Option("--out", help="Root folder for run directories.")]
+Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder for run directories.")]
 NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of the table.")]
-SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (see configs/).")]
+SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (actinit init --list shows "
+                                                               "the examples).")]

@@ -97,45 +97,67 @@ def _widths(f: Field, value: Any, where: str) -> Any:
     return _number(Field("int", None, "", f.minimum, f.maximum), value, where)
 
 
+# A number written 1e-3: YAML 1.2 (editors) reads a float, YAML 1.1 (PyYAML) a string; actinit reads a number.
+FLOAT_TEXT = {"type": "string", "pattern": r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"}
+
+
+def number_schema(extra: dict | None = None) -> dict:
+    """A float field: a number (with its bounds) or the exponent text YAML 1.1 leaves as a string."""
+    return {"anyOf": [{"type": "number", **(extra or {})}, FLOAT_TEXT]}
+
+
 def json_schema_of(f: Field) -> dict:
     """The JSON Schema fragment of one field."""
     base: dict[str, Any] = {"description": f.doc}
     if f.default is not None:
         base["default"] = f.default
     number = {k: v for k, v in (("minimum", f.minimum), ("maximum", f.maximum)) if v is not None}
-    if f.kind in ("int", "number"):
-        base.update({"type": "integer" if f.kind == "int" else "number", **number})
+    if f.kind == "int":
+        base.update({"type": "integer", **number})
+    elif f.kind == "number":
+        base.update(number_schema(number))
     elif f.kind == "string":
         base.update({"type": "string", **({"enum": list(f.choices)} if f.choices else {})})
     elif f.kind == "widths":
         item = {"type": "integer", **number}
         base["oneOf"] = [item, {"type": "array", "items": item, "minItems": 1}]
     elif f.kind in ("activation", "initializer"):
-        base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY)
+        hidden_only = f.kind == "activation" and not f.nullable  # softmax is for model.output_activation only
+        base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY,
+                                    exclude=_output_only() if hidden_only else ())
     if f.nullable:
         base = {"anyOf": [base, {"type": "null"}], "description": f.doc}
     return base
 
 
 def _param_schema(p: Any) -> dict:
-    kind = {bool: "boolean", str: "string", int: "integer"}.get(p.kind, "number")
-    out: dict[str, Any] = {"type": kind, "default": p.default}
+    bounds: dict[str, Any] = {}
+    if p.low is not None:
+        bounds["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        bounds["maximum"] = p.high
+    if p.kind is float:
+        return {"default": p.default, **number_schema(bounds)}
+    out: dict[str, Any] = {"type": {bool: "boolean", str: "string", int: "integer"}[p.kind], "default": p.default,
+                           **bounds}
     if p.choices:
         out["enum"] = list(p.choices)
-    if p.low is not None:
-        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
-    if p.high is not None:
-        out["maximum"] = p.high
     return out
 
 
-def _ref_schema(registry: Any) -> list[dict]:
+def _output_only() -> tuple[str, ...]:
+    return tuple(n for n in activations.REGISTRY.names() if activations.get(n).output_only)
+
+
+def _ref_schema(registry: Any, exclude: tuple[str, ...] = ()) -> list[dict]:
     """A name (or alias), or a mapping with one entry's name and only that entry's parameters."""
+    names = [n for n in registry.names() if n not in exclude]
     objects = [{"type": "object", "required": ["name"], "additionalProperties": False,
                 "properties": {"name": {"enum": [name, *registry.aliases_of(name)]},
-                               **{p.name: _param_schema(p) for p in entry.params}}}
-               for name, entry in registry.entries.items()]
-    return [{"type": "string", "enum": registry.names() + list(registry.aliases)}, *objects]
+                               **{p.name: _param_schema(p) for p in registry.entries[name].params}}}
+               for name in names]
+    aliases = [a for a in registry.aliases if registry.aliases[a] in names]
+    return [{"type": "string", "enum": names + aliases}, *objects]
 
 
 SWEEPABLE = tuple(p for p in FIELDS if p != "name")
