@@ -173,6 +173,15 @@ def console() -> Console:
     return out if out.is_terminal or "COLUMNS" in os.environ else Console(width=140)
 
 
+def whole(out: Console, table: Table) -> None:
+    """Print a table of numbers without cutting any: in a terminal narrower than the table, rich would
+    shorten cells to '1.…' (exponents and PASS/FAIL lost); lines that wrap are better than lost digits."""
+    need = out.measure(table, options=out.options.update(max_width=100_000)).maximum  # its natural width
+    if need > out.width:
+        out = Console(file=out.file, width=need, no_color=out.no_color, force_terminal=out.is_terminal)
+    out.print(table)
+
+
 def with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
     """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -195,7 +204,7 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
         return
     out = console()
     out.print(report.title(result), markup=False, highlight=False)
-    out.print(run_table(result.rows))
+    whole(out, run_table(result.rows))
     out.file.flush()
     lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
@@ -214,7 +223,7 @@ def show_checks(results: list) -> None:
     out = console()
     for target in dict.fromkeys(r.target for r in results):
         out.print(target, markup=False, highlight=False, style="bold")
-        out.print(check_table([r for r in results if r.target == target]))
+        whole(out, check_table([r for r in results if r.target == target]))
     out.file.flush()
     for r in results:  # plain lines: one failure per line in any log, never wrapped
         if not r.passed:
@@ -245,7 +254,7 @@ def show_gains(rows: list[dict], all_: bool, as_json: bool = False) -> None:
 
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    console().print(gain_table(rows))
+    whole(console(), gain_table(rows))
     if all_:
         sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
 
