@@ -118,13 +118,13 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(chi1).T
     finite = z[np.isfinite(z)]
-    low = min(float(finite.min()) if finite.size else -1.0, -1e-3)  # each side of 0 gets its own full range
-    high = max(float(finite.max()) if finite.size else 1.0, 1e-3)
-    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap="RdBu_r", shading="nearest",
-                         norm=mpl.colors.TwoSlopeNorm(vmin=low, vcenter=0.0, vmax=high))
-    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
-    bar.set_ticks(np.unique(np.round(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 5)], 3)))  # both sides
-    bar.ax.set_ylim(low, high)
+    reach = max(float(np.max(np.abs(finite))) if finite.size else 1.0, 1e-3)  # one scale both sides of 0
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")  # the diverging length map: dark grey, not white
+    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest",
+                         norm=mpl.colors.Normalize(vmin=-reach, vmax=reach))
+    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    if not np.all(np.isfinite(z)):
+        ax.fill_between([], [], color="0.55", label="length map diverges (q* = inf): no fixed point")
     order = np.argsort(line[1])
     ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
             else None, ms=12, label="critical line chi_1 = 1")

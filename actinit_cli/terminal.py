@@ -16,7 +16,7 @@ from rich.text import Text
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import TERMINAL
 from actinit_cli.nn.sample import Draw
-from actinit_cli.nn.headline import headline
+from actinit_cli.nn.headline import TRENDS, Trend, headline
 from actinit_cli.run import report, rundir
 from actinit_cli.run.report import fmt
 
@@ -133,13 +133,15 @@ def run_table(rows: list[dict]) -> Table:
 
 
 def headline_plain(head: dict) -> str:
-    parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
-             "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
-             "grad_m2_slope_log2": "grad slope log2/layer"}
+    """One line per run: each trend's end-to-end ratio and its log2 slope per layer."""
     def show(v: float | None) -> str:
         return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
 
-    return "  ".join(f"{label} {show(head[key])}" for key, label in parts.items())
+    def ends(t: Trend) -> str:
+        return "last/first" if t.forward else "first/last"
+
+    return "  ".join(f"{t.label} {ends(t)} hidden {show(head[t.ratio_key])} (slope log2/layer "
+                     f"{show(head[t.slope_key])})" for t in TRENDS)
 
 
 def check_table(results: list) -> Table:
