@@ -31,7 +31,7 @@ def _positive(values: Sequence[float | None]) -> np.ndarray:
 
 def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
                       title: str, theory: Mapping[str, tuple] | None = None, note: str = "",
-                      nonfinite: Sequence[int] = ()) -> None:
+                      nonfinite: Sequence[int] = (), outside: Sequence[int] = ()) -> None:
     """Measured second moments (markers) per layer on a log axis; theory as lines with a shaded band;
     a red shade over every layer holding inf or nan (where markers stop).
 
@@ -47,6 +47,10 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
             ax.plot(x, pred, "-", color=color, lw=1.5, alpha=0.8, label=f"{label}: mean-field prediction")
             ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
         ax.plot(x, _positive(values), "o", color=color, ms=4, label=f"{label}: measured")
+    if outside:  # layers whose measurement leaves the finite-width band: circle the first series' markers
+        first = _positive(next(iter(series.values())))
+        ax.plot(outside, first[np.searchsorted(x, outside)], "o", ms=11, mfc="none", mec="red", mew=1.2,
+                label="outside the finite-width band")
     for i, layer in enumerate(nonfinite):
         ax.axvspan(layer - 0.5, layer + 0.5, color="red", alpha=0.08, lw=0,
                    label="layers holding inf/nan" if i == 0 else None)

@@ -213,12 +213,23 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 
 
-def results_json(results: list) -> str:
-    """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json)."""
+def results_json(results: list, targets: list = ()) -> str:
+    """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json), with each target's
+    run directory (the one just written for a spec) and run time."""
     from dataclasses import asdict
 
-    doc = {"passed": all(r.passed for r in results), "results": [asdict(r) for r in results]}
+    doc = {"passed": all(r.passed for r in results),
+           "targets": [{"target": t.label, "run_dir": str(t.run_dir), "ran": t.ran, "seconds": t.seconds}
+                       for t in targets],
+           "results": [asdict(r) for r in results]}
     return rundir.json_text(doc)
+
+
+def show_run_dirs(targets: list) -> None:
+    """Where `actinit check` wrote the runs of the specs it ran."""
+    for t in targets:
+        if t.ran:
+            sys.stdout.write(f"{t.label}: run directory {t.run_dir}\n")
 
 
 def show_checks(results: list) -> None:
