@@ -256,3 +256,15 @@ def show_phase(path: Path, d: Any) -> None:
     where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
              "the critical line does not reach sigma_b^2 = 0 in this range")
     sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
+
+
+def show_examples() -> None:
+    """`actinit init --list`: every example spec and its first comment line."""
+    from actinit_cli.run import examples
+
+    t = Table(title="example specs (actinit init NAME writes NAME.yaml)")
+    t.add_column("name", no_wrap=True)
+    t.add_column("what it shows", overflow="fold")
+    for name in examples.names():
+        t.add_row(name, examples.summary(name))
+    console().print(t)

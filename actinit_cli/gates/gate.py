@@ -60,7 +60,7 @@ def plan(path: Path) -> Planned:
     spec = specs.load(path)
     if spec.resolved.get("sweep"):
         return Planned(path, skip=f"skipped {path}: a sweep spec (run it with actinit sweep)")
-    runner.check_memory(spec, False, runner.available_bytes())
+    runner.check_memory(spec, False)
     return Planned(path, spec=spec)
 
 
@@ -114,6 +114,8 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
     baselines.check_tolerance(tolerance)
     rundir.check_out(out)
     if junit is not None:
+        if Path(junit).is_dir():
+            raise ActinitError(f"--junit: {str(junit)!r} is a directory; give a file name such as report.xml")
         rundir.check_out(Path(junit).parent, "--junit")
     saved = rundir.load(baseline) if baseline is not None else None
     planned = _planned(paths, saved, baseline)
@@ -134,6 +136,7 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
 def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path:
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
     baselines.check_replaceable(baseline)
+    rundir.check_out(Path(baseline).parent, "--baseline")
     rundir.check_out(out)
     p = plan(path)
     if p.skip:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -138,14 +138,15 @@ def fmt(v: Any, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
-def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: Path) -> tuple[Path, Any]:
+def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: Path,
+                  progress: Callable[[int], None] | None = None) -> tuple[Path, Any]:
     """`actinit phase`: the diagram of activation `ref`, written to <root>/phase_<activation>/<time>-<id>/
     as phase.png and critical_line.csv (q_star, sigma_w2, sigma_b2); returns (folder, diagram)."""
     from actinit_cli.theory import phase
 
     act = activations.REGISTRY.get(ref, "activation")
     rundir.check_out(root)
-    d = phase.diagram(act, sw2_max, sb2_max, points)
+    d = phase.diagram(act, sw2_max, sb2_max, points, progress)
 
     def fill(folder: Path, run_id: str, created: str) -> None:
         from actinit_cli import plots

@@ -20,7 +20,7 @@ import yaml
 from actinit_cli import __version__
 from actinit_cli.errors import ActinitError, Interrupted
 from actinit_cli.run import rundir
-from actinit_cli.run.files import write_atomic
+from actinit_cli.run.files import write_atomic, write_with
 from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import pool, recommend
 from actinit_cli.sweep import rows as point_rows
@@ -122,9 +122,10 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
     for value, name, what, way in (("act_m2_slope_log2", "heatmap_activations.png", "activation", "forward"),
                                    ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient", "backward")):
         rows_, cols, panels, texts = _grid(rows, value, "activation", "initializer", others)
-        plots.heatmaps(folder / name, rows_, cols, panels, texts,
-                       f"{base.name}: {what} second moment, log2 change per layer going {way} (0 = preserved)",
-                       f"doublings per layer, {way} (clipped at +-2)", legend=legend)
+        title = f"{base.name}: {what} second moment, log2 change per layer going {way} (0 = preserved)"
+        write_with(folder / name, lambda tmp: plots.heatmaps(tmp, rows_, cols, panels, texts, title,
+                                                             f"doublings per layer, {way} (clipped at +-2)",
+                                                             legend=legend), "--out")
 
 
 @dataclass(frozen=True)

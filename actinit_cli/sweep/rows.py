@@ -65,7 +65,8 @@ def _identity(spec: Spec) -> dict[str, Any]:
     m = spec.resolved["model"]
     width = m["width"][0]
     try:
-        sigma_w2 = width * initializers.get(m["initializer"]).expected((width, width)).std ** 2
+        std = initializers.get(m["initializer"]).expected((width, width)).std
+        sigma_w2 = width * std * std
         names = (activations.REGISTRY.short_name(m["activation"]), initializers.REGISTRY.short_name(m["initializer"]))
     except ActinitError:  # a point that cannot even be described is still reported, as failed
         sigma_w2, names = None, (show(m["activation"]), show(m["initializer"]))
