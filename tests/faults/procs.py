@@ -15,8 +15,8 @@ from typing import Callable
 
 from actinit_cli.run import rundir
 
-POLL = 0.01  # seconds between looks at the process table or the file system
-TERM_CODES = (130, 143)  # SIGTERM handled like Ctrl-C: 130 (as the issue asks) or the shell's 128 + 15
+POLL = 0.002  # seconds between looks at the process table or the file system
+TERM_CODES = (143,)  # README's exit codes: 143 terminated (SIGTERM), handled like Ctrl-C
 
 
 # What a user runs: the `actinit` console script beside the interpreter (its own entry point), else the module.

@@ -35,7 +35,7 @@ sweep:
 COMMANDS = {
     "run": (RUN_SPEC, ["run", "spec.yaml", "--out", "out", "--quiet"]),
     "check": (RUN_SPEC, ["check", "spec.yaml", "--out", "out", "--junit", "report.xml"]),
-    "sweep": (SWEEP_SPEC, ["sweep", "spec.yaml", "--out", "out", "--jobs", "2"]),
+    "sweep": (SWEEP_SPEC, ["sweep", "spec.yaml", "--out", "out", "--jobs", "4"]),  # 4 workers: a longer spawn
 }
 # Moments, each observed rather than slept to: "startup" when the program's own imports have begun (typer's
 # shutil maps the first compression module), "imports" when the command's lazy imports reach numpy, a time
@@ -45,7 +45,7 @@ COMMANDS = {
 _RNG = random.Random(20261201)
 MOMENTS = ["startup", "imports", f"{_RNG.uniform(0.4, 1.5):.2f}s", "writing"]
 # A sweep also while its workers start (spawned and importing, Ctrl-C reaches them too): 0, 50 and 100 ms
-# after the first appears.
+# after the first appears (at 0 the main process is still spawning the other three).
 WORKERS = ["workers+0.00s", "workers+0.05s", "workers+0.10s"]
 CASES = [(c, m) for c in COMMANDS for m in MOMENTS + (WORKERS if c == "sweep" else [])]
 MAPPED = {"startup": ("_bz2", "_lzma", "zlib", "_posixsubprocess", "_multiarray_umath"),

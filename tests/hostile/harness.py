@@ -106,7 +106,9 @@ def describe(r: Any) -> str:
     exc = getattr(r, "exception", None)
     if exc is not None and not isinstance(exc, SystemExit):
         frames = traceback.extract_tb(getattr(r, "exc_info", (None, None, None))[2] or exc.__traceback__)
-        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        ours = [f for f in frames if "actinit_cli" in f.filename] or frames  # the last frame in our code
+        where = f" at {Path(ours[-1].filename).parent.name}/{Path(ours[-1].filename).name}:{ours[-1].lineno}" \
+            if ours else ""
         text += f"; raised {type(exc).__name__}: {str(exc)[:200]}{where}"
     return text
 

@@ -42,9 +42,11 @@ def sample(fmt: str) -> callable:
     return lambda box: ["sample", "he_normal", "--shape", "16384", "16384", "--seed", "0", "--format", fmt]
 
 
-def huge_sweep(box: Box) -> list:
-    path = box.file("spec.yaml", yaml.safe_dump(spec_for("sweep", {"sweep": {"seed": list(range(100_000))}})))
-    return SPEC_COMMANDS["sweep"][0](path, box)
+def huge_sweep(values: int) -> callable:
+    def make(box: Box) -> list:
+        path = box.file("spec.yaml", yaml.safe_dump(spec_for("sweep", {"sweep": {"seed": list(range(values))}})))
+        return SPEC_COMMANDS["sweep"][0](path, box)
+    return make
 
 
 # (id, builds the arguments in the case's Box, deadline in seconds, what the single line must match;
@@ -57,7 +59,8 @@ LIMITS = [
     ("/dev/urandom as the spec", device("/dev/urandom"), 10, r"/dev/urandom.*(regular|device)"),
     ("sample 16384x16384 as json", sample("json"), 15, r"--shape|--format|GiB|size"),
     ("sample 16384x16384 as csv", sample("csv"), 15, r"--shape|--format|GiB|size"),
-    ("sweep list of 100,000 values", huge_sweep, 10, r"--yes"),
+    ("sweep list of 100,000 values", huge_sweep(100_000), 10, r"--yes|values|points"),
+    ("sweep list of 90,000 values", huge_sweep(90_000), 10, r"--yes|values|points"),
     ("phase at the documented maximum resolution",
      lambda box: ["phase", "tanh", "--points", "1000", "--out", box.out], 20, None),
 ]
