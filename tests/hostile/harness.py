@@ -128,11 +128,13 @@ def one_line(r: Any) -> str:
 
 
 def refused(r: Any, box: Box, match: str) -> None:
-    """Bad input: exit 2, one line on stderr naming what `match` finds, no traceback, nothing written."""
+    """Bad input: exit 2, one line on stderr naming what `match` finds, no traceback, nothing written (no file,
+    nothing on stdout)."""
     clean_exit(r)
     assert r.exit_code == 2, describe(r)
     line = one_line(r)
     assert re.search(match, line), f"{line!r} does not match {match!r}"
+    assert r.stdout == "", f"printed to stdout: {r.stdout[:300]!r}"
     assert box.written() == [], f"wrote {box.written()[:5]}; {describe(r)}"
 
 

@@ -104,6 +104,12 @@ OTHER = [
     ("list of two kinds", ["list", "activations", "columns"], r"unexpected extra argument"),
     ("schema with an argument", ["schema", "spec.yaml"], r"unexpected extra argument"),
     ("schema with an option", ["schema", "--out", "x"], r"--out"),
+    ("init of an unknown example", ["init", "xavier_tanhh"], r"did you mean 'xavier_tanh'"),
+    ("init of a path", ["init", "../configs/he_relu"], r"he_relu"),
+    ("init onto an existing file", ["init", "he_relu", "-o", "afile"], r"--force"),
+    ("init below a file", ["init", "he_relu", "-o", "afile/he.yaml"], r"--output"),
+    ("init name too long", ["init", "he_relu", "-o", LONG + ".yaml"], r"--output"),
+    ("init into /proc", ["init", "he_relu", "-o", "/proc/he.yaml"], r"--output"),
     ("unknown command", ["runn", "good.yaml"], r"runn"),
     ("unknown root option", ["--verbose", "list"], r"--verbose"),
 ]

@@ -45,17 +45,22 @@ BAD = [
     ("1,331 points without --yes", {"seed": list(range(11)), "repeats": list(range(1, 12)),
                                     "data.batches": list(range(1, 12))}, r"1,331 points.*--yes"),
 ]
+BAD_WITH_YES = [
+    ("27,000 points with --yes", {"seed": list(range(30)), "repeats": list(range(1, 31)),
+                                  "data.batches": list(range(1, 31))}, r"27,000 points"),
+]
 
 
 def sweep_spec(box, sweep) -> object:
     return box.file("spec.yaml", merged(SMALL, {"sweep": sweep}))
 
 
-@pytest.mark.parametrize("case, sweep, match", BAD, ids=ids(BAD))
+@pytest.mark.parametrize("case, sweep, match", BAD + BAD_WITH_YES, ids=ids(BAD + BAD_WITH_YES))
 def test_bad_sweep(cli, box, case, sweep, match):
     path = sweep_spec(box, sweep)
     box.seal()
-    refused(cli("sweep", path, "--out", box.out, "--jobs", "1"), box, match)
+    yes = ["--yes"] if "--yes" in case and "without" not in case else []
+    refused(cli("sweep", path, "--out", box.out, "--jobs", "1", *yes), box, match)
 
 
 OPTIONS = [
