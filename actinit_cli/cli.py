@@ -122,11 +122,15 @@ def check(
         run_dir = gate.refresh_baseline(targets[0], baseline, out, not no_plots)
         sys.stdout.write(f"baseline {baseline} now holds {run_dir}\n")
         return
-    _, results, skipped = gate.gate(targets, out, strict, baseline, tolerance, not no_plots, junit)
-    for notice in skipped:
+    plan = gate.prepare(targets, out, strict, baseline, tolerance, junit)
+    for notice in plan.skipped:
         sys.stderr.write(f"{notice}\n")
+    ran, results = terminal.with_progress(lambda tick: gate.run(plan, not no_plots, tick), plan.steps,
+                                          enabled=not as_json and plan.steps > 0)
     if as_json:
-        sys.stdout.write(terminal.results_json(results))
+        sys.stdout.write(terminal.results_json(results, ran))
+    else:
+        terminal.show_run_dirs(ran)
     show_verdict(results, show=not as_json)
 
 
