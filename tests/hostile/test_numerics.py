@@ -34,10 +34,11 @@ def cli(cli):
     return invoke
 
 
-def net(activation="relu", initializer="he_normal", depth=3, dtype="float64", **data) -> dict:
-    """A small network (width 16, so ReLU units do not all die) with the given pieces."""
+def net(activation="relu", initializer="he_normal", depth=3, dtype="float64", loss="mse", **data) -> dict:
+    """A small network (width 16, so ReLU units do not all die) with the given pieces. The mse loss's gradient
+    grows with the output (dL/dy = 2 (y - t) / (B d)), so a huge signal overflows the gradients too."""
     change = {"model": {"activation": activation, "initializer": initializer, "depth": depth, "dtype": dtype,
-                        "width": 16}}
+                        "width": 16}, "loss": loss}
     return merged(change, {"data": {"input": data}} if data else {})
 
 
@@ -73,13 +74,17 @@ def test_overflow_is_counted(cli, box, case, change):
     assert counted(r, box) > 0, "the run overflowed but layers.csv counts no inf/nan"
 
 
-# Values that stay finite while their statistics overflow (a bias of 1e300 under tanh: h = 1e300, E[h^2] = inf):
-# `nonfinite` counts inf/nan in the arrays (README's column table), so here the statistic itself says inf.
+# Values that stay finite while their statistics overflow (a bias of 1e300 under tanh: h = 1e300, E[h^2] = inf;
+# random_projection's gradient does not grow with the output): `nonfinite` counts inf/nan in the arrays
+# (README's column table), so here the statistic itself says inf.
 STATISTICS = [
     ("float64 tanh bias 1e300", merged(net(activation="tanh"), {"model": {"bias_initializer": {
         "name": "constant", "value": 1e300}}}), "preact_m2"),
-    ("float64 identity input mean 1e300", merged(net(activation="identity", initializer="identity", mean=1e300),
-                                                 {"loss": "random_projection"}), "act_m2"),
+    ("float64 identity input mean 1e300", net(activation="identity", initializer="identity", mean=1e300,
+                                              loss="random_projection"), "act_m2"),
+    ("float64 input std 1e200 random_projection", net(std=1e200, loss="random_projection"), "act_m2"),
+    ("float64 elu alpha 1e300 random_projection", net(activation={"name": "elu", "alpha": 1e300},
+                                                      loss="random_projection"), "act_m2"),
 ]
 
 
