@@ -36,9 +36,10 @@ def cli(cli):
 
 def net(activation="relu", initializer="he_normal", depth=3, dtype="float64", loss="mse", **data) -> dict:
     """A small network (width 16, so ReLU units do not all die) with the given pieces. The mse loss's gradient
-    grows with the output (dL/dy = 2 (y - t) / (B d)), so a huge signal overflows the gradients too."""
+    grows with the output (dL/dy = 2 (y - t) / (B d)), so a huge signal overflows the gradients too
+    (loss None: the default loss)."""
     change = {"model": {"activation": activation, "initializer": initializer, "depth": depth, "dtype": dtype,
-                        "width": 16}, "loss": loss}
+                        "width": 16}, **({"loss": loss} if loss else {})}
     return merged(change, {"data": {"input": data}} if data else {})
 
 
@@ -47,6 +48,7 @@ OVERFLOWS = [
     ("float32 variance_scaling scale 1e30", net(initializer={"name": "variance_scaling", "scale": 1e30}, depth=10,
                                                 dtype="float32")),
     ("float64 input std 1e200", net(std=1e200)),
+    ("float64 input std 1e200 with the default loss (README's example)", net(std=1e200, loss=None)),
     ("float32 input std 1e200", net(std=1e200, dtype="float32")),
     ("float64 input mean 1e300", net(mean=1e300)),
     ("float64 uniform input std 1e300", net(std=1e300, distribution="uniform")),
