@@ -11,7 +11,7 @@ from actinit_cli.errors import ActinitError
 from actinit_cli.gates import baseline as baselines
 from actinit_cli.gates import verdict
 from actinit_cli.gates.verdict import Result
-from actinit_cli.run import rundir
+from actinit_cli.run import files, rundir
 from actinit_cli.run import spec as specs
 
 
@@ -141,11 +141,9 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     """Everything a check can be refused for, before anything runs: the targets, the baseline and its
     shape, --out and --junit."""
     baselines.check_tolerance(tolerance)
-    rundir.check_out(out)
+    files.check_out(out)
     if junit is not None:
-        if Path(junit).is_dir():
-            raise ActinitError(f"--junit: {str(junit)!r} is a directory; give a file name such as report.xml")
-        rundir.check_out(Path(junit).parent, "--junit")
+        files.check_file(junit, "--junit")
     saved = rundir.load(baseline) if baseline is not None else None
     return Gate(_planned(paths, saved, baseline), Path(out), strict, saved, tolerance, junit)
 
@@ -179,9 +177,10 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
 
 def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path:
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
+    files.check_names(Path(baseline), "--baseline")
     baselines.check_replaceable(baseline)
-    rundir.check_out(Path(baseline).parent, "--baseline")
-    rundir.check_out(out)
+    files.check_out(Path(baseline).parent, "--baseline")
+    files.check_out(out)
     p = plan(path)
     if p.skip:
         raise ActinitError(p.skip.replace("skipped", "cannot use", 1))

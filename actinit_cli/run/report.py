@@ -14,7 +14,7 @@ from actinit_cli import __version__
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
-from actinit_cli.run import rundir
+from actinit_cli.run import files, rundir
 from actinit_cli.run.runner import Run
 
 
@@ -148,7 +148,7 @@ def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: P
     from actinit_cli.theory import phase
 
     act = activations.REGISTRY.get(ref, "activation")
-    rundir.check_out(root)
+    files.check_out(root)
     d = phase.diagram(act, sw2_max, sb2_max, points, progress)
 
     def fill(folder: Path, run_id: str, created: str) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from actinit_cli import signals
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
 from actinit_cli.nn.registry import shown
@@ -85,43 +86,25 @@ def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
     raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
 
 
-def check_out(root: Path, option: str = "--out") -> None:
-    """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
-    root = Path(root)
-    probe = root
-    try:
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-    except OSError as exc:  # e.g. a path component over 255 characters (ENAMETOOLONG)
-        raise ActinitError(f"{option}: {str(root)[:80]!r} cannot be used ({exc.strerror}); choose another {option}") \
-            from None
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
-        raise ActinitError(f"{option}: {str(probe)!r} {why}; choose a writable {option}")
-
-
 def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
     """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
     folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
     folder if this call created it)."""
     final, run_id, created = new_run_dir(root, name)
     fresh_parent = not final.parent.exists()
+    tmp: Path | None = None
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(final.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=final.parent))
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
-    except OSError as exc:
-        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
-                           f"choose a writable --out") from None
-    try:
+        with signals.deferred():  # a signal while the folder is made arrives once `tmp` is known (cleaned below)
+            tmp = _partial(final.parent, root)
         fill(tmp, run_id, created)
         os.rename(tmp, final)
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if fresh_parent:
-            with contextlib.suppress(OSError):
-                final.parent.rmdir()  # only if still empty
+        with signals.deferred():  # a second Ctrl-C must not cut the cleanup in half
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if fresh_parent:
+                with contextlib.suppress(OSError):
+                    final.parent.rmdir()  # only if still empty
         if isinstance(exc, OSError):  # a full disk, a vanished folder: nothing was left half-written
             raise ActinitError(f"--out: cannot write the run directory under {str(root)!r} "
                                f"({exc.strerror or exc}); free some space or choose another --out") from None
@@ -130,6 +113,19 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
 
 
 PARTIAL = ".partial-"  # a run directory being written: .partial-<pid>-<random>
+
+
+def _partial(folder: Path, root: Path) -> Path:
+    """A fresh hidden folder to write a run directory into, after removing those of dead processes."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(folder)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=folder))
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
+        return tmp
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
+                           f"choose a writable --out") from None
 
 
 def remove_stale_partials(folder: Path) -> list[Path]:
@@ -145,13 +141,18 @@ def remove_stale_partials(folder: Path) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs: a zombie (killed, not yet reaped by a parent that may be gone)
+    has finished writing for good."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:  # Linux: the state letter after the command name in /proc/<pid>/stat
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
@@ -208,12 +209,9 @@ def load(path: Path) -> Saved:
     if missing:
         raise ActinitError(f"{path}: not a complete run directory (missing {', '.join(missing)}); "
                            f"pass a spec or a directory written by `actinit run`")
-    try:
-        doc = json.loads((path / SUMMARY).read_text())
-        rows = read_csv(path / LAYERS)
-        flat = read_csv(path / REPEATS) if (path / REPEATS).is_file() else None
-    except (ValueError, OSError) as exc:
-        raise ActinitError(f"{path}: unreadable run directory ({exc}); re-run its spec") from None
+    doc = _read(path / SUMMARY, lambda f: json.loads(f.read_text()))
+    rows = _read(path / LAYERS, read_csv)
+    flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     if not isinstance(doc, dict):
         raise ActinitError(f"{path}/{SUMMARY}: damaged (not a JSON object); re-run the spec")
     if doc.get("format_version") != FORMAT_VERSION:
@@ -230,6 +228,17 @@ def load(path: Path) -> Saved:
     if saved_spec["repeats"] > 1:
         per_repeat = _repeats(flat, saved_spec, path)
     return Saved(path, saved_spec, rows, per_repeat)
+
+
+def _read(file: Path, parse: Any) -> Any:
+    """parse(file), or a one-line error naming the file (not JSON, not UTF-8, unreadable)."""
+    try:
+        return parse(file)
+    except ActinitError:
+        raise
+    except (ValueError, OSError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        why = " ".join(str(exc).split())[:120]
+        raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
 
 
 def _check_rows(rows: list[dict], sizes: list[int], where: str, columns: tuple[str, ...]) -> None:

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import yaml
 
-from actinit_cli import __version__
+from actinit_cli import __version__, signals
 from actinit_cli.errors import ActinitError, Interrupted
 from actinit_cli.nn.headline import TRENDS, Trend
 from actinit_cli.run import rundir
@@ -146,8 +146,8 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
-        raise Interrupted(f"interrupted; {done} finished points are kept in {folder}: continue with "
-                          f"actinit sweep <spec> --resume") from None
+        raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
+                          f"actinit sweep <spec> --resume", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound)
     return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)
