@@ -121,6 +121,9 @@ def run_table(rows: list[dict]) -> Table:
     theory band."""
     columns = [(label, name) for label, name in TERMINAL
                if name in ALWAYS_SHOWN or any(r.get(name) not in (None, 0) for r in rows)]
+    if rows and "module" in rows[0]:  # a torch model's module rows: name and type; dL/d(output), not dL/dh
+        columns = [columns[0], ("module", "module"), ("type", "type")] + \
+            [("E[dy^2]", "grad_act_m2") if name == "grad_preact_m2" else (label, name) for label, name in columns[1:]]
     t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     for label, _ in columns:
         t.add_column(Text(label), justify="right", no_wrap=True)
@@ -197,7 +200,12 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out.print(report.title(result), markup=False, highlight=False)
     out.print(run_table(result.rows))
     out.file.flush()
-    lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
+    head = headline(result.rows)
+    if result.spec.torch:
+        from actinit_cli.run.torchrun import module_headline  # module rows: dL/d(output), not dL/dh
+
+        head = module_headline(result.rows)
+    lines = [headline_plain(head), report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 

@@ -14,6 +14,7 @@ from typing import Any
 from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.torch import section as torch_section
 
 
 
@@ -150,7 +151,7 @@ def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
         raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
                            f"{{model.activation: [tanh, relu]}}, got {raw!r}")
     for key, values in raw.items():
-        if key not in SWEEPABLE:
+        if key not in SWEEPABLE and not torch_section.sweepable(str(key)):
             hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
             raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
         if not isinstance(values, list) or not values:

@@ -63,6 +63,9 @@ def _measured(rows: list[dict], spec: Spec) -> dict[str, Any]:
 def _identity(spec: Spec) -> dict[str, Any]:
     """What every point row says about its network, swept or not."""
     m = spec.resolved["model"]
+    if "torch" in m:  # a torch model: its factory stands where the activation would
+        return {"activation": m["torch"]["factory"].rpartition(":")[2], "depth": None, "width": None,
+                "sigma_w2": None, "initializer": show(m["initializer"]) if m["initializer"] else "(model's own)"}
     width = m["width"][0]
     try:
         sigma_w2 = width * initializers.get(m["initializer"]).expected((width, width)).std ** 2

@@ -99,9 +99,8 @@ def run(resolved: Mapping, where: Where, progress: Progress | None = None) -> Me
     plain = structure is not None and all(rows is not None for rows in layers)
     return Measured(stats.mean_rows(per_repeat), per_repeat, stats.mean_rows(layers) if plain else None,
                     layers if plain else None, structure if plain else None, seeds, values,
-                    hist[0], hist[1], notes(first, plain),
-                    {"forward_backward_statistics": time.perf_counter() - start},
-                    fold.layer_hists(first) if plain else None)
+                    hist[0], hist[1], fold.layer_hists(first) if plain else None, notes(first, plain),
+                    {"forward_backward_statistics": time.perf_counter() - start})
 
 
 def _same_rows(per_repeat: list[list[dict]], where: Where) -> None:

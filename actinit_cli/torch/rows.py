@@ -35,11 +35,11 @@ IDENTITY: tuple[Identity, ...] = (
     Identity("bias", "the shape of the module's `bias` parameter (empty: none)"),
 )
 IDENTITY_NAMES = tuple(c.name for c in IDENTITY)
-STATS = tuple(c for c in MEASURED if c != "layer")  # width, then every measured column of layers.csv
+NEVER = ("preact_mean", "preact_var", "preact_m2", "grad_preact_m2", "grad_preact_var")  # a module has one output
+STATS = tuple(c for c in MEASURED if c != "layer" and c not in NEVER)  # width, then layers.csv's measured columns
 COLUMNS = IDENTITY_NAMES + STATS  # modules.csv, in file order
 TEXT = tuple(c.name for c in IDENTITY if not c.integer)  # read back as text, not numbers
 WEIGHT = ("weight_var", "grad_w_m2", "grad_w_var", "grad_weight_ratio")
-NEVER = ("preact_mean", "preact_var", "preact_m2", "grad_preact_m2", "grad_preact_var")  # a module has one output
 
 
 def saturates(row: Mapping) -> bool:
