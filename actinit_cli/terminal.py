@@ -202,9 +202,9 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out.file.flush()
     head = headline(result.rows)
     if result.spec.torch:
-        from actinit_cli.run.torchrun import module_headline  # module rows: dL/d(output), not dL/dh
+        from actinit_cli.torch import rows as module_rows  # module rows: dL/d(output), not dL/dh
 
-        head = module_headline(result.rows)
+        head = module_rows.headline(result.rows)
     lines = [headline_plain(head), report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs

@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import initializers, stats
-from actinit_cli.nn.headline import headline
 from actinit_cli.run import checks, overlay, report, rundir, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.torch import rows as module_rows
@@ -132,18 +131,13 @@ def theory_line(run: TorchRun) -> str:
     return report.theory_line(run.mlp)
 
 
-def module_headline(rows: list[dict]) -> dict:
-    """The headline over module rows: output second moments and dL/d(output) (a module has no separate h)."""
-    return headline([{**r, "grad_preact_m2": r["grad_act_m2"]} for r in rows])
-
-
 def summary(run: TorchRun, run_id: str, created: str) -> dict:
     import torch
 
     doc = report.summary(run, run_id, created)
     doc.update(streams="repeat r: numpy SeedSequence(seed + r).spawn(3) -> [weights, data, torch]; torch -> "
                        "spawn(2) -> [torch.manual_seed (factory, forward), torch.Generator (data.input.torch)]",
-               headline=module_headline(run.rows), modules=doc.pop("layers"),
+               headline=module_rows.headline(run.rows), modules=doc.pop("layers"),
                layers=run.mlp.rows if run.mlp else None, mlp_spec=run.mlp_spec,
                theory=report.summary(run.mlp, run_id, created)["theory"] if run.mlp else
                {"applies": False, "reason": "not a plain MLP"})

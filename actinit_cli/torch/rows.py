@@ -9,7 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn import activations
+from actinit_cli.nn import activations, headline as headlines
 from actinit_cli.nn.columns import AT_INPUT, MEASURED
 from actinit_cli.nn.registry import type_name
 
@@ -87,6 +87,11 @@ def matches(row: Mapping, chosen: Mapping) -> bool:
         return False
     return ("type" not in chosen or row["type"] in chosen["type"]) and \
         ("name" not in chosen or any(fnmatchcase(row["module"], g) for g in chosen["name"]))
+
+
+def headline(rows: list[dict]) -> dict:
+    """nn/headline.py's headline over module rows, with dL/d(output) where layer rows have dL/dh."""
+    return headlines.headline([{**r, "grad_preact_m2": r["grad_act_m2"]} for r in rows])
 
 
 def selector_schema() -> dict:
