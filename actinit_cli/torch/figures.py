@@ -13,10 +13,16 @@ from actinit_cli.torch import rows as module_rows
 TICKS = 60  # label the x axis with module names up to this many rows
 
 
+def _label(row: dict) -> str:
+    """'layer1.0.conv1 Conv2d', with '#2' after the name for a module's second call."""
+    call = f"#{row['call']}" if row["call"] and row["call"] > 1 else ""
+    return f"{row['module']}{call} {row['type'] or ''}".strip()
+
+
 def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title: str) -> list[str]:
     """Write the PNGs into `folder`; returns their file names."""
     layers = [r["layer"] for r in rows]
-    labels = [r["module"] + (f"#{r['call']}" if r["call"] > 1 else "") for r in rows] if len(rows) <= TICKS else None
+    labels = [_label(r) for r in rows] if len(rows) <= TICKS else None
     plots.variance_by_layer(folder / "variance_by_module.png", layers,
                             {"output E[y^2]": [r["act_m2"] for r in rows],
                              "gradient E[(dL/dy)^2]": [r["grad_act_m2"] for r in rows]}, title,
