@@ -46,7 +46,7 @@ def _pairs(sites: list[Site]) -> list[tuple[Site, Site | None]] | None:
 def structure(rec: Recorder) -> Structure | None:
     """The plain MLP `rec` recorded, or None (not chained, a module used twice, other module types, ...)."""
     sites = list(rec.sites.values())
-    if not sites or rec.skipped or not getattr(rec, "ends_chain", False) or \
+    if not sites or rec.skipped or not rec.ends_chain or \
             any(not s.chained or s.identity["call"] != 1 for s in sites):
         return None
     pairs = _pairs(sites)

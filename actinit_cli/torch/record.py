@@ -56,7 +56,8 @@ class Recorder:
         self.hist_grad: dict[int, np.ndarray] = {}
         self.skipped: set[str] = set()
         self.calls: dict[str, int] = {}
-        self.last: Any = None
+        self.last: Any = None  # the newest recorded output (the input at the start of a pass)
+        self.ends_chain = False  # the model's output was the last recorded module's (set by `finish`)
         leaves = [(n or "(model)", m) for n, m in model.named_modules() if next(m.children(), None) is None]
         self.handles = [m.register_forward_hook(self._hook(name)) for name, m in leaves
                         if chosen is None or rows.matches({"layer": 1, "module": name, "type": type(m).__name__},

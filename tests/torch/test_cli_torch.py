@@ -153,3 +153,17 @@ def test_sweep_over_factory_kwargs_and_initializer(cli, tmp_path):
     rows = (folder / "points.csv").read_text().splitlines()
     assert rows[0].startswith("model.initializer,model.torch.kwargs.width,activation,initializer")
     assert len(rows) == 5 and all(",ok," in r for r in rows[1:])
+
+
+def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
+    from actinit_cli.errors import ActinitError
+    from actinit_cli.run import runner, spec as specs
+
+    s = specs.load(write(tmp_path, torch_model()))
+    need_bytes = runner.check_memory(s, False, None)
+    # 16 samples x (32 + 4 x 64 + 16 outputs) x 4 bytes x 4, plus the parameters' 4 x (2,112 + 4,160 + 1,040) x 3
+    assert need_bytes == 4 * 16 * (32 + 64 * 4 + 16) * 4 + 3 * 4 * (32 * 64 + 64 + 64 * 64 + 64 + 64 * 16 + 16)
+    with pytest.raises(ActinitError, match=r"s.yaml:\d+: data.batch_size: this run needs about .* reduce data.batch_size"):
+        runner.check_memory(s, False, need_bytes)
+    with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
+        runner.check_memory(s, True, None)
