@@ -135,9 +135,11 @@ def run_table(rows: list[dict]) -> Table:
     return t
 
 
-def headline_plain(head: dict) -> str:
-    parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
-             "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
+def headline_plain(head: dict, grad: str = "E[dh^2]", over: str = "hidden") -> str:
+    """The headline on one line; a torch model's module rows name their gradient E[dy^2] (of the output), over
+    the modules between the first and the last."""
+    parts = {"act_m2_last_over_first": f"E[y^2] last/first {over}", "grad_m2_first_over_last":
+             f"{grad} first/last {over}", "act_m2_slope_log2": "act slope log2/layer",
              "grad_m2_slope_log2": "grad slope log2/layer"}
     def show(v: float | None) -> str:
         return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
@@ -200,12 +202,12 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out.print(report.title(result), markup=False, highlight=False)
     out.print(run_table(result.rows))
     out.file.flush()
-    head = headline(result.rows)
+    line = headline_plain(headline(result.rows))
     if result.spec.torch:
         from actinit_cli.torch import rows as module_rows  # module rows: dL/d(output), not dL/dh
 
-        head = module_rows.headline(result.rows)
-    lines = [headline_plain(head), report.theory_line(result)]
+        line = headline_plain(module_rows.headline(result.rows), "E[dy^2]", "module")
+    lines = [line, report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 
