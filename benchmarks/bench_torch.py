@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from actinit_cli.run import memory
 from actinit_cli.torch.measure import one_blas_thread
 from actinit_cli.torch.record import Recorder
 
@@ -60,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; median over {args.rounds} interleaved rounds")
     failed = False
     with one_blas_thread():
