@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-import numpy as np
 
 from actinit_cli import extras
 from actinit_cli.errors import ActinitError
