@@ -37,8 +37,12 @@ def test_pass_fail_and_junit(cli, tmp_path, specs):
     r = cli("check", good, bad, "--out", out, "--no-plots", "--junit", report)
     assert r.exit_code == 1
     assert "FAIL" in r.stdout and "layer 4 is" in r.stdout  # 2^-4 < 0.1: the first layer outside the bound
+    written = [line.split("run directory ")[1] for line in r.stdout.splitlines() if ": run directory " in line]
+    assert len(written) == 2 and all((Path(d) / "summary.json").is_file() for d in written)
     root = ET.parse(report).getroot()
     cases = root.findall(".//testcase")
+    suite_times = [float(s.get("time")) for s in root.findall("testsuite")]
+    assert all(t > 0 for t in suite_times) and float(root.get("time")) == pytest.approx(sum(suite_times), abs=2e-3)
     assert len(cases) == 6 and root.get("failures") == "2"
     failed = [c for c in cases if c.find("failure") is not None]
     assert {c.get("classname") for c in failed} == {str(bad)}
@@ -51,6 +55,9 @@ def test_json_results(cli, tmp_path, specs):
     assert [r["passed"] for r in doc["results"]] == [False, False, True]
     assert doc["results"][0]["layer"] == 12  # the worst layer: the last hidden one
     assert doc["results"][1]["value"] == pytest.approx(-1, abs=0.25)  # He et al.: -1, plus finite-width drift
+    (target,) = doc["targets"]  # where the spec's run was written, and that it was run now
+    assert target["target"] == str(specs[1]) and target["ran"] is True and target["seconds"] > 0
+    assert (Path(target["run_dir"]) / "layers.csv").is_file() and Path(target["run_dir"]).parent.parent == tmp_path
 
 
 def test_recheck_a_run_directory_without_recomputing(cli, tmp_path, specs, monkeypatch):

@@ -45,7 +45,8 @@ class Initializer:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __call__(self, rng: np.random.Generator, shape: tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
-        return self.sample(rng, tuple(int(s) for s in shape), check_dtype(dtype))
+        with np.errstate(over="ignore"):  # values beyond the dtype's range become inf: counted downstream
+            return self.sample(rng, tuple(int(s) for s in shape), check_dtype(dtype))
 
     def expected(self, shape: tuple[int, ...]) -> Expected:
         return self.expect(tuple(int(s) for s in shape))
@@ -56,8 +57,11 @@ def normal(mean: float, std: float) -> Sampler:
 
 
 def uniform(low: float, high: float) -> Sampler:
-    """U[low, high) drawn in float64 (Keras: min inclusive, max exclusive), then cast to `dtype`."""
-    return lambda rng, shape, dtype: rng.uniform(low, high, size=shape).astype(dtype)
+    """U[low, high) drawn in float64 (Keras: min inclusive, max exclusive), then cast to `dtype`. A range
+    wider than float64 (high - low = inf) is drawn as 2 U[low/2, high/2), the same distribution."""
+    if math.isfinite(high - low):
+        return lambda rng, shape, dtype: rng.uniform(low, high, size=shape).astype(dtype)
+    return lambda rng, shape, dtype: (2.0 * rng.uniform(low / 2, high / 2, size=shape)).astype(dtype)
 
 
 def truncated(mean: float, sigma_p: float) -> Sampler:

@@ -15,7 +15,7 @@ import numpy as np
 
 from actinit_cli.nn import activations, initializers, losses, mlp, stats
 from actinit_cli.run import overlay
-from actinit_cli.errors import ActinitError
+from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
 Progress = Callable[[int], None]
@@ -39,34 +39,20 @@ class Run:
     prediction: overlay.Prediction | None = None
 
 
-def available_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), else None (no check)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def check_memory(spec: Spec, save_arrays: bool, available: int | None) -> int:
-    """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free.
-    A torch: model is probed instead (run/torchrun.py): built, a trial batch through it, its memory estimated."""
+def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
+    """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free
+    (`available`: free bytes, measured now when None). A torch: model is probed instead (run/torchrun.py):
+    built, a trial batch through it, its memory estimated."""
     if spec.torch:
         from actinit_cli.run import torchrun
 
         return torchrun.preflight(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
-    if available is not None and need > 0.8 * available:
-        raise ActinitError(
-            f"model: this run needs about {need / 2**30:.1f} GiB (depth {spec['model.depth']}, widest layer "
-            f"{max(spec.sizes)}, batch {spec['data.batch_size']}, {spec['model.dtype']}) but only "
-            f"{available / 2**30:.1f} GiB is free; reduce data.batch_size, model.width or model.depth"
-            + (" or drop --save-arrays" if save_arrays else ""))
-    return need
+    fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
+    what = (f"model: this run (depth {spec['model.depth']}, widest layer {max(spec.sizes)}, batch "
+            f"{spec['data.batch_size']}, {spec['model.dtype']})")
+    return resources.check_fits(need, what, fix, available)
 
 
 def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
@@ -99,7 +85,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         from actinit_cli.run import torchrun
 
         return torchrun.execute(spec, save_arrays, progress)
-    check_memory(spec, save_arrays, available_bytes())
+    check_memory(spec, save_arrays)
     tick = progress or (lambda n: None)
     start = time.perf_counter()
     clock = {"draw_weights_and_data": 0.0, "forward_backward_statistics": 0.0}

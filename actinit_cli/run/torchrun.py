@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from actinit_cli import resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import initializers, stats
 from actinit_cli.run import checks, overlay, report, rundir, runner
@@ -56,19 +57,16 @@ def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int
         if module_rows.is_selector(check["layers"]):
             probe.check_types(check["layers"], present, spec.where(f"checks[{i}].layers.type"))
     checks.validate_against(spec["checks"], spec.resolved["model"], spec.where, p.rows)
-    need = p.peak_bytes(spec["data.batch_size"])
-    if available is not None and need > 0.8 * available:
-        raise ActinitError(f"{spec.where('data.batch_size')}: this run needs about {need / 2**30:.1f} GiB (the "
-                           f"model's outputs for batch {spec['data.batch_size']}) but only {available / 2**30:.1f} "
-                           f"GiB is free; reduce data.batch_size")
-    return need
+    return resources.check_fits(p.peak_bytes(spec["data.batch_size"]),
+                                f"{spec.where('data.batch_size')}: this run (the model's outputs for batch "
+                                f"{spec['data.batch_size']})", "reduce data.batch_size", available)
 
 
 def execute(spec: specs.Spec, save_arrays: bool = False, progress: Callable[[int], None] | None = None) -> TorchRun:
     from actinit_cli.torch import measure
 
     start = time.perf_counter()
-    preflight(spec, save_arrays, runner.available_bytes())
+    preflight(spec, save_arrays, None)
     m = measure.run(spec.resolved, spec.where, progress)
     mlp, mlp_spec, why = _mlp_view(spec, m) if m.structure is not None else (None, None, "")
     notes = m.notes + ([why] if why else [])

@@ -4,6 +4,7 @@ included) before anything runs."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import math
 import os
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from actinit_cli import resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import rundir, runner
 from actinit_cli.run import spec as specs
-from actinit_cli.run.fields import MAX_POINTS
+from actinit_cli.run.fields import HARD_MAX_POINTS, MAX_POINTS, canonical
 from actinit_cli.sweep.rows import show
 
 
@@ -38,10 +40,17 @@ class Plan:
     jobs: int
 
 
+LABEL_MAX = 160  # folder names stay well under the 200 a spec name allows (and 255 of the file system)
+
+
 def label(values: dict[str, Any]) -> str:
-    """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'."""
-    text = ",".join(f"{path.split('.')[-1]}={show(v)}" for path, v in values.items())
-    return re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", text)
+    """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'; a longer one is cut
+    and ends in a hash of the whole, so it stays unique."""
+    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(f"{path.split('.')[-1]}={show(v)}"
+                                                         for path, v in values.items()))
+    if len(text) <= LABEL_MAX:
+        return text
+    return f"{text[:LABEL_MAX - 9]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 def _set(raw: dict, path: str, value: Any) -> None:
@@ -60,20 +69,34 @@ def cores() -> int:
 
 
 def _check_grid(base: specs.Spec, yes: bool) -> dict[str, list]:
+    """The sweep's lists: a size that needs --yes (or is refused outright) is found before anything else,
+    then values that mean the same network twice."""
     grid = base.resolved.get("sweep")
     if not grid:
         raise ActinitError(f"{base.name}: the spec has no sweep: section; add one, e.g. "
                            f"sweep: {{model.activation: [tanh, relu]}}, or use actinit run")
-    for path, values in grid.items():
-        shown = [show(v) for v in values]
-        twice = next((v for v in shown if shown.count(v) > 1), None)
-        if twice is not None:
-            raise ActinitError(f"sweep.{path}: {twice!r} is listed twice; list each value once")
     total = math.prod(len(values) for values in grid.values())
+    if total > HARD_MAX_POINTS:
+        raise ActinitError(f"sweep: {total:,} points, more than actinit runs in one sweep ({HARD_MAX_POINTS:,}); "
+                           f"split it into several sweeps")
     if total > MAX_POINTS and not yes:
         raise ActinitError(f"sweep: {total:,} points (more than {MAX_POINTS:,}); pass --yes to run them all, "
                            f"or shorten the sweep: lists")
+    for path, values in grid.items():
+        _refuse_duplicates(path, values)
     return grid
+
+
+def _refuse_duplicates(path: str, values: list) -> None:
+    """Linear time: each value's canonical form (see fields.canonical) is looked up in a dict."""
+    seen: dict[str, Any] = {}
+    for value in values:
+        key = canonical(path, value)
+        if key in seen:
+            first = seen[key]
+            same = "" if show(first) == show(value) else f" (the same as {show(first)!r})"
+            raise ActinitError(f"sweep.{path}: {show(value)!r} is listed twice{same}; list each value once")
+        seen[key] = value
 
 
 def _point(base: specs.Spec, values: dict[str, Any], jobs: int) -> Point:
@@ -84,7 +107,7 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int) -> Point:
     raw["name"] = name
     try:
         point = specs.from_mapping(raw, source=f"sweep point {name}")
-        free = runner.available_bytes()
+        free = resources.available_bytes()
         runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None

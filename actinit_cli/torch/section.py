@@ -17,6 +17,7 @@ MODEL_KEYS = ("torch", "initializer", "bias_initializer", "dtype")  # what `mode
 KEYS = ("factory", "kwargs", "input_shape", "layers", "folder")
 REFERENCE = re.compile(r"(?P<module>[^:\s]+):(?P<name>[A-Za-z_][A-Za-z0-9_]*)")  # module.path:function or file.py:function
 SWEEPABLE = ("model.torch.kwargs.", "model.torch.input_shape", "model.torch.layers")  # beside the spec's own fields
+SWEEP_PATTERN = r"^model\.torch\.(kwargs\..+|input_shape|layers)$"  # the same, for the JSON Schema
 
 Where = Callable[[str], str]
 

@@ -163,7 +163,8 @@ def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
     need_bytes = runner.check_memory(s, False, None)
     # 16 samples x (32 + 4 x 64 + 16 outputs) x 4 bytes x 4, plus the parameters' 4 x (2,112 + 4,160 + 1,040) x 3
     assert need_bytes == 4 * 16 * (32 + 64 * 4 + 16) * 4 + 3 * 4 * (32 * 64 + 64 + 64 * 64 + 64 + 64 * 16 + 16)
-    with pytest.raises(ActinitError, match=r"s.yaml:\d+: data.batch_size: this run needs about .* reduce data.batch_size"):
+    with pytest.raises(ActinitError, match=r"s.yaml:\d+: data.batch_size: this run \(the model's outputs for batch 16\) needs about .* "
+                                          r"reduce data.batch_size"):
         runner.check_memory(s, False, need_bytes)
     with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
         runner.check_memory(s, True, None)

@@ -42,3 +42,11 @@ def test_schema_accepts_a_resolved_torch_spec(tmp_path):
                                      ("model.initializer", True), ("model.torch.folder", False)])
 def test_sweepable_paths(path, ok):
     assert (section.sweepable(path) or path in fields.SWEEPABLE) is ok
+
+
+def test_schema_accepts_a_torch_sweep():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = spec.json_schema()["properties"]["sweep"]
+    jsonschema.validate({"model.torch.kwargs.width": [8, 16], "model.initializer": ["he_normal"]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"model.torch.factory": ["a:b"]}, schema)
