@@ -32,17 +32,19 @@ def to_keras(weight: np.ndarray) -> np.ndarray:
 
 
 def initialize(module: Any, init: Initializer | None, bias_init: Initializer | None,
-               rng: np.random.Generator) -> int:
+               seed: np.random.SeedSequence) -> int:
     """Re-draw, in place, the weight of every Linear/Conv* layer of `module` with `init` on its Keras shape, then
-    its bias with `bias_init` on (out,), layer by layer in `module.modules()` order, from one generator (the
-    order actinit's MLP draws W[l], b[l]). None leaves that part as the model made it. Returns the layers drawn."""
+    its bias with `bias_init` on (out,): the i-th such layer in `module.modules()` order from its own stream,
+    seed.spawn(layers)[i], as actinit's MLP draws W[l] then b[l] (nn/mlp.py's build). None leaves that part as
+    the model made it. Returns the number of layers drawn."""
     import torch
 
     from actinit_cli.torch.kinds import weight_layer_types
 
     layers = [m for m in module.modules() if isinstance(m, weight_layer_types())]
     with torch.no_grad():
-        for m in layers:
+        for m, stream in zip(layers, seed.spawn(len(layers))):
+            rng = np.random.default_rng(stream)
             for param, draw in ((m.weight, init), (getattr(m, "bias", None), bias_init)):
                 if param is None or draw is None:
                     continue

@@ -6,7 +6,8 @@ splits it into [weights, data]: the weights stream re-draws Linear/Conv weights 
 (in module order, W then b, so a Sequential built like the spec's MLP gets the very same weights); the data
 stream draws inputs and targets; the torch stream seeds torch's global RNG (inside torch.random.fork_rng, so
 the caller's is left as it was) for the factory's own initialisation and any dropout, and a torch.Generator
-for a data.input.torch function."""
+for a data.input.torch function. Each Streams.of call makes fresh SeedSequences (spawning from one changes its
+next children)."""
 
 from __future__ import annotations
 
@@ -64,8 +65,7 @@ def build(resolved: Mapping, streams: Streams, where: Where) -> Any:
     module = module.to(dtype=getattr(torch, m["dtype"]), device="cpu")
     if m["initializer"] is not None or m["bias_initializer"] is not None:
         get = lambda ref: None if ref is None else initializers.get(ref)  # noqa: E731
-        layout.initialize(module, get(m["initializer"]), get(m["bias_initializer"]),
-                          np.random.default_rng(streams.weights))
+        layout.initialize(module, get(m["initializer"]), get(m["bias_initializer"]), streams.weights)
     return module
 
 

@@ -21,10 +21,11 @@ WHAT = "actinit_cli.torch"
 
 def initialize(module: Any, initializer: Any = "he_normal", bias: Any = "zeros", seed: int = 0) -> Any:
     """Re-draw, in place, every Linear/Conv* weight of `module` with actinit's `initializer` (a name or {name: ...,
-    parameters}) on its Keras layout, and every bias with `bias` (None keeps either); returns the module."""
+    parameters}) on its Keras layout, and every bias with `bias` (None keeps either), layer i from
+    numpy.random.SeedSequence(seed).spawn(layers)[i]; returns the module."""
     extras.need("torch", "torch", WHAT)
     get = lambda ref: None if ref is None else initializers.get(ref)  # noqa: E731
-    layout.initialize(module, get(initializer), get(bias), np.random.default_rng(seed))
+    layout.initialize(module, get(initializer), get(bias), np.random.SeedSequence(seed))
     return module
 
 

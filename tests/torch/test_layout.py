@@ -50,9 +50,9 @@ def test_permutation_round_trips_and_maps_entries():
 def test_initialize_draws_what_actinit_draws_on_the_keras_shape():
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4, 2))
     initialize(model, "glorot_uniform", {"name": "random_normal", "stddev": 0.1}, seed=7)
-    rng = np.random.default_rng(7)
     w_init, b_init = initializers.get("glorot_uniform"), initializers.get({"name": "random_normal", "stddev": 0.1})
-    for layer in (model[0], model[3]):
+    for layer, stream in zip((model[0], model[3]), np.random.SeedSequence(7).spawn(2)):
+        rng = np.random.default_rng(stream)
         w = w_init(rng, layout.keras_shape(tuple(layer.weight.shape)), np.dtype(np.float32))
         b = b_init(rng, (layer.weight.shape[0],), np.dtype(np.float32))
         np.testing.assert_array_equal(layer.weight.detach().numpy(), layout.to_torch(w))

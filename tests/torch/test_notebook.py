@@ -25,8 +25,7 @@ def test_inspect_measures_what_a_spec_run_measures():
     streams = Streams.of(0)  # rebuild repeat 0 by hand, as tests of a notebook user would
     with seeded(streams.torch):
         model = residual()
-    layout.initialize(model, initializers.get("he_normal"), initializers.get("zeros"),
-                      np.random.default_rng(streams.weights))
+    layout.initialize(model, initializers.get("he_normal"), initializers.get("zeros"), streams.weights)
     data = np.random.default_rng(streams.data)
     x = draw_inputs(data, (32, 8), "normal", 0.0, 1.0, np.dtype(np.float32))
     r = losses.targets("random_projection", data, (32, 4), np.dtype(np.float32))
