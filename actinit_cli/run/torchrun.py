@@ -120,7 +120,7 @@ def title(run: TorchRun) -> str:
     args = ", ".join(f"{k}={v}" for k, v in t["kwargs"].items())
     init = "own initialization" if m["initializer"] is None else \
         f"{initializers.REGISTRY.short_name(m['initializer'])}"
-    return f"{run.spec.name}: {t['factory'].rpartition(':')[2]}({args}) + {init} (torch, {len(run.rows) - 1} module rows)"
+    return f"{run.spec.name}: {t['factory'].rpartition(':')[2]}({args}) + {init} (torch)"
 
 
 def theory_line(run: TorchRun) -> str:
