@@ -44,8 +44,10 @@ class Planned:
     skip: str = ""
 
     @property
-    def sizes(self) -> list[int]:
-        return (self.saved.spec if self.saved else self.spec).sizes
+    def sizes(self) -> list[int] | None:
+        """Layer sizes of actinit's own MLP (None for a torch model: its rows are known once it runs)."""
+        s = self.saved.spec if self.saved else self.spec
+        return None if s.torch else s.sizes
 
     @property
     def checks(self) -> list[dict]:
@@ -56,8 +58,9 @@ class Planned:
         """Progress units of running it (a spec: one per layer, forward and backward; a saved run: 0)."""
         if self.spec is None:
             return 0
-        s = self.spec
-        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+        from actinit_cli.run import runner  # a spec about to run: the runner loads anyway
+
+        return runner.total_steps(self.spec)
 
 
 def plan(path: Path) -> Planned:
@@ -111,7 +114,7 @@ def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | Non
     for p in todo:
         if not p.checks and saved is None:
             raise ActinitError(f"{p.path}: has no checks; add a checks: section to its spec or pass --baseline")
-        if saved is not None:
+        if saved is not None and p.sizes is not None and not saved.spec.torch:  # torch rows: compared after the run
             baselines.check_same_sizes(p.sizes, saved.spec.sizes, str(baseline))
     return planned
 

@@ -22,8 +22,9 @@ class Job:
 
     @property
     def steps(self) -> int:
-        s = self.spec
-        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+        from actinit_cli.run import runner
+
+        return runner.total_steps(self.spec)
 
 
 def refuse_sweep(spec: specs.Spec, command: str) -> None:

@@ -27,11 +27,13 @@ from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
 from actinit_cli.nn.registry import shown
 from actinit_cli.run.files import umask
+from actinit_cli.torch import rows as module_rows
 
 FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
 COLUMNS_DIGEST = "64f0d67aaa3b43f3"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
 SPEC, LAYERS, REPEATS, SUMMARY = "spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json"
-CORE_FILES = (SUMMARY, LAYERS, SPEC)
+MODULES, MODULE_REPEATS = "modules.csv", "modules_repeats.csv"  # a torch: model's module rows
+CORE_FILES = (SUMMARY, LAYERS, SPEC)  # a torch run has MODULES where a plain MLP's run has LAYERS
 
 
 def _nonfinite_text(value: float) -> str:
@@ -158,11 +160,20 @@ def _alive(pid: int) -> bool:
 def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
     """spec.yaml, layers.csv, layers_repeats.csv (with repeats) and summary.json, in this format version."""
     (folder / SPEC).write_text(yaml.safe_dump(dict(spec), sort_keys=False))
-    (folder / LAYERS).write_text(csv_text(rows, NAMES))
+    if rows:  # a torch model that is not a plain MLP has module rows only (write_modules)
+        (folder / LAYERS).write_text(csv_text(rows, NAMES))
     if len(per_repeat) > 1:
         flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
         (folder / REPEATS).write_text(csv_text(flat, ("repeat",) + MEASURED))
     (folder / SUMMARY).write_text(json_text({"format_version": FORMAT_VERSION, **summary}))
+
+
+def write_modules(folder: Path, rows: list[dict], per_repeat: list[list[dict]]) -> None:
+    """modules.csv (a torch model's module rows) and, with repeats, modules_repeats.csv."""
+    (folder / MODULES).write_text(csv_text(rows, module_rows.COLUMNS))
+    if len(per_repeat) > 1:
+        flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
+        (folder / MODULE_REPEATS).write_text(csv_text(flat, ("repeat",) + module_rows.COLUMNS))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -180,6 +191,8 @@ class Saved:
 def _parse_cell(column: str, text: str) -> Any:
     if text == "":
         return None
+    if column in module_rows.TEXT:
+        return text
     return int(text) if column in INTEGER or column == "repeat" else float(text)
 
 
@@ -197,7 +210,12 @@ def read_csv(path: Path) -> list[dict]:
 
 def is_run_dir(path: Path) -> bool:
     """Whether `path` looks like a directory `actinit run` wrote (its core files are there)."""
-    return all((Path(path) / f).is_file() for f in CORE_FILES)
+    return not _missing(Path(path))
+
+
+def _missing(path: Path) -> list[str]:
+    table = LAYERS if (path / LAYERS).is_file() or not (path / MODULES).is_file() else MODULES
+    return [f for f in (SUMMARY, table, SPEC) if not (path / f).is_file()]
 
 
 def load(path: Path) -> Saved:
@@ -205,13 +223,11 @@ def load(path: Path) -> Saved:
     from actinit_cli.run import spec as specs
 
     path = Path(path)
-    missing = [f for f in CORE_FILES if not (path / f).is_file()]
+    missing = _missing(path)
     if missing:
         raise ActinitError(f"{path}: not a complete run directory (missing {', '.join(missing)}); "
                            f"pass a spec or a directory written by `actinit run`")
     doc = _read(path / SUMMARY, lambda f: json.loads(f.read_text()))
-    rows = _read(path / LAYERS, read_csv)
-    flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     if not isinstance(doc, dict):
         raise ActinitError(f"{path}/{SUMMARY}: damaged (not a JSON object); re-run the spec")
     if doc.get("format_version") != FORMAT_VERSION:
@@ -223,6 +239,10 @@ def load(path: Path) -> Saved:
         saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
     except ActinitError as exc:
         raise ActinitError(f"{path}/{SUMMARY}: damaged (its spec does not validate: {exc}); re-run the spec") from None
+    if saved_spec.torch:  # checks read the module rows (a plain MLP's layers.csv is a view beside them)
+        return _load_modules(path, saved_spec)
+    rows = _read(path / LAYERS, read_csv)
+    flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
     per_repeat = [rows]
     if saved_spec["repeats"] > 1:
@@ -239,6 +259,21 @@ def _read(file: Path, parse: Any) -> Any:
     except (ValueError, OSError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         why = " ".join(str(exc).split())[:120]
         raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
+
+
+def _load_modules(path: Path, saved_spec: Any) -> Saved:
+    """A torch run's module rows: rows 0..N in order, every column, a count of inf/nan (per repeat too)."""
+    rows = _read(path / MODULES, read_csv)
+    flat = _read(path / MODULE_REPEATS, read_csv) if saved_spec["repeats"] > 1 else None
+    tables = [rows] + ([[r for r in flat if r["repeat"] == k] for k in range(saved_spec["repeats"])] if flat else [])
+    for table in tables:
+        if (not table or any(c not in table[0] for c in module_rows.COLUMNS)
+                or [r["layer"] for r in table] != list(range(len(table)))
+                or [r["module"] for r in table] != [r["module"] for r in rows]
+                or any(r["nonfinite"] is None for r in table)):
+            raise ActinitError(f"{path}/{MODULES}: damaged (rows 0..N in order with every column, and per repeat "
+                               f"the same modules); re-run the spec")
+    return Saved(path, saved_spec, rows, tables[1:] if flat else [rows])
 
 
 def _check_rows(rows: list[dict], sizes: list[int], where: str, columns: tuple[str, ...]) -> None:
