@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
@@ -25,6 +25,7 @@ class Network:
     biases: list[np.ndarray]
     hidden: Activation
     output: Activation
+    per_layer: tuple[Activation, ...] = ()  # hidden layer l's own activation at [l - 1]; () = `hidden` everywhere
 
     @property
     def sizes(self) -> list[int]:
@@ -32,7 +33,9 @@ class Network:
 
     def activation(self, layer: int) -> Activation:
         """The activation of layer 1..depth+1."""
-        return self.output if layer == len(self.weights) else self.hidden
+        if layer == len(self.weights):
+            return self.output
+        return self.per_layer[layer - 1] if self.per_layer else self.hidden
 
 
 @dataclass
@@ -54,28 +57,41 @@ class LayerGrad:
     db: np.ndarray | None = None
 
 
+T = TypeVar("T")
 PARALLEL_VALUES = 1 << 20  # below a million weights, threads cost more than they save
 
 
-def build(sizes: list[int], hidden: Activation, output: Activation, init: Initializer, bias_init: Initializer,
-          dtype: np.dtype, seed: np.random.SeedSequence) -> Network:
+Initializers = Initializer | Sequence[Initializer]  # one for every layer, or one per weight matrix W[1..depth+1]
+
+
+def build(sizes: list[int], hidden: Activation, output: Activation, init: Initializers, bias_init: Initializers,
+          dtype: np.dtype, seed: np.random.SeedSequence, per_layer: Sequence[Activation] = ()) -> Network:
     """Draw W[l] ~ init(fan_in, fan_out) then b[l] ~ bias_init(fan_out) from layer l's own stream,
     seed.spawn(depth + 1)[l - 1]: the numbers do not depend on how many threads draw them, and the layers
-    are drawn on every core (NumPy's generators release the GIL while they fill an array)."""
+    are drawn on every core (NumPy's generators release the GIL while they fill an array). `init` and
+    `bias_init` may give each layer its own initializer, `per_layer` each hidden layer its own activation."""
     streams = seed.spawn(len(sizes) - 1)
+    inits, bias_inits = _each(init, len(streams)), _each(bias_init, len(streams))
 
     def layer(i: int) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(streams[i])
-        return init(rng, (sizes[i], sizes[i + 1]), dtype), bias_init(rng, (sizes[i + 1],), dtype)
+        return inits[i](rng, (sizes[i], sizes[i + 1]), dtype), bias_inits[i](rng, (sizes[i + 1],), dtype)
 
-    values = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    workers = min(resources.cores(), len(streams)) if values >= PARALLEL_VALUES else 1
+    pairs = draw(len(streams), layer, sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+    return Network([w for w, _ in pairs], [b for _, b in pairs], hidden, output, tuple(per_layer))
+
+
+def _each(init: Initializers, count: int) -> list[Initializer]:
+    return list(init) if isinstance(init, (list, tuple)) else [init] * count
+
+
+def draw(count: int, one: Callable[[int], T], values: int) -> list[T]:
+    """[one(0), ..., one(count - 1)], on every core when they draw at least PARALLEL_VALUES values."""
+    workers = min(resources.cores(), count) if values >= PARALLEL_VALUES else 1
     if workers == 1:
-        pairs = [layer(i) for i in range(len(streams))]
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            pairs = list(pool.map(layer, range(len(streams))))
-    return Network([w for w, _ in pairs], [b for _, b in pairs], hidden, output)
+        return [one(i) for i in range(count)]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, range(count)))
 
 
 def forward(net: Network, x: np.ndarray, on_layer: Callable[[int, np.ndarray | None, np.ndarray], None] | None = None

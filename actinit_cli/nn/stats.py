@@ -148,7 +148,7 @@ class Accumulator:
         if layer and self.keep_hist and layer < len(self.net.weights):  # hidden layers, as Glorot & Bengio's figures
             head = head_values(y)
             # relu-like units put ~half their mass exactly at 0 (zero_frac); the curve shows the rest
-            self.hist_act[layer] = head[head != 0] if self.net.hidden.dies else head
+            self.hist_act[layer] = head[head != 0] if self.net.activation(layer).dies else head
 
     def backward(self, g: LayerGrad) -> None:
         """Accumulate one layer's gradient statistics (called from the output down)."""
