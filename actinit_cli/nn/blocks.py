@@ -23,39 +23,8 @@ import numpy as np
 from actinit_cli.nn import layers as L
 from actinit_cli.nn import mlp, norms
 from actinit_cli.nn.activations import Activation
+from actinit_cli.nn.architecture import Architecture
 from actinit_cli.nn.initializers import Initializer
-
-BRANCHES: dict[tuple[str, ...], str] = {
-    ("act", "dense"): "W phi(x) + b: pre-activation (the exact mean-field case)",
-    ("dense", "act"): "phi(x W + b): the branch output has a mean, so does the stream",
-    ("act", "dense", "act", "dense"): "two layers, W2 phi(W1 phi(x) + b1) + b2",
-}
-NORM_NAMES = ("none", *norms.NORMS)
-POSITIONS = ("pre", "post")
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What every block is (the spec's model.block); `plain` (no residual, no norm) is `nn/mlp.py`'s MLP."""
-
-    residual: bool = False
-    alpha: float = 1.0
-    norm: str = "none"
-    position: str = "pre"
-    branch: tuple[str, ...] = ("act", "dense")
-
-    @property
-    def plain(self) -> bool:
-        return not self.residual and self.norm == "none"
-
-    @property
-    def post(self) -> bool:
-        return self.norm != "none" and self.position == "post"
-
-    @property
-    def pre(self) -> bool:
-        return self.norm != "none" and self.position == "pre"
-
 
 @dataclass(frozen=True)
 class Taps:

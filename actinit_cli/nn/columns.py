@@ -32,13 +32,16 @@ class Column:
 
 
 TABLE: tuple[Column, ...] = (
-    Column(name="layer", meaning="layer index: 0 = input, 1..depth hidden, depth+1 output", integer=True,
+    Column(name="layer", meaning="layer index: 0 = input, 1..depth hidden (blocks: block l), depth+1 output",
+           integer=True,
            at_input=True, label="layer", report=True),
     Column(name="width", meaning="the layer's width", integer=True, at_input=True, report=True),
-    Column(name="preact_mean", meaning="mean of the pre-activation h = y_prev @ W + b"),
+    Column(name="preact_mean", meaning="mean of the pre-activation h = y_prev @ W + b (blocks: the branch's last "
+           "dense output)"),
     Column(name="preact_var", meaning="variance of h", scale=True),
     Column(name="preact_m2", meaning="second moment E[h^2]", scale=True),
-    Column(name="act_mean", meaning="mean of the activation y = phi(h) (layer 0: the input)", at_input=True),
+    Column(name="act_mean", meaning="mean of the activation y = phi(h) (layer 0: the input; blocks: the stream "
+           "after the block)", at_input=True),
     Column(name="act_var", meaning="variance of y", scale=True, at_input=True, report=True),
     Column(name="act_m2", meaning="second moment E[y^2]: what mean-field theory predicts", scale=True,
            at_input=True, label="E[y^2]", report=True),
@@ -51,7 +54,8 @@ TABLE: tuple[Column, ...] = (
     Column(name="zero_frac", meaning="fraction of activations exactly 0"),
     Column(name="nonfinite", meaning="count of inf/nan in h, y, dL/dy, dL/dh, dL/dW, dL/db of the layer "
            "(summed over repeats)", integer=True, at_input=True, label="nan/inf", report=True),
-    Column(name="grad_act_m2", meaning="second moment of dL/dy (layer 0: dL/dx)", scale=True, at_input=True),
+    Column(name="grad_act_m2", meaning="second moment of dL/dy (layer 0: dL/dx; blocks: dL/d(stream))", scale=True,
+           at_input=True),
     Column(name="grad_preact_m2", meaning="second moment of dL/dh", scale=True, label="E[dh^2]", report=True),
     Column(name="grad_preact_var", meaning="variance of dL/dh", scale=True),
     Column(name="grad_w_m2", meaning="second moment of dL/dW", scale=True, report=True),
@@ -59,6 +63,12 @@ TABLE: tuple[Column, ...] = (
     Column(name="grad_b_m2", meaning="second moment of dL/db", scale=True),
     Column(name="weight_var", meaning="variance of W's entries", scale=True),
     Column(name="grad_weight_ratio", meaning="std(dL/dW) / std(W)", scale=True, label="|dW|/|W|"),
+    Column(name="branch_share", meaning="residual blocks: the branch's share of the sum's second moment, E[(alpha "
+           "F)^2] / E[(x + alpha F)^2] (before a post-norm); empty otherwise", scale=True, label="branch",
+           report=True),
+    Column(name="norm_in_m2", meaning="blocks with a norm: second moment of the norm's input (pre: the stream "
+           "entering the block; post: the sum, or F without residual); empty otherwise", scale=True, label="norm in",
+           report=True),
     Column(name="pred_preact_m2", meaning="mean-field prediction of preact_m2", theory=True),
     Column(name="pred_act_m2", meaning="mean-field prediction of act_m2", theory=True, label="theory",
            report=True),
@@ -66,6 +76,10 @@ TABLE: tuple[Column, ...] = (
     Column(name="pred_act_unit_var", meaning="mean-field prediction of act_unit_var", theory=True),
     Column(name="pred_grad_preact_m2", meaning="predicted ratio to the output layer times the measured output "
            "value", theory=True, label="theory", report=True),
+    Column(name="pred_grad_act_m2", meaning="mean-field prediction of grad_act_m2, anchored at the output as "
+           "pred_grad_preact_m2 (empty at the output, where backward starts)", theory=True),
+    Column(name="pred_branch_share", meaning="mean-field prediction of branch_share", theory=True, label="theory"),
+    Column(name="pred_norm_in_m2", meaning="mean-field prediction of norm_in_m2", theory=True, label="theory"),
     Column(name="pred_preact_band", meaning="finite-width factor: preact_m2 should lie within [pred / band, "
            "pred * band]", theory=True),
     Column(name="pred_act_band", meaning="the same for act_m2", theory=True),

@@ -227,6 +227,7 @@ def row(layer: int, s: LayerStats, saturates: bool) -> dict:
         "grad_act_m2": s.grad_act.m2(), "grad_preact_m2": s.grad_pre.m2(), "grad_preact_var": s.grad_pre.var(),
         "grad_w_m2": s.grad_w.m2(), "grad_w_var": s.grad_w.var(), "grad_b_m2": s.grad_b.m2(),
         "weight_var": w_var, "grad_weight_ratio": ratio,
+        "branch_share": None, "norm_in_m2": None,  # a block's row only (nn/blockstats.py)
     }
 
 

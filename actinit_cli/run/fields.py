@@ -2,7 +2,9 @@
 
 A field is addressed by its dotted path (``model.activation``). Kinds: int, number, string (with
 choices), bool, widths (an int or a list of ints), activation / initializer (a registered name or
-{name: ..., parameters}), and list (validated by a module of its own, e.g. checks).
+{name: ..., parameters}), alpha (a number or an expression of depth, `run/expression.py`), branch (one of
+the block branches), overrides (a list of per-layer overrides, checked against the depth by
+`run/architecture.py`), and list (validated by a module of its own, e.g. checks).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn.architecture import BRANCHES, NORM_NAMES, POSITIONS
+from actinit_cli.run import expression
 from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 from actinit_cli.torch import section as torch_section
 
@@ -45,6 +49,18 @@ FIELDS: dict[str, Field] = {
     "model.output_activation": Field("activation", None, "identity; softmax for cross_entropy, sigmoid for "
                                      "binary_cross_entropy when left out", nullable=True),
     "model.dtype": Field("string", "float32", "float32 or float64", choices=("float32", "float64")),
+    "model.layers": Field("overrides", [], "per-layer overrides: a list of {at: a hidden layer or 'first-last', and "
+                          "any of width, activation, initializer, bias_initializer}"),
+    "model.block.residual": Field("bool", False, "skip connections: x[l] = x[l-1] + alpha * branch(x[l-1]) (needs "
+                                  "equal widths, input_dim included)"),
+    "model.block.alpha": Field("alpha", 1.0, "the residual branch's multiplier: a number > 0 or an expression of "
+                               "depth such as 1/sqrt(depth) (numbers, depth, + - * / ** and sqrt)"),
+    "model.block.norm": Field("string", "none", "normalization in every block: none, layer, rms or batch (batch "
+                              "statistics, as in training)", choices=NORM_NAMES),
+    "model.block.norm_position": Field("string", "pre", "pre: the norm starts the branch; post: it follows the sum "
+                                       "(ignored without a norm)", choices=POSITIONS),
+    "model.block.branch": Field("branch", ["act", "dense"], "the branch's layers: [act, dense] (W phi(x) + b, the "
+                                "exact mean-field case), [dense, act] or [act, dense, act, dense]"),
     "data.batch_size": Field("int", 1024, "samples per batch", 1, 10_000_000),
     "data.batches": Field("int", 1, "batches; statistics pool over them", 1, 100_000),
     "data.input.distribution": Field("string", "normal", "input distribution", choices=("normal", "uniform")),
@@ -67,6 +83,8 @@ def check_value(path: str, f: Field, value: Any, where: str) -> Any:
         return {"name": entry.name, **params} if params else entry.name
     if f.kind == "widths":
         return _widths(f, value, where)
+    if f.kind in KINDS:
+        return KINDS[f.kind](value, where)
     if f.kind == "string":
         if not isinstance(value, str) or value not in (f.choices or (value,)):
             hint = did_you_mean(str(value), f.choices) if f.choices else ""
@@ -99,6 +117,30 @@ def _widths(f: Field, value: Any, where: str) -> Any:
     return _number(Field("int", None, "", f.minimum, f.maximum), value, where)
 
 
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ActinitError(f"{where}: expected true or false, got {type_name(value)} ({shown(value)})")
+    return value
+
+
+def _branch(value: Any, where: str) -> list[str]:
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value) and tuple(value) in BRANCHES):
+        allowed = ", ".join(f"[{', '.join(b)}]" for b in BRANCHES)
+        raise ActinitError(f"{where}: expected one of {allowed}; got {shown(value)}")
+    return list(value)
+
+
+def _overrides(value: Any, where: str) -> list:
+    """A list of mappings; each one is checked against the depth, with its own line, by run/architecture.py."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ActinitError(f"{where}: expected a list of overrides {{at: 3 or '20-32', width/activation/"
+                           f"initializer/bias_initializer: ...}}, got {shown(value)}")
+    return value
+
+
+KINDS = {"bool": _bool, "alpha": expression.normalise, "branch": _branch, "overrides": _overrides}
+
+
 # A number written 1e-3: YAML 1.2 (editors) reads a float, YAML 1.1 (PyYAML) a string; actinit reads a number.
 FLOAT_TEXT = {"type": "string", "pattern": r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"}
 
@@ -123,6 +165,8 @@ def json_schema_of(f: Field) -> dict:
     elif f.kind == "widths":
         item = {"type": "integer", **number}
         base["oneOf"] = [item, {"type": "array", "items": item, "minItems": 1}]
+    elif f.kind in SCHEMAS:
+        base.update(SCHEMAS[f.kind]())
     elif f.kind in ("activation", "initializer"):
         hidden_only = f.kind == "activation" and not f.nullable  # softmax is for model.output_activation only
         base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY,
@@ -130,6 +174,23 @@ def json_schema_of(f: Field) -> dict:
     if f.nullable:
         base = {"anyOf": [base, {"type": "null"}], "description": f.doc}
     return base
+
+
+def _override_schema() -> dict:
+    at = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\s*\d+\s*-\s*\d+\s*$"}]}
+    item = {"type": "object", "required": ["at"], "additionalProperties": False, "minProperties": 2, "properties": {
+        "at": at, "width": {"type": "integer", "minimum": FIELDS["model.width"].minimum,
+                            "maximum": FIELDS["model.width"].maximum},
+        **{k: json_schema_of(FIELDS[f"model.{k}"]) for k in ("activation", "initializer", "bias_initializer")}}}
+    return {"type": "array", "items": item}
+
+
+SCHEMAS = {
+    "bool": lambda: {"type": "boolean"},
+    "alpha": lambda: {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]},
+    "branch": lambda: {"enum": [list(b) for b in BRANCHES]},
+    "overrides": _override_schema,
+}
 
 
 def _param_schema(p: Any) -> dict:

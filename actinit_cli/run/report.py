@@ -51,11 +51,14 @@ def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
     doc = _theory(run)
     if not doc["applies"]:
         return f"theory: does not apply ({doc['reason']})"
-    q = doc["q_star"]
-    fixed = "0 (the signal collapses)" if q == 0 else ("inf (diverges)" if math.isinf(q) else f"{q:.4g}")
     outside = doc["layers_outside_band"]
     verdict = (f"layers outside the finite-width band: {', '.join(map(str, outside))} ({mark})" if outside
                else "every layer inside the finite-width band")
+    if "network" in doc:  # a network of blocks: no phase, the stream's growth
+        return (f"theory: {doc['network']}: stream E[x^2] x{fmt(doc['stream_m2_last_over_first'])} from the first "
+                f"block to the last, its gradient x{fmt(doc['stream_grad_first_over_last'])} back; {verdict}")
+    q = doc["q_star"]
+    fixed = "0 (the signal collapses)" if q == 0 else ("inf (diverges)" if math.isinf(q) else f"{q:.4g}")
     return (f"theory: {doc['phase']} (chi_1 {doc['chi_1']:.4g}, sigma_w^2 {doc['sigma_w2']:.4g}), q* {fixed}, "
             f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
 

@@ -29,8 +29,8 @@ from actinit_cli.nn.registry import shown
 from actinit_cli.run.files import umask
 from actinit_cli.torch import rows as module_rows
 
-FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
-COLUMNS_DIGEST = "64f0d67aaa3b43f3"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
+FORMAT_VERSION = 2  # bump when layers.csv or summary.json change incompatibly
+COLUMNS_DIGEST = "b408230873a3b9fe"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
 SPEC, LAYERS, REPEATS, SUMMARY = "spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json"
 MODULES, MODULE_REPEATS = "modules.csv", "modules_repeats.csv"  # a torch: model's module rows
 CORE_FILES = (SUMMARY, LAYERS, SPEC)  # a torch run has MODULES where a plain MLP's run has LAYERS

@@ -14,8 +14,8 @@ from typing import Callable
 
 import numpy as np
 
-from actinit_cli.nn import activations, initializers, losses, mlp, stats
-from actinit_cli.run import overlay
+from actinit_cli.nn import activations, blockstats, initializers, losses, mlp, stats
+from actinit_cli.run import blockrun, overlay, structure
 from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
@@ -48,6 +48,8 @@ def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) ->
         from actinit_cli.run import torchrun
 
         return torchrun.preflight(spec, save_arrays, available)
+    if blockrun.is_blocks(spec):
+        return blockrun.check_memory(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
@@ -68,10 +70,16 @@ def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
 
 
 def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
+    """The spec's MLP (each layer's own activation and initializers with model.layers); a network of blocks
+    comes from `blockrun.network`."""
     m = spec.resolved["model"]
+    if not m["layers"]:
+        return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
+                         initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
+                         np.dtype(m["dtype"]), seed)
     return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
-                     initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
-                     np.dtype(m["dtype"]), seed)
+                     structure.initializers_of(m, "initializer"), structure.initializers_of(m, "bias_initializer"),
+                     np.dtype(m["dtype"]), seed, structure.hidden_activations(m))
 
 
 def total_steps(spec: Spec) -> int:
@@ -99,9 +107,10 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         seeds.append(seed)
         w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
         t0 = time.perf_counter()
-        net, data_rng = network(spec, w_seq), np.random.default_rng(d_seq)
+        blocks = blockrun.is_blocks(spec)
+        net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
         clock["draw_weights_and_data"] += time.perf_counter() - t0
-        acc = stats.Accumulator(net, keep_hist=(r == 0))
+        acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
         for b in range(spec["data.batches"]):
             keep = save_arrays and r == 0 and b == 0
             value, saved = _batch(spec, net, data_rng, acc, keep, tick, clock)
@@ -129,6 +138,10 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
     target = losses.targets(spec["loss"], rng, x.shape[0], spec.sizes[-1], dtype)
     t1 = time.perf_counter()
     clock["draw_weights_and_data"] += t1 - t0
+    if not isinstance(net, mlp.Network):  # a network of blocks
+        value, saved = blockrun.step(spec["loss"], net, x, target, acc, keep, tick)
+        clock["forward_backward_statistics"] += time.perf_counter() - t1
+        return value, saved
     tape = mlp.forward(net, x, acc.forward_layer)
     tick(len(tape.y))
     out = len(net.weights)

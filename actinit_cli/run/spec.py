@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from actinit_cli.nn import activations, losses
-from actinit_cli.run import checks, yamlio
+from actinit_cli.run import checks, structure, yamlio
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.nn.registry import did_you_mean, type_name
@@ -161,7 +161,8 @@ def _order(key: str) -> int:
 
 
 def _resolve_model(spec: dict, lines: yamlio.Lines) -> None:
-    """Cross-field rules: widths per layer, default dims, softmax placement, loss/output pairing."""
+    """Cross-field rules: widths per layer, per-layer overrides and blocks, default dims, softmax placement,
+    loss/output pairing."""
     m = spec["model"]
     if isinstance(m["width"], list):
         if len(m["width"]) != m["depth"]:
@@ -169,6 +170,7 @@ def _resolve_model(spec: dict, lines: yamlio.Lines) -> None:
                                f"give one width per hidden layer or a single int")
     else:
         m["width"] = [m["width"]] * m["depth"]
+    structure.resolve(spec, lines.where)  # model.layers and model.block, against the depth and widths
     m["input_dim"] = m["input_dim"] or m["width"][0]
     m["output_dim"] = m["output_dim"] or m["width"][-1]
     if activations.get(m["activation"]).output_only:

@@ -48,6 +48,9 @@ class Profile:
     sensitivity: Array  # d ln q^l / d ln q^1 = prod_{k<l} s_k; above 2 the curve is only indicative
     output_predicted: bool = True  # False when psi is not elementwise (softmax): its act stats are NaN
     output_note: str = ""  # why not
+    grad_act_m2: Array | None = None  # E[(dL/dy^l)^2] / E[(dL/dh^{depth+1})^2] (blocks: dL/d(stream)); output NaN
+    branch_share: Array | None = None  # blocks: alpha^2 E[F^2] / E[s^2] per row (theory/blocks.py)
+    norm_in_m2: Array | None = None  # blocks: E[(norm input)^2] per row
 
     @property
     def band_hi(self) -> Array:
@@ -74,8 +77,9 @@ def _network(sw2_fwd, sw2_bwd, sb2, widths) -> tuple[Array, Array, Array, Array]
             check_variances(per[1], "sigma_w^2 (backward, per weight matrix)"), check_variances(per[2], "sigma_b^2", True))
 
 
-def _forward(phi: Activation, fwd: Array, sb2: Array, q0: float, c0: float):
-    """q^l, c^l for l = 0..depth+1, and the hidden layers' Moments and kernels E[phi(u_a) phi(u_b)].
+def _forward(phis: Sequence[Activation], fwd: Array, sb2: Array, q0: float, c0: float):
+    """q^l, c^l for l = 0..depth+1, and the hidden layers' Moments and kernels E[phi_l(u_a) phi_l(u_b)]
+    (phis[l - 1] is hidden layer l's activation).
 
     Layer 1 sees x itself: E[x^2] = q0 and E[x_a x_b] = c0 q0 instead of phi's moments.
     """
@@ -84,6 +88,7 @@ def _forward(phi: Activation, fwd: Array, sb2: Array, q0: float, c0: float):
     mom, kern = [], []
     for l in range(1, fwd.size + 1):
         if l > 1:
+            phi = phis[l - 2]
             mom.append(moments(phi, q[l - 1]))
             kern.append(expect2(phi.fn, phi.fn, q[l - 1], q[l - 1], c[l - 1], phi.kinks))
         m2, k = (mom[-1].m2, kern[-1]) if mom else (q0, c0 * q0)
@@ -142,22 +147,28 @@ def _output(output_act: Any) -> tuple[Activation, str]:
 def profile(act: Any, sw2_fwd: Any, sw2_bwd: Any, sb2: Any, q0: float, c0: float, widths: Sequence[int],
             output_act: Any = None, input_mean: float | None = None) -> Profile:
     """Per-layer mean-field profile: q^l = sigma_w^2 E[phi(sqrt(q^{l-1}) z)^2] + sigma_b^2 (q^1 = sigma_w^2
-    q0 + sigma_b^2), the same map for the covariance of two inputs, and G_l = prod_{k>=l} chi_k.
+    q0 + sigma_b^2), the same map for the covariance of two inputs, and G_l = prod_{k>=l} chi_k; the
+    gradient of each layer's output y^l is E[(dL/dy^l)^2] = sigma_w^2(fan_out of W^{l+1}) G_{l+1}.
 
-    q0 = E[x^2], c0 = E[x_a x_b] / q0; input_mean defaults to sqrt(c0 q0), the mean of iid inputs
+    `act` is one activation, or a list of one per hidden layer (phi_l at [l - 1]: every map takes its own
+    layer's). q0 = E[x^2], c0 = E[x_a x_b] / q0; input_mean defaults to sqrt(c0 q0), the mean of iid inputs
     x ~ N(mu, s^2) (q0 = mu^2 + s^2, c0 = mu^2 / q0). Schoenholz et al. 2017, arXiv:1611.01232.
     """
-    phi, (psi, note) = elementwise(act), _output(output_act)
+    (psi, note) = _output(output_act)
     widths, fwd, bwd, sb2 = _network(sw2_fwd, sw2_bwd, sb2, widths)
+    phis = [elementwise(a) for a in act] if isinstance(act, (list, tuple)) else [elementwise(act)] * (fwd.size - 1)
+    if len(phis) != fwd.size - 1:
+        raise ActinitError(f"activations: {len(phis)} for {fwd.size - 1} hidden layers; give one per hidden layer")
     q0 = float(check_q(q0, "q0 (input second moment)"))
     if not -1.0 <= c0 <= 1.0:
         raise ActinitError(f"c0 (input correlation) = {c0!r}: must lie in [-1, 1]")
-    q, c, mom, kern = _forward(phi, fwd, sb2, q0, c0)
+    q, c, mom, kern = _forward(phis, fwd, sb2, q0, c0)
     x_mean = math.sqrt(max(c0, 0.0) * q0) if input_mean is None else float(input_mean)
     mean, m2, unit = _act_stats(psi, q, c, mom, kern, x_mean)
     chi = np.array([np.nan] + [b * m.d2 for b, m in zip(bwd[1:], mom)] + [np.nan])
     grad = np.append(np.cumprod(chi[-2:0:-1])[::-1], 1.0)
     log_std, act_std, sens = _band(fwd, sb2, widths, q, mom)
     preact = np.concatenate([[np.nan], q[1:]])
+    g_act = np.append(bwd * grad, np.nan)  # dL/dy^l = dL/dh^{l+1} W^{l+1 T}, l = 0..depth
     return Profile(preact, c, mean, m2, m2 - mean**2, unit, chi, np.append(np.nan, grad), log_std, act_std, sens,
-                   psi.grad is not None, note)
+                   psi.grad is not None, note, grad_act_m2=g_act)

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from actinit_cli.nn import activations, blocks, initializers, layers, mlp
+from actinit_cli.nn.architecture import BRANCHES, NORM_NAMES, POSITIONS, Architecture
 from tests.nn.test_mlp import numeric
 
-COMBOS = list(itertools.product(blocks.NORM_NAMES, blocks.POSITIONS, (True, False), blocks.BRANCHES))
+COMBOS = list(itertools.product(NORM_NAMES, POSITIONS, (True, False), BRANCHES))
 IDS = [f"{n}-{p}-{'res' if r else 'plain'}-{'_'.join(b)}" for n, p, r, b in COMBOS]
 HE, BIAS = initializers.get("he_normal"), initializers.get({"name": "random_normal", "stddev": 0.3})
 
@@ -32,7 +33,7 @@ def projected(net, x, r):
 
 @pytest.mark.parametrize("norm, position, residual, branch", COMBOS, ids=IDS)
 def test_gradients_match_finite_differences(norm, position, residual, branch):
-    arch = blocks.Architecture(residual, 0.7 if residual else 1.0, norm, position, branch)
+    arch = Architecture(residual, 0.7 if residual else 1.0, norm, position, branch)
     sizes = [5, 5, 5, 5, 3] if residual else [5, 6, 4, 6, 3]  # residual: equal widths; else: none alike
     net = net_of(arch, sizes)
     rng = np.random.default_rng(0)
@@ -70,7 +71,7 @@ def cast(net, dtype):
 def test_float32_agrees_with_float64(norm, position, residual, branch):
     """Agreement to float32's precision: the largest difference within 1e-5 of the largest value (measured:
     at most 1.5e-6 over every combination, through four layers)."""
-    arch = blocks.Architecture(residual, 0.5, norm, position, branch)
+    arch = Architecture(residual, 0.5, norm, position, branch)
     x = np.random.default_rng(3).standard_normal((32, 16))
     r = np.random.default_rng(4).standard_normal((32, 8))
     net64 = net_of(arch, [16] * 4 + [8], "relu", output="identity")
@@ -86,10 +87,10 @@ def test_float32_agrees_with_float64(norm, position, residual, branch):
 def test_branch_layout_and_widths():
     """A two-layer branch maps n[l-1] -> n[l] -> n[l]; a pre-norm sees the block's input width, a post-norm
     its output width; the Layer protocol names every parameter's gradient."""
-    net = net_of(blocks.Architecture(False, 1.0, "layer", "pre", ("act", "dense", "act", "dense")), [3, 5, 4, 2])
+    net = net_of(Architecture(False, 1.0, "layer", "pre", ("act", "dense", "act", "dense")), [3, 5, 4, 2])
     assert [d.W.shape for d in net.blocks[0].dense] == [(3, 5), (5, 5)] and net.blocks[0].norm.gamma.shape == (3,)
     assert net.sizes == [3, 5, 4, 2] and net.head.W.shape == (4, 2)
-    post = net_of(blocks.Architecture(False, 1.0, "layer", "post", ("dense", "act")), [3, 5, 4, 2])
+    post = net_of(Architecture(False, 1.0, "layer", "post", ("dense", "act")), [3, 5, 4, 2])
     assert post.blocks[0].norm.gamma.shape == (5,)
     y, cache = net.blocks[0].forward(np.ones((2, 3)))
     _, named = net.blocks[0].vjp(cache, np.ones_like(y))
@@ -97,7 +98,7 @@ def test_branch_layout_and_widths():
 
 
 def test_taps_are_the_arrays_the_rows_describe():
-    arch = blocks.Architecture(True, 0.5, "layer", "post", ("act", "dense"))
+    arch = Architecture(True, 0.5, "layer", "post", ("act", "dense"))
     net = net_of(arch, [4, 4, 4, 2], "relu")
     x = np.random.default_rng(5).standard_normal((6, 4))
     seen = {}
@@ -115,7 +116,7 @@ def test_plain_architecture_equals_the_mlp():
     """[dense, act] without residual or norm is the MLP: the same weights from the same streams, the same
     forward and backward, bit for bit."""
     sizes, act = [6, 8, 5, 7, 3], activations.get("tanh")
-    arch = blocks.Architecture(False, 1.0, "none", "pre", ("dense", "act"))
+    arch = Architecture(False, 1.0, "none", "pre", ("dense", "act"))
     seed = np.random.SeedSequence(11)
     net = blocks.build(sizes, arch, [act] * 3, activations.get("identity"), [HE] * 4, [BIAS] * 4,
                        np.dtype("float32"), seed)
@@ -132,7 +133,7 @@ def test_plain_architecture_equals_the_mlp():
 
 
 def test_weights_do_not_depend_on_threads(monkeypatch):
-    arch = blocks.Architecture(True, 1.0, "none", "pre", ("act", "dense", "act", "dense"))
+    arch = Architecture(True, 1.0, "none", "pre", ("act", "dense", "act", "dense"))
     one = net_of(arch, [64] * 6 + [8], dtype="float32")
     monkeypatch.setattr(mlp, "PARALLEL_VALUES", 1)  # force the thread pool
     many = net_of(arch, [64] * 6 + [8], dtype="float32")

@@ -32,8 +32,10 @@ def cat(kept, pick):
 
 # float64 runs sum in float64 (1e-12); float32 runs sum activations in float64 (1e-9) and zero-mean arrays
 # with float32 partial sums of <= 1024 terms (documented bound: 1e-5 relative).
-# Columns with a reference of their own below or in the loop (identity, dead, ratio) or in their own tests.
-CHECKED_APART = {"layer", "width", "saturated_frac", "dead_frac", "nonfinite", "grad_weight_ratio"}
+# Columns with a reference of their own below or in the loop (identity, dead, ratio) or in their own tests;
+# the block-only columns are checked against NumPy in tests/nn/test_blockstats.py (empty here).
+CHECKED_APART = {"layer", "width", "saturated_frac", "dead_frac", "nonfinite", "grad_weight_ratio", "branch_share",
+                 "norm_in_m2"}
 FLOAT64_SUMMED = {"act_mean", "act_var", "act_m2", "act_unit_var", "zero_frac", "weight_var"}
 
 
@@ -72,6 +74,7 @@ def test_not_applicable_cells_are_none():
     first, out = rows[0], rows[-1]
     for key in ("preact_m2", "saturated_frac", "dead_frac", "grad_preact_m2", "grad_w_m2", "weight_var"):
         assert first[key] is None
+    assert all(r["branch_share"] is None and r["norm_in_m2"] is None for r in rows)  # blocks only
     assert first["grad_act_m2"] is not None  # dL/dx
     assert rows[1]["saturated_frac"] is None  # relu has no saturation bound
     assert out["layer"] == 3 and out["grad_w_m2"] is not None
