@@ -13,6 +13,7 @@ from actinit_cli.nn import activations
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
+from actinit_cli.run import structure
 from actinit_cli.run.fields import number_schema
 from actinit_cli.torch import rows as module_rows
 
@@ -198,9 +199,13 @@ def applies(quantity: str, layer: int, model: Mapping, rows: list[Mapping] | Non
         return module_rows.applies(quantity, rows[layer])
     if layer == 0:
         return quantity in AT_INPUT
+    top = len(model["width"]) + 1
+    if quantity in ("branch_share", "norm_in_m2"):  # a block's row: residual blocks, blocks with a norm
+        block = model.get("block") or {}
+        return layer < top and (bool(block.get("residual")) if quantity == "branch_share" else
+                                block.get("norm", "none") != "none")
     if quantity == "saturated_frac":
-        top = len(model["width"]) + 1
-        act = model["output_activation"] if layer == top else model["activation"]
+        act = model["output_activation"] if layer == top else structure.per_layer(model, "activation")[layer - 1]
         return activations.get(act).saturation is not None
     return True
 

@@ -14,7 +14,7 @@ from actinit_cli import __version__
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
-from actinit_cli.run import files, rundir
+from actinit_cli.run import files, rundir, structure
 from actinit_cli.run.runner import Run
 
 
@@ -71,9 +71,10 @@ def title(run: Run) -> str:
     m = run.spec.resolved["model"]
     widths = sorted(set(m["width"]))
     width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
+    extra = "".join(f", {part}" for part in (structure.describe(m), "per-layer overrides" * bool(m["layers"])) if part)
     return (f"{run.spec.name}: {activations.REGISTRY.short_name(m['activation'])} + "
             f"{initializers.REGISTRY.short_name(m['initializer'])} "
-            f"(depth {m['depth']}, width {width})")
+            f"(depth {m['depth']}, width {width}{extra})")
 
 
 def write(run: Run, root: Path, plots: bool = True) -> Path:
@@ -100,36 +101,47 @@ def draw_plots(run: Run, out: Path) -> list[str]:
 
     layers = [r["layer"] for r in run.rows]
     name = title(run)
-    act_label, grad_label = "activation E[y^2]", "gradient E[(dL/dh)^2]"
+    blocks = not structure.of(run.spec.resolved["model"]).plain  # a network of blocks: the stream and its gradient
+    act_label, grad_label = ("stream E[x^2]", "stream gradient E[(dL/dx)^2]") if blocks else \
+        ("activation E[y^2]", "gradient E[(dL/dh)^2]")
+    grad_column = "grad_act_m2" if blocks else "grad_preact_m2"
     theory, note = None, theory_line(run, "circled")
     if run.prediction is not None and run.prediction.profile is not None:
         band = [r["pred_act_band"] for r in run.rows]
         pred = [r["pred_act_m2"] for r in run.rows]
-        grad = [r["pred_grad_preact_m2"] for r in run.rows]
+        grad = [r[f"pred_{grad_column}"] for r in run.rows]
         theory = {act_label: (pred, [_scale(p, b, -1) for p, b in zip(pred, band)],
                               [_scale(p, b, 1) for p, b in zip(pred, band)]),
                   grad_label: (grad, grad, grad)}
         note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
     plots.variance_by_layer(out / "variance_by_layer.png", layers,
                             {act_label: [r["act_m2"] for r in run.rows],
-                             grad_label: [r["grad_preact_m2"] for r in run.rows]}, name, theory, note,
+                             grad_label: [r[grad_column] for r in run.rows]}, name, theory, note,
                             [r["layer"] for r in run.rows if r["nonfinite"]],
                             [r["layer"] for r in run.rows if r.get("outside_band")])
-    act = activations.get(run.spec["model.activation"])
-    zeros = " (exact zeros left out: see zero_frac)" if act.dies else ""
-    plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\nactivations per layer{zeros}",
-                           "activation value")
-    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\ngradients dL/dh per layer",
-                           "back-propagated gradient dL/dh")
-    pngs = ["variance_by_layer.png", "activations_hist.png", "gradients_hist.png"]
-    if act.saturation is not None or act.dies:
-        kinds = (("saturated_frac",) if act.saturation is not None else ()) + \
-            (("dead_frac", "zero_frac") if act.dies else ())
-        plots.saturation(out / "saturation.png", layers[1:-1], {k: [r[k] for r in run.rows[1:-1]] for k in kinds},
-                         f"{name}\n" + " and ".join(("saturated",) * (act.saturation is not None) +
-                                                     ("dead",) * act.dies) + " units")
-        pngs.append("saturation.png")
-    return pngs
+    return ["variance_by_layer.png", *_histograms(run, out, name, blocks)]
+
+
+def _histograms(run: Run, out: Path, name: str, blocks: bool) -> list[str]:
+    """activations_hist.png, gradients_hist.png (the stream and dL/dx for blocks) and saturation.png."""
+    from actinit_cli import plots
+
+    acts = structure.hidden_activations(run.spec.resolved["model"])
+    saturates, dies = any(a.saturation is not None for a in acts), any(a.dies for a in acts)
+    what = ("the stream x per block", "dL/dx (the stream's gradient) per block") if blocks else \
+        ("activations per layer" + (" (exact zeros left out: see zero_frac)" if dies else ""), "gradients dL/dh per layer")
+    plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\n{what[0]}",
+                           "stream value" if blocks else "activation value")
+    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",
+                           "back-propagated gradient " + ("dL/dx" if blocks else "dL/dh"))
+    if not (saturates or dies):
+        return ["activations_hist.png", "gradients_hist.png"]
+    kinds = (("saturated_frac",) if saturates else ()) + (("dead_frac", "zero_frac") if dies else ())
+    layers = [r["layer"] for r in run.rows[1:-1]]
+    plots.saturation(out / "saturation.png", layers, {k: [r[k] for r in run.rows[1:-1]] for k in kinds},
+                     f"{name}\n" + " and ".join(("saturated",) * saturates + ("dead",) * dies) + " units" +
+                     (" (the branch's activation)" if blocks else ""))
+    return ["activations_hist.png", "gradients_hist.png", "saturation.png"]
 
 
 def _scale(value: float | None, band: float | None, sign: int) -> float | None:
