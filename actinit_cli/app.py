@@ -140,6 +140,11 @@ class DType(str, Enum):
     float64 = "float64"
 
 
+class Executor(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class Kind(str, Enum):
     initializers = "initializers"
     activations = "activations"

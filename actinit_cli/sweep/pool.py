@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from actinit_cli.run import memory, report, rundir, runner
 from actinit_cli.sweep import rows
@@ -35,6 +35,10 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
         return rows.row(point.values, point.spec, seconds=time.perf_counter() - start, reason=reason)
 
 
+# run(points, root, plots): runs points into root and yields (point, row) as each finishes (another executor's pool)
+Runner = Callable[[list[Point], Path, bool], Iterator[tuple[Point, dict]]]
+
+
 def finished(point: Point, root: Path) -> dict | None:
     """The row of a point already run under root (for --resume), or None."""
     folder = root / point.label
@@ -47,9 +51,9 @@ def finished(point: Point, root: Path) -> dict | None:
 
 
 def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, resume: bool = False,
-            progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Run every point not already finished (with resume) in `jobs` single-threaded worker processes;
-    rows come back in the sweep's order."""
+            progress: Callable[[int], None] | None = None, run: Runner | None = None) -> list[dict]:
+    """Run every point not already finished (with resume) in `jobs` single-threaded worker processes
+    (or with `run`, e.g. on a Dask cluster); rows come back in the sweep's order."""
     tick = progress or (lambda n: None)
     by_label: dict[str, dict] = {}
     todo = []
@@ -61,7 +65,7 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
         else:
             todo.append(p)
     if todo:
-        for p, r in _pool(todo, root, jobs, plots):
+        for p, r in (run(todo, root, plots) if run else _pool(todo, root, jobs, plots)):
             by_label[p.label] = r
             tick(1)
     return [by_label[p.label] for p in points]
