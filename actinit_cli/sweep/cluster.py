@@ -31,6 +31,18 @@ CONNECT_TIMEOUT = 5  # seconds to reach a scheduler: long enough for another con
 WORKER_TIMEOUT = 30  # seconds to wait for a first worker when the scheduler has none yet
 ALLOWED_FAILURES = 3  # LocalCluster: a point is retried on 3 more workers after its worker dies (Dask's default)
 MEMORY_SHARE = 0.8  # as for a local run: a point may use 80 % of its share of the worker's memory limit
+# The LocalCluster's settings: Dask's retries, and less bookkeeping beside long NumPy tasks on as many workers
+# as cores (its defaults cost 10-15 % more CPU than the local pool; see benchmarks/bench_dask.py)
+LOCAL_CONFIG = {
+    "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    "distributed.worker.profile.enabled": False,  # sampling every thread's stack every 10 ms
+    "distributed.admin.tick.interval": "1s",  # event-loop health checks, 20 ms by default
+    "distributed.admin.system-monitor.interval": "1s",  # the dashboard's CPU/memory/network samples, 500 ms
+    "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the point it runs; the rest queue
+    # workers fork from one server process that has imported Dask and NumPy once (with one BLAS thread, from the
+    # nanny's pre-spawn environment), instead of each spawning a fresh interpreter: 1-2 s less to start and stop
+    "distributed.worker.multiprocessing-method": "forkserver",
+}
 _ADDRESS = re.compile(r"(?:(tcp|tls|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 
 
@@ -74,7 +86,7 @@ def _local() -> tuple[Any, Any]:
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}), warnings.catch_warnings():
+    with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "port 8787 is in use, using another": the printed link says which
         cluster = LocalCluster(n_workers=cores(), threads_per_worker=1, processes=True,
                                silence_logs=logging.CRITICAL, preload=[remote.__name__])

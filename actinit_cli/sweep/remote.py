@@ -55,9 +55,12 @@ def compute(point: Point, plots: bool) -> Outcome:
         row = pool.run_point(point, tmp, plots)
         if row["status"] != "ok":
             return Outcome(row)
-        run_dir = Path(row["run_dir"])
-        files = {f.relative_to(run_dir).as_posix(): f.read_bytes() for f in sorted(run_dir.rglob("*")) if f.is_file()}
-        return Outcome(row, run_dir.name, files)
+        return Outcome(row, Path(row["run_dir"]).name, pack(Path(row["run_dir"])))
+
+
+def pack(run_dir: Path) -> dict[str, bytes]:
+    """Every file of a run directory, by its path relative to it."""
+    return {f.relative_to(run_dir).as_posix(): f.read_bytes() for f in sorted(run_dir.rglob("*")) if f.is_file()}
 
 
 def place(root: Path, point: Point, outcome: Outcome) -> dict:

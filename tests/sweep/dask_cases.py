@@ -99,10 +99,11 @@ def _children(p: psutil.Process) -> list[psutil.Process]:
 
 
 def helpers_left() -> list[str]:
-    """This process's child processes other than multiprocessing's resource tracker (which lives as long
-    as its parent): Dask workers that a test left running."""
+    """This process's child processes other than multiprocessing's resource tracker and fork server (which
+    live as long as their parent): Dask workers that a test left running."""
     kids = [k for k in psutil.Process().children(recursive=True) if k.pid not in _REMOTE]
-    _, alive = psutil.wait_procs([k for k in kids if "resource_tracker" not in " ".join(_cmdline(k))], timeout=10)
+    kids = [k for k in kids if not any(s in " ".join(_cmdline(k)) for s in ("resource_tracker", "forkserver"))]
+    _, alive = psutil.wait_procs(kids, timeout=10)
     return [" ".join(_cmdline(k)) or str(k.pid) for k in alive]
 
 
