@@ -69,15 +69,16 @@ def address(text: str, option: str = "--scheduler") -> str:
     return f"{m[1] or 'tcp'}://{m[2]}:{int(m[3])}"
 
 
-def _target(scheduler: str | None) -> str | None:
-    """--scheduler, else Dask's own setting (DASK_SCHEDULER_ADDRESS or its config files), else None:
-    a LocalCluster."""
+def _target(scheduler: str | None) -> tuple[str | None, str]:
+    """(address, where it came from): --scheduler, else Dask's own setting (DASK_SCHEDULER_ADDRESS or its
+    config files), else None: a LocalCluster."""
     import dask
 
     if scheduler:
-        return address(scheduler)
+        return address(scheduler), "--scheduler"
     configured = dask.config.get("scheduler-address", None)
-    return address(str(configured), "DASK_SCHEDULER_ADDRESS") if configured else None
+    return (address(str(configured), "DASK_SCHEDULER_ADDRESS"), "DASK_SCHEDULER_ADDRESS") if configured else \
+        (None, "--executor dask")
 
 
 def _local() -> tuple[Any, Any]:
@@ -93,28 +94,28 @@ def _local() -> tuple[Any, Any]:
     return Client(cluster, set_as_default=False), cluster
 
 
-def _remote(where: str) -> Any:
+def _remote(where: str, source: str) -> Any:
     from distributed import Client
 
     try:
         return Client(where, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError):
-        raise ActinitError(f"--scheduler: cannot reach a Dask scheduler at {where} within {CONNECT_TIMEOUT} s; "
+        raise ActinitError(f"{source}: cannot reach a Dask scheduler at {where} within {CONNECT_TIMEOUT} s; "
                            f"start one there with `dask scheduler`, or check the address") from None
 
 
-def workers(client: Any, where: str) -> list[Worker]:
+def workers(client: Any, where: str, source: str = "--scheduler") -> list[Worker]:
     """The scheduler's workers (waiting up to WORKER_TIMEOUT for a first one), each checked to run this
     actinit."""
     try:
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
     except TimeoutError:
-        raise ActinitError(f"--scheduler: the Dask scheduler at {where} has no workers (none joined within "
+        raise ActinitError(f"{source}: the Dask scheduler at {where} has no workers (none joined within "
                            f"{WORKER_TIMEOUT} s); start some with: dask worker {where} --nthreads 1") from None
     for addr, got in sorted(client.run(remote.versions, on_error="return").items()):
         if got != __version__:
             why = f"runs actinit {got}" if isinstance(got, str) else f"cannot load actinit ({type(got).__name__})"
-            raise ActinitError(f"--scheduler: Dask worker {addr} {why}; install actinit {__version__} on every "
+            raise ActinitError(f"{source}: Dask worker {addr} {why}; install actinit {__version__} on every "
                                f"worker (pip install \"actinit[dask]\")")
     info = client.scheduler_info(n_workers=-1)["workers"]
     return [Worker(a, int(w["nthreads"]), int(w.get("memory_limit") or 0)) for a, w in sorted(info.items())]
@@ -144,11 +145,11 @@ def session(plan: Plan, scheduler: str | None) -> Iterator[Session]:
     """Connect (or start a LocalCluster), check every point against the workers, yield the session, and
     close the client (and the LocalCluster) on the way out, also on Ctrl-C or an error."""
     extras.need("distributed", "dask", "--executor dask")
-    where = _target(scheduler)
-    client, cluster = _local() if where is None else (_remote(where), None)
+    where, source = _target(scheduler)
+    client, cluster = _local() if where is None else (_remote(where, source), None)
     where = where or client.scheduler.address
     try:
-        pool = workers(client, where)
+        pool = workers(client, where, source)
         fit = places(plan.points, pool)
         ready = dataclasses.replace(plan, jobs=sum(w.nthreads for w in pool), executor="dask")
         yield Session(ready, functools.partial(remote.run, client, fit), client.dashboard_link, where)

@@ -105,13 +105,16 @@ def _collect(future: Any, point: Point, root: Path) -> dict:
 
 def run(client: Any, places: dict[str, list[str] | None], points: list[Point], root: Path,
         plots: bool) -> Iterator[tuple[Point, dict]]:
-    """Submit every point (to the workers `places` allows it, None: any) and yield (point, row) as each
-    result arrives. On Ctrl-C, or any error here, the points not yet received are cancelled."""
+    """Submit every point (to the workers `places` gives it, None: any) and yield (point, row) as each
+    result arrives. On Ctrl-C, or any error here, the points not yet received are cancelled. A point goes
+    to another worker only when none of its own is left (a restarted worker has a new address): that
+    never hangs, and at worst the point is stopped for its memory, retried, and recorded as failed."""
     from distributed import as_completed
 
     batch = secrets.token_hex(3)  # task keys are unique per sweep run, readable on the dashboard
     futures = {client.submit(compute, p, plots, key=f"actinit-{batch}-{p.label}", pure=False,
-                             workers=places.get(p.label)): p for p in points}
+                             workers=places.get(p.label), allow_other_workers=places.get(p.label) is not None): p
+               for p in points}
     waiting = dict(futures)
     try:
         for future in as_completed(futures, loop=client.loop):

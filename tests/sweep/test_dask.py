@@ -94,6 +94,18 @@ def test_workers_and_their_memory_limits_come_from_the_scheduler(remote):
     assert sorted((w.nthreads, w.memory_limit) for w in found) == [(1, 2**30), (1, 3 * 2**30)]
 
 
+def test_every_worker_must_run_this_actinit(remote, tmp_path, monkeypatch):
+    import re
+
+    from actinit_cli import __version__
+
+    monkeypatch.setattr(cluster, "__version__", "9.9.9")  # as if the client were another release
+    r, folder = sweep(tmp_path / "runs", "--executor", "dask", "--scheduler", remote.address)
+    assert r.exit_code == 2 and folder is None, r.output
+    assert re.fullmatch(rf"error: --scheduler: Dask worker tcp://127\.0\.0\.1:\d+ runs actinit {re.escape(__version__)}; "
+                        rf"install actinit 9\.9\.9 on every worker \(pip install \"actinit\[dask\]\"\)\n", r.stderr), r.stderr
+
+
 def test_a_point_that_fits_no_worker_is_refused_before_anything_runs(remote, tmp_path):
     big = SPEC.replace("depth: 3, width: 16", "width: 2048").replace("batch_size: 16", "batch_size: 2048")
     big = big.split("sweep:")[0] + "sweep:\n  model.depth: [20, 50]\n"  # 1.1 GiB fits the 3 GiB worker; 2.5 fits none
