@@ -104,7 +104,8 @@ def main() -> None:
     total = cost["read"] + cost["pickle"] + cost["unpickle"] + cost["write"]
     print(f"per-point overhead of sending results back: {total * 1e3:.1f} ms ({cost['files'] / 1024:.0f} KiB of files, "
           f"{cost['bytes'] / 1024:.0f} KiB pickled): read {cost['read'] * 1e3:.1f} ms, pickle "
-          f"{cost['pickle'] * 1e3:.1f} ms, unpickle {cost['unpickle'] * 1e3:.1f} ms, write {cost['write'] * 1e3:.1f} ms")
+          f"{cost['pickle'] * 1e3:.1f} ms, unpickle {cost['unpickle'] * 1e3:.1f} ms, write "
+          f"{cost['write'] * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

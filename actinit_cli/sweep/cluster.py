@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from actinit_cli import __version__, extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import runner
-from actinit_cli.sweep import remote
+from actinit_cli.sweep import pool, remote
 from actinit_cli.sweep.executors import Session
 from actinit_cli.sweep.plan import Plan, Point, cores
 
@@ -39,8 +39,11 @@ LOCAL_CONFIG = {
     "distributed.admin.tick.interval": "1s",  # event-loop health checks, 20 ms by default
     "distributed.admin.system-monitor.interval": "1s",  # the dashboard's CPU/memory/network samples, 500 ms
     "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the point it runs; the rest queue
-    # workers fork from one server process that has imported Dask and NumPy once (with one BLAS thread, from the
-    # nanny's pre-spawn environment), instead of each spawning a fresh interpreter: 1-2 s less to start and stop
+    # one BLAS thread per worker, as in the local pool, whatever the user's Dask config says (set before the
+    # worker processes start, so NumPy reads it)
+    "distributed.nanny.pre-spawn-environ": pool.ONE_THREAD,
+    # workers fork from one server process that has imported Dask and NumPy once (with that environment),
+    # instead of each spawning a fresh interpreter: 1-2 s less to start and stop
     "distributed.worker.multiprocessing-method": "forkserver",
 }
 _ADDRESS = re.compile(r"(?:(tcp|tls|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
@@ -121,22 +124,22 @@ def workers(client: Any, where: str, source: str = "--scheduler") -> list[Worker
     return [Worker(a, int(w["nthreads"]), int(w.get("memory_limit") or 0)) for a, w in sorted(info.items())]
 
 
-def places(points: list[Point], pool: list[Worker]) -> dict[str, list[str] | None]:
+def places(points: list[Point], found: list[Worker]) -> dict[str, list[str] | None]:
     """For each point, the workers whose memory limit it fits (None: every worker, so workers that join
     later may take it too); a point that fits no worker is refused, naming it and the largest limit."""
     out: dict[str, list[str] | None] = {}
     for p in points:
         need = runner.check_memory(p.spec, False, None)
-        fits = [w.address for w in pool if w.budget is None or need <= w.budget]
+        fits = [w.address for w in found if w.budget is None or need <= w.budget]
         if not fits:
-            best = max(pool, key=lambda w: w.budget or 0)
+            best = max(found, key=lambda w: w.budget or 0)
             raise ActinitError(
                 f"sweep point {p.label}: needs about {need / 2**30:.1f} GiB (depth {p.spec['model.depth']}, widest "
                 f"layer {max(p.spec.sizes)}, batch {p.spec['data.batch_size']}) but the largest Dask worker allows "
-                f"{best.budget / 2**30:.1f} GiB per point ({MEMORY_SHARE:.0%} of its {best.memory_limit / 2**30:.1f} GiB "
-                f"memory limit, shared by its {best.nthreads} thread(s)); reduce data.batch_size, model.width or model.depth, or start "
-                f"workers with a larger --memory-limit")
-        out[p.label] = None if len(fits) == len(pool) else fits
+                f"{best.budget / 2**30:.1f} GiB per point ({MEMORY_SHARE:.0%} of its "
+                f"{best.memory_limit / 2**30:.1f} GiB memory limit, shared by its {best.nthreads} thread(s)); reduce "
+                f"data.batch_size, model.width or model.depth, or start workers with a larger --memory-limit")
+        out[p.label] = None if len(fits) == len(found) else fits
     return out
 
 
@@ -149,9 +152,9 @@ def session(plan: Plan, scheduler: str | None) -> Iterator[Session]:
     client, cluster = _local() if where is None else (_remote(where, source), None)
     where = where or client.scheduler.address
     try:
-        pool = workers(client, where, source)
-        fit = places(plan.points, pool)
-        ready = dataclasses.replace(plan, jobs=sum(w.nthreads for w in pool), executor="dask")
+        found = workers(client, where, source)
+        fit = places(plan.points, found)
+        ready = dataclasses.replace(plan, jobs=sum(w.nthreads for w in found), executor="dask")
         yield Session(ready, functools.partial(remote.run, client, fit), client.dashboard_link, where)
     finally:
         _close(client, cluster)

@@ -99,10 +99,13 @@ def _children(p: psutil.Process) -> list[psutil.Process]:
 
 
 def helpers_left() -> list[str]:
-    """This process's child processes other than multiprocessing's resource tracker and fork server (which
-    live as long as their parent): Dask workers that a test left running."""
-    kids = [k for k in psutil.Process().children(recursive=True) if k.pid not in _REMOTE]
-    kids = [k for k in kids if not any(s in " ".join(_cmdline(k)) for s in ("resource_tracker", "forkserver"))]
+    """This process's descendants other than multiprocessing's resource tracker and fork server (its own
+    children, which live as long as it does; the workers forked from the server are counted, and share its
+    command line): Dask workers that a test left running."""
+    me = psutil.Process()
+    infra = {k.pid for k in me.children() if any(s in " ".join(_cmdline(k)) for s in ("resource_tracker",
+                                                                                       "forkserver import main"))}
+    kids = [k for k in me.children(recursive=True) if k.pid not in _REMOTE | infra]
     _, alive = psutil.wait_procs(kids, timeout=10)
     return [" ".join(_cmdline(k)) or str(k.pid) for k in alive]
 
@@ -150,7 +153,8 @@ class Dying(Point):
 
     def __getattribute__(self, name):
         seen = object.__getattribute__(self, "__dict__").setdefault("seen", False)
-        if name == "spec" and not seen and os.getpid() != object.__getattribute__(self, "home"):  # a worker's first look
+        on_worker = os.getpid() != object.__getattribute__(self, "home")
+        if name == "spec" and not seen and on_worker:  # a worker starts this point
             object.__setattr__(self, "seen", True)
             tries = Path(object.__getattribute__(self, "tries"))
             with tries.open("a") as f:

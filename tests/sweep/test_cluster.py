@@ -28,7 +28,8 @@ def test_scheduler_addresses(text, expected):
 @pytest.mark.parametrize("text", ["nonsense", "tcp://host", "tcp://host:0", "tcp://host:65536", "http://host:8786",
                                   "tcp://:8786", "tcp://host:port", ""])
 def test_bad_scheduler_addresses(text):
-    with pytest.raises(ActinitError, match=r"^--scheduler: .* is not a Dask scheduler address; expected tcp://HOST:PORT"):
+    with pytest.raises(ActinitError, match=r"^--scheduler: .* is not a Dask scheduler address; expected "
+                                           r"tcp://HOST:PORT"):
         cluster.address(text)
 
 
@@ -59,9 +60,9 @@ def test_a_point_goes_only_to_workers_it_fits(workers, expected):
 def test_a_point_that_fits_no_worker_is_refused():
     workers = [cluster.Worker("a", 1, 1 * GIB), cluster.Worker("b", 3, 3 * GIB), cluster.Worker("c", 1, 3 * GIB)]
     assert cluster.places([SMALL], workers)[SMALL.label] == ["c"]
-    with pytest.raises(ActinitError, match=r"^sweep point depth=50: needs about 2\.5 GiB \(depth 50, widest layer 2048, "
-                                           r"batch 2048\) but the largest Dask worker allows 2\.4 GiB per point \(80% "
-                                           r"of its 3\.0 GiB memory limit, shared by its 1 thread\(s\)\)"):
+    with pytest.raises(ActinitError, match=r"^sweep point depth=50: needs about 2\.5 GiB \(depth 50, widest layer "
+                                           r"2048, batch 2048\) but the largest Dask worker allows 2\.4 GiB per point "
+                                           r"\(80% of its 3\.0 GiB memory limit, shared by its 1 thread\(s\)\)"):
         cluster.places([SMALL, LARGE], workers)
 
 

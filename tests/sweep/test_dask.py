@@ -102,8 +102,9 @@ def test_every_worker_must_run_this_actinit(remote, tmp_path, monkeypatch):
     monkeypatch.setattr(cluster, "__version__", "9.9.9")  # as if the client were another release
     r, folder = sweep(tmp_path / "runs", "--executor", "dask", "--scheduler", remote.address)
     assert r.exit_code == 2 and folder is None, r.output
-    assert re.fullmatch(rf"error: --scheduler: Dask worker tcp://127\.0\.0\.1:\d+ runs actinit {re.escape(__version__)}; "
-                        rf"install actinit 9\.9\.9 on every worker \(pip install \"actinit\[dask\]\"\)\n", r.stderr), r.stderr
+    expected = (rf"error: --scheduler: Dask worker tcp://127\.0\.0\.1:\d+ runs actinit {re.escape(__version__)}; "
+                rf"install actinit 9\.9\.9 on every worker \(pip install \"actinit\[dask\]\"\)\n")
+    assert re.fullmatch(expected, r.stderr), r.stderr
 
 
 def test_a_point_that_fits_no_worker_is_refused_before_anything_runs(remote, tmp_path):
@@ -167,8 +168,8 @@ def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path):
     out = tmp_path / "runs"
     p = subprocess.Popen([sys.executable, "-m", "actinit_cli", "sweep", str(path), "--out", str(out), "--executor",
                           "dask"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    dask_cases._wait(lambda: p.poll() is not None or any(not d.name.startswith(".") for d in out.glob("slow/*/points/*/*")),
-                     "a finished point")
+    finished = lambda: any(not d.name.startswith(".") for d in out.glob("slow/*/points/*/*"))  # noqa: E731
+    dask_cases._wait(lambda: p.poll() is not None or finished(), "a finished point")
     assert p.poll() is None, p.communicate()
     family = dask_cases.psutil.Process(p.pid).children(recursive=True)
     os.killpg(p.pid, signal.SIGINT)
