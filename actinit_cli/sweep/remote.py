@@ -112,14 +112,15 @@ def run(client: Any, places: dict[str, list[str] | None], points: list[Point], r
     from distributed import as_completed
 
     batch = secrets.token_hex(3)  # task keys are unique per sweep run, readable on the dashboard
-    futures = {client.submit(compute, p, plots, key=f"actinit-{batch}-{p.label}", pure=False,
+    waiting = {client.submit(compute, p, plots, key=f"actinit-{batch}-{p.label}", pure=False,
                              workers=places.get(p.label), allow_other_workers=places.get(p.label) is not None): p
                for p in points}
-    waiting = dict(futures)
     try:
-        for future in as_completed(futures, loop=client.loop):
+        for future in as_completed(list(waiting), loop=client.loop):
             point = waiting.pop(future)
-            yield point, _collect(future, point, root)
+            row = _collect(future, point, root)
+            future.release()  # its files are written: the worker may forget them (a long sweep would pile up)
+            yield point, row
     finally:
         if waiting:
             client.cancel(list(waiting), force=True)

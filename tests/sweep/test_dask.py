@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from actinit_cli.cli import app
 from actinit_cli.run import spec
 from actinit_cli.sweep import cluster, executors, plan, pool
+from actinit_cli.sweep import remote as remote_points
 from tests.cases import need
 from tests.sweep import dask_cases
 from tests.sweep.dask_cases import assert_same_sweep, helpers_left, read_csv
@@ -92,6 +93,20 @@ def test_workers_and_their_memory_limits_come_from_the_scheduler(remote):
     finally:
         client.close()
     assert sorted((w.nthreads, w.memory_limit) for w in found) == [(1, 2**30), (1, 3 * 2**30)]
+
+
+def test_workers_forget_each_result_once_the_client_has_written_it(remote, tmp_path):
+    """A long sweep must not pile its files up in the workers' memory: by the time the last point is
+    received, no worker holds any result."""
+    points = plan.expand(spec.parse(SPEC), local=False)
+    client = distributed.Client(remote.address, timeout=10)
+    try:
+        for i, (_, row) in enumerate(remote_points.run(client, {}, points, tmp_path, False)):
+            assert row["status"] == "ok"
+            if i == len(points) - 1:
+                dask_cases._wait(lambda: not any(client.has_what().values()), "the workers to forget", 10)
+    finally:
+        client.close()
 
 
 def test_every_worker_must_run_this_actinit(remote, tmp_path, monkeypatch):
