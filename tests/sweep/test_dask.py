@@ -65,6 +65,7 @@ def test_local_cluster_gives_the_local_files_and_numbers(reference, tmp_path):
     assert "4 points, 0 failed" in r.stdout and f"with {workers} workers" in r.stdout
     summary = (folder / "summary.json").read_text()
     assert '"executor": "dask"' in summary and f'"jobs": {workers}' in summary
+    assert '"executor": "local"' in (reference / "summary.json").read_text()
 
 
 def test_remote_scheduler_and_workers_give_the_local_numbers(reference, remote, tmp_path):
