@@ -92,7 +92,8 @@ def _local() -> tuple[Any, Any]:
 
     with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "port 8787 is in use, using another": the printed link says which
-        cluster = LocalCluster(n_workers=cores(), threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:8787",  # this machine only, like the scheduler
                                silence_logs=logging.CRITICAL, preload=[remote.__name__])
     return Client(cluster, set_as_default=False), cluster
 
