@@ -85,8 +85,8 @@ def _target(scheduler: str | None) -> tuple[str | None, str]:
 
 
 def _local() -> tuple[Any, Any]:
-    """A LocalCluster of one single-threaded worker process per core (one BLAS thread each: Dask's
-    nanny sets OPENBLAS/OMP/MKL_NUM_THREADS=1), and a client of it."""
+    """A LocalCluster of one single-threaded worker process per core, each with one BLAS thread and the
+    settings of LOCAL_CONFIG, and a client of it."""
     import dask
     from distributed import Client, LocalCluster
 
