@@ -5,7 +5,9 @@ its exit code, the multi-value `--shape`, and the option types and helpers the c
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -17,7 +19,18 @@ from typer.core import TyperCommand, TyperGroup
 from actinit_cli import __version__
 from actinit_cli.errors import ActinitError
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_INTERNAL = 0, 1, 2, 130, 143, 70
+_signals: list[int] = []  # SIGTERM received: the unwind it started ends with exit 143, not 130
+
+
+def handle_sigterm() -> None:
+    """SIGTERM (what `kill`, CI cancellation and container stops send) unwinds like Ctrl-C: half-written
+    run directories are removed, the exit code is 143 (128 + 15)."""
+    def terminate(signum: int, frame: Any) -> None:
+        _signals.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -38,7 +51,7 @@ class _Group(TyperGroup):
             fail(str(exc), exc.exit_code)
         except Exception as exc:  # click-style usage errors carry format_message and exit_code
             if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-                raise
+                internal_error(exc)
             if type(exc).__name__ == "NoArgsIsHelpError":
                 sys.stdout.write(exc.format_message() + "\n")
                 sys.exit(EXIT_USAGE)
@@ -46,11 +59,22 @@ class _Group(TyperGroup):
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
-        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130) before we see it
+        if code == EXIT_INTERRUPTED and _signals:  # typer turns Ctrl-C (and our SIGTERM) into Exit(130)
+            fail("terminated (SIGTERM); nothing was left half-written", EXIT_TERMINATED)
+        if code == EXIT_INTERRUPTED:
             fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def internal_error(exc: BaseException) -> NoReturn:
+    """A bug, not a user mistake: one line and exit 70, the traceback only with ACTINIT_DEBUG=1."""
+    if os.environ.get("ACTINIT_DEBUG"):
+        raise exc
+    text = " ".join(str(exc).split())[:200]
+    fail(f"internal error ({type(exc).__name__}: {text}); this is a bug in actinit: rerun with ACTINIT_DEBUG=1 "
+         f"for the traceback and report it", EXIT_INTERNAL)
 
 
 class ShapeCommand(TyperCommand):
@@ -79,7 +103,7 @@ def spread(args: list[str], option: str) -> list[str]:
     return out
 
 
-app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="See what activation functions and weight initializers do to a deep network.\n\n"
                        "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
@@ -98,14 +122,14 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def examples(*lines: str) -> str:
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+    """An epilog of example commands, one per line, kept as written (click's \\b: no re-wrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def parse_params(items: list[str] | None, name: str) -> Any:
-    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars."""
-    import yaml
-
-    from actinit_cli.run.spec import load_yaml
+    """`--param key=value` pairs into a reference {name: ..., key: value}; values read as YAML scalars
+    (a value that is not valid YAML stays a string)."""
+    from actinit_cli.run.yamlio import load_yaml
 
     params: dict[str, Any] = {}
     for item in items or []:
@@ -113,8 +137,10 @@ def parse_params(items: list[str] | None, name: str) -> Any:
         if not sep or not key:
             raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="--param")
         try:
-            params[key.strip()] = load_yaml(raw) if raw.strip() else raw
-        except yaml.YAMLError:
+            params[key.strip()] = load_yaml(raw, f"--param {key.strip()}") if raw.strip() else raw
+        except ActinitError as exc:
+            if "YAML syntax error" not in str(exc):
+                raise
             params[key.strip()] = raw
     return {"name": name, **params} if params else name
 
@@ -153,7 +179,13 @@ class Kind(str, Enum):
 
 Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
                                                      help="A parameter of the named entry, repeatable: -p scale=2.")]
-Out = Annotated[Path, typer.Option("--out", help="Root folder for run directories.")]
+Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder for run directories.")]
+ExecutorOption = Annotated[Executor, typer.Option("--executor", help="Where a sweep's points run: local worker "
+                                                  "processes, or a Dask cluster (pip install \"actinit[dask]\").")]
+SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="With --executor dask: "
+                                                        "the scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                                                        "DASK_SCHEDULER_ADDRESS, else a LocalCluster).")]
 NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of the table.")]
-SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (see configs/).")]
+SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (actinit init --list shows "
+                                                               "the examples).")]

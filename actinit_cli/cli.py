@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from actinit_cli.app import (DType, Executor, Format, Json, Kind, NoPlots, Out, Params, ShapeCommand, SpecPath, app,
-                             examples, parse_params, show_verdict)
+from actinit_cli.app import (DType, Executor, ExecutorOption, Format, Json, Kind, NoPlots, Out, Params, SchedulerOption,
+                             ShapeCommand, SpecPath, app, examples, handle_sigterm, parse_params, show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -27,11 +27,13 @@ def sample(
         "--shape", metavar="N [N ...]", show_default=False,
         help="Tensor shape, e.g. --shape 9 1; a dense kernel is (fan_in, fan_out), a conv kernel "
              "(*receptive_field, in, out).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed; without it a fresh one is drawn and printed.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Random seed; without it a fresh one is "
+                                                "drawn and printed.")] = None,
     dtype: Annotated[DType, typer.Option(help="Sample dtype.")] = DType.float32,
     param: Params = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format (npy needs --output).")] = Format.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file, not stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
+                                                   help="Write to this file, not stdout.")] = None,
 ) -> None:
     """Sample an initializer exactly as Keras 3 defines it, and say what the numbers should look like."""
     from actinit_cli import terminal
@@ -41,6 +43,7 @@ def sample(
         raise typer.BadParameter("give the tensor's shape, e.g. --shape 9 1", param_hint="--shape")
     if fmt is Format.npy and output is None:
         raise typer.BadParameter("npy is binary: add --output FILE.npy", param_hint="--format")
+    core.check_request(tuple(shape), dtype.value, fmt.value)
     d = core.draw(parse_params(param, name), tuple(shape), seed, dtype.value)
     data = terminal.sample_bytes(d, fmt.value)
     if output is None:
@@ -94,15 +97,18 @@ def run(
     "actinit check configs/he_relu.yaml --baseline baselines/he_relu --update-baseline"))
 def check(
     targets: Annotated[list[Path], typer.Argument(metavar="TARGET...", help="Specs (run first) or run directories.")],
-    junit: Annotated[Optional[Path], typer.Option(help="Write JUnit XML here (one testcase per check).")] = None,
+    junit: Annotated[Optional[Path], typer.Option("--junit", metavar="FILE",
+                                                  help="Write JUnit XML here (one testcase per check).")] = None,
     as_json: Json = False,
-    baseline: Annotated[Optional[Path], typer.Option(metavar="RUN_DIR", help="Also compare every quantity, "
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", metavar="RUN_DIR", help="Also compare every quantity, "
                                                     "layer by layer, with this saved run.")] = None,
-    tolerance: Annotated[float, typer.Option(metavar="LOG2", help="Baseline: allowed |log2(new/old)| per layer "
+    tolerance: Annotated[float, typer.Option("--tolerance", metavar="LOG2", help="Baseline: allowed |log2(new/old)| per layer "
                                              "(1.0 = a factor of 2).")] = 1.0,
-    update_baseline: Annotated[bool, typer.Option(help="Copy the (single) target's run directory to --baseline.")]
+    update_baseline: Annotated[bool, typer.Option("--update-baseline",
+                                                  help="Copy the (single) target's run directory to --baseline.")]
     = False,
-    strict: Annotated[bool, typer.Option(help="With repeats > 1, checks must hold for every repeat.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="With repeats > 1, checks must hold for every repeat.")] \
+    = False,
     out: Out = Path("runs"), no_plots: NoPlots = False,
 ) -> None:
     """Check that activations and gradients stay bounded: exit 0 when every check passes, 1 when any
@@ -116,12 +122,22 @@ def check(
         run_dir = gate.refresh_baseline(targets[0], baseline, out, not no_plots)
         sys.stdout.write(f"baseline {baseline} now holds {run_dir}\n")
         return
-    _, results, skipped = gate.gate(targets, out, strict, baseline, tolerance, not no_plots, junit)
-    for notice in skipped:
+    plan = gate.prepare(targets, out, strict, baseline, tolerance, junit)
+    for notice in plan.skipped:
         sys.stderr.write(f"{notice}\n")
+    ran, results = terminal.with_progress(lambda tick: gate.run(plan, not no_plots, tick), plan.steps,
+                                          enabled=not as_json and plan.steps > 0)
     if as_json:
-        sys.stdout.write(terminal.results_json(results))
+        sys.stdout.write(terminal.results_json(results, ran))
+    else:
+        terminal.show_run_dirs(ran)
     show_verdict(results, show=not as_json)
+
+
+def _jobs(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"must be >= 1 (or 0: one per core), got {value}")
+    return value
 
 
 def _bound(value: float) -> float:
@@ -137,21 +153,20 @@ def _bound(value: float) -> float:
     "actinit sweep configs/sweep_grid.yaml --executor dask --scheduler tcp://10.0.0.5:8786"))
 def sweep_(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="A spec with a sweep: section.")],
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, show_default=False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N", show_default=False, callback=_jobs,
                                                 help="Worker processes (default: the number of cores).")] = None,
-    resume: Annotated[bool, typer.Option(help="Continue the newest unfinished sweep of this spec.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished sweep of this spec.")] \
+    = False,
     yes: Annotated[bool, typer.Option("--yes", help="Run a sweep of more than 1,000 points.")] = False,
     out: Out = Path("runs"),
     plots: Annotated[bool, typer.Option("--plots", help="Also write every point's own plots (slower).")] = False,
-    bound: Annotated[float, typer.Option(callback=_bound, help="Recommendations: allowed end-to-end change "
+    bound: Annotated[float, typer.Option("--bound", metavar="FACTOR", callback=_bound,
+                                         help="Recommendations: allowed end-to-end change "
                                          "factor.")] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sweep's summary.json instead of the text.")]
     = False,
-    executor: Annotated[Executor, typer.Option(help="Where the points run: local worker processes, or a Dask "
-                                               "cluster (pip install \"actinit[dask]\").")] = Executor.local,
-    scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="With --executor dask: the "
-                                                     "scheduler, e.g. tcp://10.0.0.5:8786 (default: "
-                                                     "DASK_SCHEDULER_ADDRESS, else a LocalCluster).")] = None,
+    executor: ExecutorOption = Executor.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
     recommendations drawn from the measured numbers."""
@@ -205,10 +220,13 @@ def gain(
 def phase_(
     activation: Annotated[str, typer.Argument(help="Activation name (actinit list activations).")],
     param: Params = None,
-    sw2_max: Annotated[float, typer.Option(help="Largest sigma_w^2 = fan_in Var(W) on the x axis.")] = 4.0,
-    sb2_max: Annotated[float, typer.Option(help="Largest sigma_b^2 = Var(b) on the y axis.")] = 1.0,
-    points: Annotated[int, typer.Option(help="Grid points per axis.")] = 60,
-    out: Annotated[Path, typer.Option(help="Root folder; writes <out>/phase_<activation>/<time>-<id>/.")]
+    sw2_max: Annotated[float, typer.Option("--sw2-max", metavar="X",
+                                           help="Largest sigma_w^2 = fan_in Var(W) on the x axis.")] = 4.0,
+    sb2_max: Annotated[float, typer.Option("--sb2-max", metavar="Y", help="Largest sigma_b^2 = Var(b) on the y axis.")]
+    = 1.0,
+    points: Annotated[int, typer.Option("--points", metavar="N", help="Grid points per axis (2 to 500).")] = 60,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                      help="Root folder; writes <out>/phase_<activation>/<time>-<id>/.")]
     = Path("runs"),
 ) -> None:
     """The order-to-chaos phase diagram: chi_1 over (sigma_w^2, sigma_b^2), the critical line chi_1 = 1
@@ -216,8 +234,30 @@ def phase_(
     from actinit_cli import terminal
     from actinit_cli.run import report
 
-    path, diagram = report.phase_diagram(parse_params(param, activation), sw2_max, sb2_max, points, out)
+    path, diagram = terminal.with_progress(
+        lambda tick: report.phase_diagram(parse_params(param, activation), sw2_max, sb2_max, points, out, tick),
+        points * points, enabled=True, label="grid points")
     terminal.show_phase(path, diagram)
+
+
+@app.command("init", epilog=examples("actinit init --list", "actinit init xavier_tanh   (writes ./xavier_tanh.yaml)",
+                                     "actinit init he_relu --output my_model.yaml"))
+def init(
+    name: Annotated[Optional[str], typer.Argument(metavar="EXAMPLE", help="An example spec (see --list).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="PATH",
+                                         help="File to write, or a folder for EXAMPLE.yaml.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List the example specs and what each shows.")] = False,
+) -> None:
+    """Write a starter spec: one of the example configs (they ship with actinit), ready to edit and run."""
+    from actinit_cli import terminal
+    from actinit_cli.run import examples as specs
+
+    if list_ or name is None:
+        terminal.show_examples()
+        return
+    path = specs.write(name, output, force)
+    sys.stdout.write(f"wrote {path}; run it with: actinit run {path}\n")
 
 
 @app.command("schema", epilog=examples("actinit schema > actinit.schema.json"))
@@ -235,4 +275,5 @@ def main() -> None:
     from actinit_cli.run import memory
 
     memory.keep_freed_memory()
+    handle_sigterm()
     app(prog_name="actinit")

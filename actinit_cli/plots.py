@@ -31,7 +31,7 @@ def _positive(values: Sequence[float | None]) -> np.ndarray:
 
 def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
                       title: str, theory: Mapping[str, tuple] | None = None, note: str = "",
-                      nonfinite: Sequence[int] = ()) -> None:
+                      nonfinite: Sequence[int] = (), outside: Sequence[int] = ()) -> None:
     """Measured second moments (markers) per layer on a log axis; theory as lines with a shaded band;
     a red shade over every layer holding inf or nan (where markers stop).
 
@@ -47,6 +47,10 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
             ax.plot(x, pred, "-", color=color, lw=1.5, alpha=0.8, label=f"{label}: mean-field prediction")
             ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
         ax.plot(x, _positive(values), "o", color=color, ms=4, label=f"{label}: measured")
+    if outside:  # layers whose measurement leaves the finite-width band: circle the first series' markers
+        first = _positive(next(iter(series.values())))
+        ax.plot(outside, first[np.searchsorted(x, outside)], "o", ms=11, mfc="none", mec="red", mew=1.2,
+                label="outside the finite-width band")
     for i, layer in enumerate(nonfinite):
         ax.axvspan(layer - 0.5, layer + 0.5, color="red", alpha=0.08, lw=0,
                    label="layers holding inf/nan" if i == 0 else None)
@@ -118,13 +122,13 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(chi1).T
     finite = z[np.isfinite(z)]
-    low = min(float(finite.min()) if finite.size else -1.0, -1e-3)  # each side of 0 gets its own full range
-    high = max(float(finite.max()) if finite.size else 1.0, 1e-3)
-    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap="RdBu_r", shading="nearest",
-                         norm=mpl.colors.TwoSlopeNorm(vmin=low, vcenter=0.0, vmax=high))
-    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
-    bar.set_ticks(np.unique(np.round(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 5)], 3)))  # both sides
-    bar.ax.set_ylim(low, high)
+    reach = max(float(np.max(np.abs(finite))) if finite.size else 1.0, 1e-3)  # one scale both sides of 0
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")  # the diverging length map: dark grey, not white
+    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest",
+                         norm=mpl.colors.Normalize(vmin=-reach, vmax=reach))
+    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    if not np.all(np.isfinite(z)):
+        ax.fill_between([], [], color="0.55", label="length map diverges (q* = inf): no fixed point")
     order = np.argsort(line[1])
     ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
             else None, ms=12, label="critical line chi_1 = 1")

@@ -16,7 +16,7 @@ from rich.text import Text
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import TERMINAL
 from actinit_cli.nn.sample import Draw
-from actinit_cli.nn.headline import headline
+from actinit_cli.nn.headline import TRENDS, Trend, headline
 from actinit_cli.run import report, rundir
 from actinit_cli.run.report import fmt
 
@@ -133,13 +133,15 @@ def run_table(rows: list[dict]) -> Table:
 
 
 def headline_plain(head: dict) -> str:
-    parts = {"act_m2_last_over_first": "E[y^2] last/first hidden", "grad_m2_first_over_last":
-             "E[dh^2] first/last hidden", "act_m2_slope_log2": "act slope log2/layer",
-             "grad_m2_slope_log2": "grad slope log2/layer"}
+    """One line per run: each trend's end-to-end ratio and its log2 slope per layer."""
     def show(v: float | None) -> str:
         return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
 
-    return "  ".join(f"{label} {show(head[key])}" for key, label in parts.items())
+    def ends(t: Trend) -> str:
+        return "last/first" if t.forward else "first/last"
+
+    return "  ".join(f"{t.label} {ends(t)} hidden {show(head[t.ratio_key])} (slope log2/layer "
+                     f"{show(head[t.slope_key])})" for t in TRENDS)
 
 
 def check_table(results: list) -> Table:
@@ -173,6 +175,15 @@ def console() -> Console:
     return out if out.is_terminal or "COLUMNS" in os.environ else Console(width=140)
 
 
+def whole(out: Console, table: Table) -> None:
+    """Print a table of numbers without cutting any: in a terminal narrower than the table, rich would
+    shorten cells to '1.…' (exponents and PASS/FAIL lost); lines that wrap are better than lost digits."""
+    need = out.measure(table, options=out.options.update(max_width=100_000)).maximum  # its natural width
+    if need > out.width:
+        out = Console(file=out.file, width=need, no_color=out.no_color, force_terminal=out.is_terminal)
+    out.print(table)
+
+
 def with_progress(work: Callable, total: int, enabled: bool, label: str = "layers forward+backward") -> Any:
     """Run work(tick) under a rich progress bar on stderr (transient, only on a terminal), or silently."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -195,26 +206,37 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
         return
     out = console()
     out.print(report.title(result), markup=False, highlight=False)
-    out.print(run_table(result.rows))
+    whole(out, run_table(result.rows))
     out.file.flush()
     lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 
 
-def results_json(results: list) -> str:
-    """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json)."""
+def results_json(results: list, targets: list = ()) -> str:
+    """`actinit check --json`: valid JSON (nan and inf as strings, as in summary.json), with each target's
+    run directory (the one just written for a spec) and run time."""
     from dataclasses import asdict
 
-    doc = {"passed": all(r.passed for r in results), "results": [asdict(r) for r in results]}
+    doc = {"passed": all(r.passed for r in results),
+           "targets": [{"target": t.label, "run_dir": str(t.run_dir), "ran": t.ran, "seconds": t.seconds}
+                       for t in targets],
+           "results": [asdict(r) for r in results]}
     return rundir.json_text(doc)
+
+
+def show_run_dirs(targets: list) -> None:
+    """Where `actinit check` wrote the runs of the specs it ran."""
+    for t in targets:
+        if t.ran:
+            sys.stdout.write(f"{t.label}: run directory {t.run_dir}\n")
 
 
 def show_checks(results: list) -> None:
     out = console()
     for target in dict.fromkeys(r.target for r in results):
         out.print(target, markup=False, highlight=False, style="bold")
-        out.print(check_table([r for r in results if r.target == target]))
+        whole(out, check_table([r for r in results if r.target == target]))
     out.file.flush()
     for r in results:  # plain lines: one failure per line in any log, never wrapped
         if not r.passed:
@@ -245,7 +267,7 @@ def show_gains(rows: list[dict], all_: bool, as_json: bool = False) -> None:
 
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    console().print(gain_table(rows))
+    whole(console(), gain_table(rows))
     if all_:
         sys.stdout.write("softmax: output layers only (not elementwise): no gain\n")
 
@@ -256,3 +278,15 @@ def show_phase(path: Path, d: Any) -> None:
     where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
              "the critical line does not reach sigma_b^2 = 0 in this range")
     sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
+
+
+def show_examples() -> None:
+    """`actinit init --list`: every example spec and its first comment line."""
+    from actinit_cli.run import examples
+
+    t = Table(title="example specs (actinit init NAME writes NAME.yaml)")
+    t.add_column("name", no_wrap=True)
+    t.add_column("what it shows", overflow="fold")
+    for name in examples.names():
+        t.add_row(name, examples.summary(name))
+    console().print(t)

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from actinit_cli import resources
 from actinit_cli.run import memory, spec
 from actinit_cli.sweep import executors, plan, pool, remote
 
@@ -96,7 +97,7 @@ def main() -> None:
     base = spec.parse(f"name: bench\nmodel: {{depth: {args.depth}, width: {args.width}}}\ndata: {{batch_size: 1024}}\n"
                       f"loss: random_projection\nsweep:\n  seed: [{seeds}]\n")
     points = plan.expand(base, local=False)
-    sweep = plan.Plan(base, points, Path(tempfile.gettempdir()), plan.cores())
+    sweep = plan.Plan(base, points, Path(tempfile.gettempdir()), resources.cores())
     print(f"{args.points} equal points (depth {args.depth}, width {args.width}, batch 1024), {sweep.jobs} workers, "
           f"{args.rounds} rounds")
     ratios, bare, cpu = [], [], []

@@ -45,7 +45,7 @@ def test_run_writes_every_file(cli, tmp_path):
     doc = json.loads((d / "summary.json").read_text())
     assert doc["seeds"] == [0, 1] and doc["versions"]["numpy"] == np.__version__
     assert set(doc["headline"]) == {"act_m2_last_over_first", "grad_m2_first_over_last", "act_m2_slope_log2",
-                                    "grad_m2_slope_log2"}
+                                    "grad_m2_slope_log2", "unit_var_last_over_first", "unit_var_slope_log2"}
     assert spec.from_mapping(yaml.safe_load((d / "spec.yaml").read_text())).resolved == doc["spec"]
     for png in names - {"spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json", "report.md", "arrays.npz"}:
         assert (d / png).read_bytes()[:8] == PNG

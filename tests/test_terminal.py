@@ -36,3 +36,14 @@ def test_results_json_is_valid_json():
 def test_check_table():
     text = text_of(terminal.check_table([Result("t", "act_m2/input", True, 4, 1.5, "[0.1, 10]", "ok")]))
     assert "act_m2/input" in text and "PASS" in text and "[0.1, 10]" in text
+
+
+def test_a_narrow_terminal_keeps_every_digit(cli, tmp_path, monkeypatch):
+    """At 60 columns rich would cut cells to '1.…' and PASS to 'P…'; the tables keep their width instead."""
+    monkeypatch.setenv("COLUMNS", "60")
+    spec = tmp_path / "n.yaml"
+    spec.write_text("name: n\nmodel: {depth: 3, width: 16}\ndata: {batch_size: 16}\n"
+                    "checks: [{quantity: act_m2, slope_log2: {min: -0.1, max: 0.1}}]\n")
+    r = cli("run", spec, "--out", tmp_path / "runs", "--no-plots", "--check")
+    assert "…" not in r.stdout and "slope_log2(act_m2)" in r.stdout and "FAIL" in r.stdout
+    assert any(len(line) > 60 for line in r.stdout.splitlines())  # wider than the terminal, not truncated

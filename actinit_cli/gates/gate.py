@@ -24,11 +24,13 @@ class Target:
     spec: specs.Spec
     rows: list[dict]
     per_repeat: list[list[dict]]
+    seconds: float = 0.0  # the run's wall time (0 for a saved run read back)
+    ran: bool = False  # a spec run now (True) or a saved run directory (False)
 
     @classmethod
     def of_run(cls, label: str, run_dir: Path, run: Any) -> "Target":
         """The target of a run just made (a runner.Run and its directory)."""
-        return cls(label, run_dir, run.spec, run.rows, run.per_repeat)
+        return cls(label, run_dir, run.spec, run.rows, run.per_repeat, run.seconds, True)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,14 @@ class Planned:
     def checks(self) -> list[dict]:
         return (self.saved.spec if self.saved else self.spec)["checks"]
 
+    @property
+    def steps(self) -> int:
+        """Progress units of running it (a spec: one per layer, forward and backward; a saved run: 0)."""
+        if self.spec is None:
+            return 0
+        s = self.spec
+        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+
 
 def plan(path: Path) -> Planned:
     """Load a run directory, or validate a spec (memory included), without running anything."""
@@ -60,7 +70,7 @@ def plan(path: Path) -> Planned:
     spec = specs.load(path)
     if spec.resolved.get("sweep"):
         return Planned(path, skip=f"skipped {path}: a sweep spec (run it with actinit sweep)")
-    runner.check_memory(spec, False, runner.available_bytes())
+    runner.check_memory(spec, False)
     return Planned(path, spec=spec)
 
 
@@ -106,34 +116,71 @@ def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | Non
     return planned
 
 
-def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | None = None,
-         tolerance: float = 1.0, plots: bool = True, junit: Path | None = None,
-         progress: Callable[[int], None] | None = None) -> tuple[list[Target], list[Result], list[str]]:
-    """Validate every target, the baseline, --out and --junit first; then run the specs, evaluate, and
-    write the JUnit file when asked. Returns the targets, the results and the notices of skipped targets."""
+@dataclass(frozen=True)
+class Gate:
+    """Every target validated, with what the gate compares against and where it writes."""
+
+    planned: list[Planned]
+    out: Path
+    strict: bool
+    baseline: rundir.Saved | None
+    tolerance: float
+    junit: Path | None
+
+    @property
+    def steps(self) -> int:
+        return sum(p.steps for p in self.planned if not p.skip)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [p.skip for p in self.planned if p.skip]
+
+
+def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path | None = None,
+            tolerance: float = 1.0, junit: Path | None = None) -> Gate:
+    """Everything a check can be refused for, before anything runs: the targets, the baseline and its
+    shape, --out and --junit."""
     baselines.check_tolerance(tolerance)
     rundir.check_out(out)
     if junit is not None:
+        if Path(junit).is_dir():
+            raise ActinitError(f"--junit: {str(junit)!r} is a directory; give a file name such as report.xml")
         rundir.check_out(Path(junit).parent, "--junit")
     saved = rundir.load(baseline) if baseline is not None else None
-    planned = _planned(paths, saved, baseline)
+    return Gate(_planned(paths, saved, baseline), Path(out), strict, saved, tolerance, junit)
+
+
+def run(g: Gate, plots: bool = True, progress: Callable[[int], None] | None = None
+        ) -> tuple[list[Target], list[Result]]:
+    """Run the specs (reading saved runs as they are), evaluate every check and the baseline comparison,
+    and write the JUnit file when asked."""
     results: list[Result] = []
-    targets = [resolve(p, out, plots, progress) for p in planned if not p.skip]
+    targets = [resolve(p, g.out, plots, progress) for p in g.planned if not p.skip]
     for t in targets:
-        results += evaluate(t, strict)
-        if saved is not None:
-            results += baselines.compare(t.rows, saved.rows, tolerance, t.label, str(baseline))
-    if junit is not None:
+        results += evaluate(t, g.strict)
+        if g.baseline is not None:
+            results += baselines.compare(t.rows, g.baseline.rows, g.tolerance, t.label, str(g.baseline.path))
+    if g.junit is not None:
         from actinit_cli.gates import junit as junit_xml
         from actinit_cli.run.files import write_atomic
 
-        write_atomic(junit, junit_xml.xml(results).encode(), "--junit")
-    return targets, results, [p.skip for p in planned if p.skip]
+        write_atomic(g.junit, junit_xml.xml(results, {t.label: t.seconds for t in targets}).encode(), "--junit")
+    return targets, results
+
+
+def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | None = None,
+         tolerance: float = 1.0, plots: bool = True, junit: Path | None = None,
+         progress: Callable[[int], None] | None = None) -> tuple[list[Target], list[Result], list[str]]:
+    """prepare + run: (the targets, the results, the notices of skipped targets)."""
+    g = prepare(paths, out, strict, baseline, tolerance, junit)
+    targets, results = run(g, plots, progress)
+    return targets, results, g.skipped
 
 
 def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path:
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
     baselines.check_replaceable(baseline)
+    rundir.check_out(Path(baseline).parent, "--baseline")
     rundir.check_out(out)
     p = plan(path)
     if p.skip:

@@ -9,16 +9,20 @@ from itertools import groupby
 from actinit_cli.gates.verdict import Result
 
 
-def xml(results: list[Result]) -> str:
-    """The JUnit document for `results` (failures carry the message; passing cases their detail)."""
+def xml(results: list[Result], seconds: dict[str, float] | None = None) -> str:
+    """The JUnit document for `results` (failures carry the message; passing cases their detail). A suite's
+    `time` is its target's run time (0 for a saved run re-read); a check itself takes no measurable time."""
+    seconds = seconds or {}
     suites = ET.Element("testsuites", name="actinit check", tests=str(len(results)),
-                        failures=str(sum(not r.passed for r in results)))
+                        failures=str(sum(not r.passed for r in results)),
+                        time=f"{sum(seconds.get(t, 0.0) for t in dict.fromkeys(r.target for r in results)):.3f}")
     for target, group in groupby(results, key=lambda r: r.target):
         cases = list(group)
         suite = ET.SubElement(suites, "testsuite", name=target, tests=str(len(cases)),
-                              failures=str(sum(not r.passed for r in cases)), errors="0")
+                              failures=str(sum(not r.passed for r in cases)), errors="0",
+                              time=f"{seconds.get(target, 0.0):.3f}")
         for r in cases:
-            case = ET.SubElement(suite, "testcase", classname=target, name=r.name)
+            case = ET.SubElement(suite, "testcase", classname=target, name=r.name, time="0")
             if not r.passed:
                 failure = ET.SubElement(case, "failure", message=r.message, type="CheckFailed")
                 where = "" if r.layer is None else f"layer {r.layer}, "

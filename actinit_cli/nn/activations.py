@@ -84,12 +84,14 @@ def _sigmoid_grad(x: Array) -> Array:
 
 
 def _sech2(x: Array) -> Array:
-    """tanh'(x) = sech(x)^2 = 1 / cosh(x)^2: relative precision everywhere, where 1 - tanh^2 cancels for
-    |x| > 4; cosh overflows to inf (so sech^2 to 0) only where sech^2 is below the smallest float."""
-    with np.errstate(over="ignore"):
-        c = np.cosh(x)
-        c *= c
-    return np.reciprocal(c, out=c)
+    """tanh'(x) = sech(x)^2 = 4 e / (1 + e)^2 with e = e^-2|x|: relative precision everywhere (1 - tanh^2
+    cancels for |x| > 4), and nothing overflows (1/cosh^2 would give 0 in float32 from |x| = 44.4, where
+    sech^2 is still a normal float)."""
+    e = np.exp(-2 * np.abs(x))
+    d = 1 + e
+    d *= d
+    e *= 4
+    return np.divide(e, d, out=e)
 
 
 def softplus_fn(x: Array) -> Array:
@@ -165,11 +167,19 @@ def gelu(approximate: bool = False) -> Activation:
                           formula="x Phi(x)", family="he", params={"approximate": False})
 
     def inner(x: Array) -> Array:
-        return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
+        with np.errstate(over="ignore"):  # |x| > 1e13 in float32: u = +-inf, and the limits below take over
+            return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
 
-    def grad(x: Array, y: Array) -> Array:  # (1 + tanh u)/2 = sigmoid(2u), 1 - tanh^2 u = sech^2 u: no cancellation
-        u = inner(x)
-        return _sigmoid(2 * u) + 0.5 * x * _sech2(u) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+    def grad(x: Array, y: Array) -> Array:
+        """s (1 + 2 x sigmoid(-2u) u') with s = sigmoid(2u) = (1 + tanh u)/2 and sech^2 u = 4 s sigmoid(-2u):
+        the tiny terms of the far negative tail keep their sign (a sech^2 that underflows alone flipped it),
+        and the huge-|x| limits are 0 and 1, never 0 * inf = nan."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            u = inner(x)
+            s, s_neg = _sigmoid(2 * u), _sigmoid(-2 * u)
+            t = 2 * x * s_neg * (_SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x))
+            t = np.where(s_neg == 0, 0, t)  # x -> +inf: the correction vanishes
+            return np.where(s == 0, 0, s * (1 + t)).astype(x.dtype)  # x -> -inf: the derivative underflows
 
     return Activation(name="gelu", fn=lambda x: x * _sigmoid(2 * inner(x)), grad=grad,
                       formula="x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))", family="he",
@@ -209,7 +219,7 @@ def mish() -> Activation:
 def hard_sigmoid() -> Activation:
     """Keras 3 / PyTorch hardsigmoid: relu6(x + 3) / 6 (Keras 2 used clip(0.2 x + 0.5, 0, 1)); a piecewise
     linear sigmoid (Courbariaux et al. 2015, arXiv:1511.00363)."""
-    return Activation(name="hard_sigmoid", fn=lambda x: np.clip(x / 6 + 0.5, 0, 1),
+    return Activation(name="hard_sigmoid", fn=lambda x: np.clip((x + 3) / 6, 0, 1),  # x/6 + 1/2 cancels near -3
                       grad=lambda x, y: _where((x > -3) & (x < 3), 1 / 6, 0, x), formula="relu6(x + 3) / 6",
                       kink_rule="hard_sigmoid'(+-3) = 0", saturation=(0.0, 1.0), kinks=(-3.0, 3.0), dies=True)
 

@@ -3,6 +3,8 @@ ratios and fitted log2 slopes of the activation and gradient second moments."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -29,16 +31,44 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return float(a / b)
 
 
+@dataclass(frozen=True)
+class Trend:
+    """One quantity followed from the first to the last hidden layer, in the direction its signal travels
+    (activations forward, gradients backward): its end-to-end ratio and its fitted log2 slope per layer."""
+
+    column: str  # the layers.csv column
+    key: str  # the prefix of its headline keys
+    forward: bool  # ratio last/first (forward) or first/last (backward)
+    label: str  # for the terminal
+    what: str  # for titles
+    heatmap: str  # the sweep's heatmap file
+
+    @property
+    def ratio_key(self) -> str:
+        return f"{self.key}_last_over_first" if self.forward else f"{self.key}_first_over_last"
+
+    @property
+    def slope_key(self) -> str:
+        return f"{self.key}_slope_log2"
+
+
+TRENDS = (
+    Trend("act_m2", "act_m2", True, "E[y^2]", "activation second moment", "heatmap_activations.png"),
+    Trend("grad_preact_m2", "grad_m2", False, "E[dh^2]", "gradient second moment", "heatmap_gradients.png"),
+    Trend("act_unit_var", "unit_var", True, "unit var", "per-unit variance across the batch (input collapse)",
+          "heatmap_collapse.png"),
+)
+KEYS = tuple(k for t in TRENDS for k in (t.ratio_key, t.slope_key))
+
+
 def headline(rows: list[dict]) -> dict[str, float | None]:
-    """The run's one-line answer: last/first hidden activation second moment, first/last hidden gradient
-    second moment, and their fitted per-layer log2 slopes over the hidden layers."""
+    """The run's one-line answer, per trend: the end-to-end ratio between the first and last hidden layers
+    (in the direction of travel) and the fitted log2 slope per layer over the hidden layers."""
     hidden = rows[1:-1]
     layers = [r["layer"] for r in hidden]
-    act = [r["act_m2"] for r in hidden]
-    grad = [r["grad_preact_m2"] for r in hidden]
-    return {
-        "act_m2_last_over_first": ratio(act[-1], act[0]),
-        "grad_m2_first_over_last": ratio(grad[0], grad[-1]),
-        "act_m2_slope_log2": slope_log2(act, layers),
-        "grad_m2_slope_log2": slope_log2(grad, layers),
-    }
+    out: dict[str, float | None] = {}
+    for t in TRENDS:
+        values = [r[t.column] for r in hidden]
+        out[t.ratio_key] = ratio(values[-1], values[0]) if t.forward else ratio(values[0], values[-1])
+        out[t.slope_key] = slope_log2(values, layers)
+    return out

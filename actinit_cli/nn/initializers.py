@@ -115,9 +115,9 @@ def random(stddev: float = 0.01) -> Initializer:
 
 def random_uniform(minval: float = -0.05, maxval: float = 0.05) -> Initializer:
     """U[minval, maxval) (Keras 3 `RandomUniform`); std (maxval - minval) / sqrt(12)."""
-    std = (maxval - minval) / math.sqrt(12.0)
+    std = (maxval / 2 - minval / 2) / math.sqrt(3.0)  # = (maxval - minval) / sqrt(12), without overflow
     return _fixed("random_uniform", dist.uniform(minval, maxval),
-                  lambda fi, fo: Expected(fi, fo, (minval + maxval) / 2, std, minval, maxval, "uniform"),
+                  lambda fi, fo: Expected(fi, fo, minval / 2 + maxval / 2, std, minval, maxval, "uniform"),
                   minval=minval, maxval=maxval)
 
 

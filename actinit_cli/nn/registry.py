@@ -30,6 +30,27 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """repr(value) for an error message, cut to `limit` characters (a 400-digit integer stays one short line)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's 4300-digit str limit
+        return "an integer of more than 4300 digits"
+    return text if len(text) <= limit else f"{text[:limit - 12]}...({len(text)} chars)"
+
+
+def as_float(value: int | float, where: str) -> float:
+    """A YAML number as a finite float, or an error naming the field (an integer beyond float's range
+    would otherwise raise OverflowError)."""
+    try:
+        out = float(value)
+    except OverflowError:
+        raise ActinitError(f"{where}: {shown(value)} is beyond the float range (about 1.8e308)") from None
+    if not math.isfinite(out):
+        raise ActinitError(f"{where}: must be finite, got {shown(value)}")
+    return out
+
+
 def type_name(value: Any) -> str:
     """The YAML-facing name of a value's type, for error messages."""
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
@@ -66,21 +87,20 @@ class Param:
                                    f"{', '.join(self.choices)}{did_you_mean(str(value), self.choices)}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({value!r})")
-        if self.kind is int and not float(value).is_integer():
-            raise ActinitError(f"{where}: expected an integer, got {value!r}")
-        value = self.kind(value)
-        if not math.isfinite(value):
-            raise ActinitError(f"{where}: must be finite, got {value!r}")
+            raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({shown(value)})")
+        number = as_float(value, where)
+        if self.kind is int and not number.is_integer():
+            raise ActinitError(f"{where}: expected an integer, got {shown(value)}")
+        value = int(value) if self.kind is int else number
         self._check_range(value, where)
         return value
 
     def _check_range(self, value: float, where: str) -> None:
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             op = ">" if self.low_open else ">="
-            raise ActinitError(f"{where}: must be {op} {self.low:g}, got {value!r}")
+            raise ActinitError(f"{where}: must be {op} {self.low:g}, got {shown(value)}")
         if self.high is not None and value > self.high:
-            raise ActinitError(f"{where}: must be <= {self.high:g}, got {value!r}")
+            raise ActinitError(f"{where}: must be <= {self.high:g}, got {shown(value)}")
 
     def describe(self) -> str:
         """`name=default` with the allowed choices, for help tables."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 import numpy as np
 
 from actinit_cli.nn import initializers
+from actinit_cli import resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.initializers import Expected
 from actinit_cli.nn.shapes import check_dtype, check_shape
@@ -27,8 +29,32 @@ class Draw:
     expected: Expected
 
     def summary(self) -> dict[str, float]:
+        """Mean, std, min and max, computed on values scaled by their largest magnitude so that values near
+        the float64 limit (U[-1e308, 1e308)) give a finite std instead of overflowing in the squares."""
         v = self.values.astype(np.float64)
-        return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()), "max": float(v.max())}
+        finite = np.abs(v[np.isfinite(v)])
+        scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        with np.errstate(all="ignore"):  # inf/nan values give inf/nan statistics, as they should
+            u = v / scale
+            return {"mean": float(u.mean()) * scale, "std": float(u.std()) * scale, "min": float(v.min()),
+                    "max": float(v.max())}
+
+
+TEXT_VALUES = 1 << 22  # json and csv: at most 4,194,304 values (about 100 MB of text); npy has no such cap
+# Peak bytes per value while drawing and writing: float64 draws and their cast (16 + itemsize), plus for text
+# the Python floats and the text itself (json builds a list of floats: ~60 bytes a value; csv ~30).
+BYTES_PER_VALUE = {"text": 16, "npy": 16, "csv": 46, "json": 76}
+
+
+def check_request(shape: tuple[int, ...], dtype: str, fmt: str) -> None:
+    """Refuse a draw whose output or memory would be too large, before anything is allocated."""
+    shape = check_shape(tuple(shape))
+    n = math.prod(shape)
+    if fmt in ("json", "csv") and n > TEXT_VALUES:
+        raise ActinitError(f"--shape: {n:,} values as {fmt} text is more than {TEXT_VALUES:,}; use --format npy "
+                           f"--output FILE.npy, or a smaller shape")
+    need = n * (BYTES_PER_VALUE[fmt] + check_dtype(dtype).itemsize)
+    resources.check_fits(need, f"--shape {' '.join(map(str, shape))} as {fmt}", "use a smaller --shape")
 
 
 def fresh_seed() -> int:

@@ -39,7 +39,7 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
         s1 += float(np.sum(ones[:block.shape[0]] @ block, dtype=np.float64))
         s2 += float(np.sum(np.einsum("ij,ij->j", block, block), dtype=np.float64))
     n = a.size
-    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) ** 2 <= MEAN_SHARE * s2 / n):
+    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
         return None
     return s1, s2
 
@@ -102,7 +102,7 @@ class RunningSums:
             return None
         if self.shift == 0.0:
             return self.s2 / self.n
-        return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift**2
+        return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
 
 
 def count_nonfinite(*arrays: np.ndarray | None) -> int:
@@ -139,7 +139,8 @@ class Accumulator:
         self.hist_act: dict[int, np.ndarray] = {}
         self.hist_grad: dict[int, np.ndarray] = {}
         for layer, w in enumerate(net.weights, start=1):  # two-pass float64: exact even for constant weights
-            self.layers[layer].weight_var = float(np.var(w, dtype=np.float64))
+            with np.errstate(all="ignore"):  # inf weights: the variance is nan, counted like any other
+                self.layers[layer].weight_var = float(np.var(w, dtype=np.float64))
 
     def forward_layer(self, layer: int, h: np.ndarray | None, y: np.ndarray) -> None:
         """Accumulate one layer of one batch (pass it as `mlp.forward`'s on_layer to use hot caches)."""

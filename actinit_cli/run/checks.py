@@ -7,13 +7,13 @@ width is far steadier than any single layer's value. A check never passes on mis
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Mapping
 
 from actinit_cli.nn import activations
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
+from actinit_cli.run.fields import number_schema
 
 REFERENCES = ("input", "output", "first_hidden")
 KEYS = ("name", "quantity", "relative_to", "min", "max", "slope_log2", "layers")
@@ -23,9 +23,9 @@ SELECTORS = ("all", "hidden", "output")
 def _number(value: Any, where: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ActinitError(f"{where}: expected a finite number, got {type_name(value)} ({value!r})")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ActinitError(f"{where}: expected a finite number, got {type_name(value)} ({shown(value)})")
+    return as_float(value, where)
 
 
 def _bounds(raw: Mapping, where: str) -> tuple[float | None, float | None]:
@@ -119,16 +119,18 @@ def validate(raw: Any, where: Callable[[str], str] = str) -> list[dict]:
 
 
 def schema() -> dict:
-    bound = {"type": "number"}
+    """The JSON Schema of `checks:`, accepting the resolved form actinit writes back (nulls included)."""
+    bound = {"anyOf": [*number_schema()["anyOf"], {"type": "null"}]}
+    layer = {"type": "integer", "minimum": 0}
     return {"type": "array", "description": "variance gates evaluated by `actinit check`", "items": {
         "type": "object", "required": ["quantity"], "additionalProperties": False, "properties": {
-            "name": {"type": "string"}, "quantity": {"enum": list(QUANTITIES)},
+            "name": {"type": ["string", "null"]}, "quantity": {"enum": list(QUANTITIES)},
             "relative_to": {"enum": [*REFERENCES, None]}, "min": bound, "max": bound,
-            "slope_log2": {"type": "object", "additionalProperties": False,
-                           "properties": {"min": bound, "max": bound}},
-            "layers": {"anyOf": [{"enum": list(SELECTORS)}, {"type": "array", "items": {"type": "integer"}},
-                                 {"type": "object", "properties": {"from": {"type": "integer"},
-                                                                   "to": {"type": "integer"}}}]}}}}
+            "slope_log2": {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
+                                                        "properties": {"min": bound, "max": bound}}]},
+            "layers": {"anyOf": [{"enum": list(SELECTORS)}, {"type": "array", "items": layer, "minItems": 1},
+                                 {"type": "object", "required": ["from", "to"], "additionalProperties": False,
+                                  "properties": {"from": layer, "to": layer}}]}}}}
 
 
 def label(check: Mapping) -> str:

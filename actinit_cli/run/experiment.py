@@ -42,7 +42,7 @@ def prepare(path: Path, out: Path, save_arrays: bool = False, need_checks: bool 
     if need_checks and not spec["checks"]:
         raise ActinitError(f"--check: {path} has no checks; add a checks: section (see the README)")
     rundir.check_out(out)
-    runner.check_memory(spec, save_arrays, runner.available_bytes())
+    runner.check_memory(spec, save_arrays)
     return Job(spec, Path(out), save_arrays)
 
 

@@ -7,13 +7,13 @@ choices), bool, widths (an int or a list of ints), activation / initializer (a r
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 
 
 
@@ -49,7 +49,8 @@ FIELDS: dict[str, Field] = {
     "data.input.distribution": Field("string", "normal", "input distribution", choices=("normal", "uniform")),
     "data.input.mean": Field("number", 0.0, "input mean"),
     "data.input.std": Field("number", 1.0, "input standard deviation (uniform: the same std)", 0.0),
-    "loss": Field("string", "mse", "what backward starts from (formulas in the README)", choices=tuple(losses.LOSSES)),
+    "loss": Field("string", "random_projection", "what backward starts from (formulas in the README); the default, "
+                  "random_projection, is the mean-field convention", choices=tuple(losses.LOSSES)),
 }
 
 
@@ -77,16 +78,16 @@ def check_value(path: str, f: Field, value: Any, where: str) -> Any:
 def _number(f: Field, value: Any, where: str) -> Any:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if f.kind == "int" and not is_int:
-        raise ActinitError(f"{where}: expected an integer, got {type_name(value)} ({value!r})")
+        raise ActinitError(f"{where}: expected an integer, got {type_name(value)} ({shown(value)})")
     if f.kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({value!r})")
-    if not math.isfinite(value):
-        raise ActinitError(f"{where}: must be finite, got {value!r}")
+        raise ActinitError(f"{where}: expected a number, got {type_name(value)} ({shown(value)})")
+    if f.kind == "number":
+        value = as_float(value, where)
     if f.minimum is not None and value < f.minimum:
-        raise ActinitError(f"{where}: must be >= {f.minimum:g}, got {value!r}")
+        raise ActinitError(f"{where}: must be >= {f.minimum:g}, got {shown(value)}")
     if f.maximum is not None and value > f.maximum:
-        raise ActinitError(f"{where}: must be <= {f.maximum:g}, got {value!r}")
-    return float(value) if f.kind == "number" else value
+        raise ActinitError(f"{where}: must be <= {f.maximum:g}, got {shown(value)}")
+    return value
 
 
 def _widths(f: Field, value: Any, where: str) -> Any:
@@ -97,49 +98,72 @@ def _widths(f: Field, value: Any, where: str) -> Any:
     return _number(Field("int", None, "", f.minimum, f.maximum), value, where)
 
 
+# A number written 1e-3: YAML 1.2 (editors) reads a float, YAML 1.1 (PyYAML) a string; actinit reads a number.
+FLOAT_TEXT = {"type": "string", "pattern": r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"}
+
+
+def number_schema(extra: dict | None = None) -> dict:
+    """A float field: a number (with its bounds) or the exponent text YAML 1.1 leaves as a string."""
+    return {"anyOf": [{"type": "number", **(extra or {})}, FLOAT_TEXT]}
+
+
 def json_schema_of(f: Field) -> dict:
     """The JSON Schema fragment of one field."""
     base: dict[str, Any] = {"description": f.doc}
     if f.default is not None:
         base["default"] = f.default
     number = {k: v for k, v in (("minimum", f.minimum), ("maximum", f.maximum)) if v is not None}
-    if f.kind in ("int", "number"):
-        base.update({"type": "integer" if f.kind == "int" else "number", **number})
+    if f.kind == "int":
+        base.update({"type": "integer", **number})
+    elif f.kind == "number":
+        base.update(number_schema(number))
     elif f.kind == "string":
         base.update({"type": "string", **({"enum": list(f.choices)} if f.choices else {})})
     elif f.kind == "widths":
         item = {"type": "integer", **number}
         base["oneOf"] = [item, {"type": "array", "items": item, "minItems": 1}]
     elif f.kind in ("activation", "initializer"):
-        base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY)
+        hidden_only = f.kind == "activation" and not f.nullable  # softmax is for model.output_activation only
+        base["oneOf"] = _ref_schema(activations.REGISTRY if f.kind == "activation" else initializers.REGISTRY,
+                                    exclude=_output_only() if hidden_only else ())
     if f.nullable:
         base = {"anyOf": [base, {"type": "null"}], "description": f.doc}
     return base
 
 
 def _param_schema(p: Any) -> dict:
-    kind = {bool: "boolean", str: "string", int: "integer"}.get(p.kind, "number")
-    out: dict[str, Any] = {"type": kind, "default": p.default}
+    bounds: dict[str, Any] = {}
+    if p.low is not None:
+        bounds["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        bounds["maximum"] = p.high
+    if p.kind is float:
+        return {"default": p.default, **number_schema(bounds)}
+    out: dict[str, Any] = {"type": {bool: "boolean", str: "string", int: "integer"}[p.kind], "default": p.default,
+                           **bounds}
     if p.choices:
         out["enum"] = list(p.choices)
-    if p.low is not None:
-        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
-    if p.high is not None:
-        out["maximum"] = p.high
     return out
 
 
-def _ref_schema(registry: Any) -> list[dict]:
+def _output_only() -> tuple[str, ...]:
+    return tuple(n for n in activations.REGISTRY.names() if activations.get(n).output_only)
+
+
+def _ref_schema(registry: Any, exclude: tuple[str, ...] = ()) -> list[dict]:
     """A name (or alias), or a mapping with one entry's name and only that entry's parameters."""
+    names = [n for n in registry.names() if n not in exclude]
     objects = [{"type": "object", "required": ["name"], "additionalProperties": False,
                 "properties": {"name": {"enum": [name, *registry.aliases_of(name)]},
-                               **{p.name: _param_schema(p) for p in entry.params}}}
-               for name, entry in registry.entries.items()]
-    return [{"type": "string", "enum": registry.names() + list(registry.aliases)}, *objects]
+                               **{p.name: _param_schema(p) for p in registry.entries[name].params}}}
+               for name in names]
+    aliases = [a for a in registry.aliases if registry.aliases[a] in names]
+    return [{"type": "string", "enum": names + aliases}, *objects]
 
 
 SWEEPABLE = tuple(p for p in FIELDS if p != "name")
 MAX_POINTS = 1000  # a larger sweep needs --yes
+HARD_MAX_POINTS = 20_000  # refused even with --yes: split such a study into several sweeps
 
 
 def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
@@ -148,14 +172,25 @@ def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
         return None
     if not isinstance(raw, dict) or not raw:
         raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
-                           f"{{model.activation: [tanh, relu]}}, got {raw!r}")
+                           f"{{model.activation: [tanh, relu]}}, got {shown(raw)}")
     for key, values in raw.items():
         if key not in SWEEPABLE:
             hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
             raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
         if not isinstance(values, list) or not values:
-            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {values!r}")
+            raise ActinitError(f"{where(f'sweep.{key}')}: expected a non-empty list of values, got {shown(values)}")
     return {k: list(v) for k, v in raw.items()}
+
+
+def canonical(path: str, value: Any) -> str:
+    """A sweep value as the validator resolves it, for spotting duplicates: an alias and its name, a
+    reference with default parameters and the bare name, 0 and 0.0 compare equal. Invalid values keep
+    their own text (their point is refused later, by name)."""
+    try:
+        value = check_value(path, FIELDS[path], value, path)
+    except ActinitError:
+        pass
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def sweep_schema() -> dict:

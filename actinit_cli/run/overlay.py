@@ -45,8 +45,11 @@ def _variances(spec: Spec) -> tuple[list[float], list[float]]:
         if b.mean != 0:
             raise ActinitError(f"the biases ({b_init.name}) have mean {b.mean:g}: mean-field theory assumes "
                                f"zero-mean biases")
-        var_w.append(w.std**2)
-        var_b.append(b.std**2)
+        var_w.append(w.std * w.std)  # a product overflows to inf; ** would raise OverflowError
+        var_b.append(b.std * b.std)
+        if not (math.isfinite(var_w[-1]) and math.isfinite(var_b[-1])):
+            raise ActinitError(f"the weight or bias variance overflows float64 ({w_init.name} std {w.std:g}, "
+                               f"{b_init.name} std {b.std:g}): mean-field theory needs finite variances")
     return var_w, var_b
 
 

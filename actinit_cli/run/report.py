@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,8 @@ def summary(run: Run, run_id: str, created: str) -> dict:
     return rundir.json_safe({
         "run_id": run_id, "name": run.spec.name, "created_utc": created,
         "spec": run.spec.resolved, "seeds": run.seeds,
-        "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]",
+        "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]; "
+                   "weights.spawn(depth + 1)[l - 1] draws W[l] then b[l]",
         "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
         "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},
@@ -40,15 +41,16 @@ def _theory(run: Run) -> dict:
     return {"applies": True, **pred.summary, "layers_outside_band": outside, "notes": pred.notes}
 
 
-def theory_line(run: Run) -> str:
-    """One line on the terminal and in report.md: the phase and how the measurement sits in the band."""
+def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
+    """One line: the phase and how the measurement sits in the band; `mark` says how the medium at hand
+    shows the layers outside it (the terminal's '!', report.md's outside_band column, the plot's circles)."""
     doc = _theory(run)
     if not doc["applies"]:
         return f"theory: does not apply ({doc['reason']})"
     q = doc["q_star"]
     fixed = "0 (the signal collapses)" if q == 0 else ("inf (diverges)" if math.isinf(q) else f"{q:.4g}")
     outside = doc["layers_outside_band"]
-    verdict = (f"layers outside the finite-width band: {', '.join(map(str, outside))} (marked !)" if outside
+    verdict = (f"layers outside the finite-width band: {', '.join(map(str, outside))} ({mark})" if outside
                else "every layer inside the finite-width band")
     return (f"theory: {doc['phase']} (chi_1 {doc['chi_1']:.4g}, sigma_w^2 {doc['sigma_w2']:.4g}), q* {fixed}, "
             f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
@@ -84,7 +86,7 @@ def _plots(run: Run, out: Path) -> list[str]:
     layers = [r["layer"] for r in run.rows]
     name = title(run)
     act_label, grad_label = "activation E[y^2]", "gradient E[(dL/dh)^2]"
-    theory, note = None, theory_line(run)
+    theory, note = None, theory_line(run, "circled")
     if run.prediction is not None and run.prediction.profile is not None:
         band = [r["pred_act_band"] for r in run.rows]
         pred = [r["pred_act_m2"] for r in run.rows]
@@ -96,7 +98,8 @@ def _plots(run: Run, out: Path) -> list[str]:
     plots.variance_by_layer(out / "variance_by_layer.png", layers,
                             {act_label: [r["act_m2"] for r in run.rows],
                              grad_label: [r["grad_preact_m2"] for r in run.rows]}, name, theory, note,
-                            [r["layer"] for r in run.rows if r["nonfinite"]])
+                            [r["layer"] for r in run.rows if r["nonfinite"]],
+                            [r["layer"] for r in run.rows if r.get("outside_band")])
     act = activations.get(run.spec["model.activation"])
     zeros = " (exact zeros left out: see zero_frac)" if act.dies else ""
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\nactivations per layer{zeros}",
@@ -123,7 +126,7 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     head = doc["headline"]
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
-    lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run), "", "## Per layer", ""]
+    lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run, "outside_band = 1 below"), "", "## Per layer", ""]
     cols = REPORT
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
@@ -138,14 +141,15 @@ def fmt(v: Any, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
-def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: Path) -> tuple[Path, Any]:
+def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: Path,
+                  progress: Callable[[int], None] | None = None) -> tuple[Path, Any]:
     """`actinit phase`: the diagram of activation `ref`, written to <root>/phase_<activation>/<time>-<id>/
     as phase.png and critical_line.csv (q_star, sigma_w2, sigma_b2); returns (folder, diagram)."""
     from actinit_cli.theory import phase
 
     act = activations.REGISTRY.get(ref, "activation")
     rundir.check_out(root)
-    d = phase.diagram(act, sw2_max, sb2_max, points)
+    d = phase.diagram(act, sw2_max, sb2_max, points, progress)
 
     def fill(folder: Path, run_id: str, created: str) -> None:
         from actinit_cli import plots

@@ -24,6 +24,7 @@ import yaml
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
+from actinit_cli.nn.registry import shown
 from actinit_cli.run.files import umask
 
 FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
@@ -88,8 +89,12 @@ def check_out(root: Path, option: str = "--out") -> None:
     """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
     root = Path(root)
     probe = root
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
+    try:
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+    except OSError as exc:  # e.g. a path component over 255 characters (ENAMETOOLONG)
+        raise ActinitError(f"{option}: {str(root)[:80]!r} cannot be used ({exc.strerror}); choose another {option}") \
+            from None
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
         raise ActinitError(f"{option}: {str(probe)!r} {why}; choose a writable {option}")
@@ -103,7 +108,8 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
     fresh_parent = not final.parent.exists()
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+        remove_stale_partials(final.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=final.parent))
         os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
     except OSError as exc:
         raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
@@ -111,13 +117,41 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
     try:
         fill(tmp, run_id, created)
         os.rename(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if fresh_parent:
             with contextlib.suppress(OSError):
                 final.parent.rmdir()  # only if still empty
+        if isinstance(exc, OSError):  # a full disk, a vanished folder: nothing was left half-written
+            raise ActinitError(f"--out: cannot write the run directory under {str(root)!r} "
+                               f"({exc.strerror or exc}); free some space or choose another --out") from None
         raise
     return final
+
+
+PARTIAL = ".partial-"  # a run directory being written: .partial-<pid>-<random>
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the half-written run directories that a killed process (SIGKILL, power loss) left in `folder`:
+    those whose writing process no longer exists. Returns what was removed."""
+    removed = []
+    for path in Path(folder).glob(f"{PARTIAL}*"):
+        pid = path.name[len(PARTIAL):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
@@ -149,8 +183,15 @@ def _parse_cell(column: str, text: str) -> Any:
 
 
 def read_csv(path: Path) -> list[dict]:
+    """The rows of a CSV this module wrote; a short, long or unparsable row is a damaged file."""
     with open(path, newline="") as f:
-        return [{k: _parse_cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
+        rows = list(csv.DictReader(f))
+    try:
+        if any(None in row or None in row.values() for row in rows):
+            raise ValueError("a row has more or fewer cells than the header")
+        return [{k: _parse_cell(k, v) for k, v in row.items()} for row in rows]
+    except ValueError as exc:
+        raise ActinitError(f"{path}: damaged ({exc}); re-run the spec") from None
 
 
 def is_run_dir(path: Path) -> bool:
@@ -173,10 +214,17 @@ def load(path: Path) -> Saved:
         flat = read_csv(path / REPEATS) if (path / REPEATS).is_file() else None
     except (ValueError, OSError) as exc:
         raise ActinitError(f"{path}: unreadable run directory ({exc}); re-run its spec") from None
+    if not isinstance(doc, dict):
+        raise ActinitError(f"{path}/{SUMMARY}: damaged (not a JSON object); re-run the spec")
     if doc.get("format_version") != FORMAT_VERSION:
-        raise ActinitError(f"{path}: written by an incompatible actinit (format {doc.get('format_version')}, "
+        raise ActinitError(f"{path}: written by an incompatible actinit (format {shown(doc.get('format_version'))}, "
                            f"this one reads {FORMAT_VERSION}); re-run its spec")
-    saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
+    if not isinstance(doc.get("spec"), dict):
+        raise ActinitError(f"{path}/{SUMMARY}: damaged (no spec mapping in it); re-run the spec")
+    try:
+        saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
+    except ActinitError as exc:
+        raise ActinitError(f"{path}/{SUMMARY}: damaged (its spec does not validate: {exc}); re-run the spec") from None
     _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
     per_repeat = [rows]
     if saved_spec["repeats"] > 1:

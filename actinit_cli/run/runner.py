@@ -1,7 +1,8 @@
 """One experiment: spec -> networks -> random batches forward and backward -> per-layer statistics.
 
 Reproducibility: repeat r uses SeedSequence(seed + r), spawned into two streams, one for the weights
-and one for the data, so changing the batch size or count never changes the weights.
+and one for the data, so changing the batch size or count never changes the weights; the weight stream
+is spawned again into one stream per layer (drawn in parallel, the same numbers on any number of cores).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from actinit_cli.nn import activations, initializers, losses, mlp, stats
 from actinit_cli.run import overlay
-from actinit_cli.errors import ActinitError
+from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
 Progress = Callable[[int], None]
@@ -39,29 +40,19 @@ class Run:
     prediction: overlay.Prediction | None = None
 
 
-def available_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), else None (no check)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
+def peak_bytes(spec: Spec, save_arrays: bool) -> int:
+    """The run's estimated peak memory (mlp.peak_bytes for its shapes and dtype)."""
+    return mlp.peak_bytes(spec.sizes, spec["data.batch_size"], np.dtype(spec["model.dtype"]).itemsize, save_arrays)
 
 
-def check_memory(spec: Spec, save_arrays: bool, available: int | None) -> int:
-    """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free."""
-    itemsize = np.dtype(spec["model.dtype"]).itemsize
-    need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
-    if available is not None and need > 0.8 * available:
-        raise ActinitError(
-            f"model: this run needs about {need / 2**30:.1f} GiB (depth {spec['model.depth']}, widest layer "
-            f"{max(spec.sizes)}, batch {spec['data.batch_size']}, {spec['model.dtype']}) but only "
-            f"{available / 2**30:.1f} GiB is free; reduce data.batch_size, model.width or model.depth"
-            + (" or drop --save-arrays" if save_arrays else ""))
-    return need
+def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
+    """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free
+    (`available`: free bytes, measured now when None)."""
+    need = peak_bytes(spec, save_arrays)
+    fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
+    what = (f"model: this run (depth {spec['model.depth']}, widest layer {max(spec.sizes)}, batch "
+            f"{spec['data.batch_size']}, {spec['model.dtype']})")
+    return resources.check_fits(need, what, fix, available)
 
 
 def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
@@ -74,11 +65,11 @@ def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
     return (rng.standard_normal(size=shape) * std + mean).astype(dtype)
 
 
-def network(spec: Spec, rng: np.random.Generator) -> mlp.Network:
+def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
     m = spec.resolved["model"]
     return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
                      initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
-                     np.dtype(m["dtype"]), rng)
+                     np.dtype(m["dtype"]), seed)
 
 
 def total_steps(spec: Spec) -> int:
@@ -88,7 +79,7 @@ def total_steps(spec: Spec) -> int:
 
 def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None) -> Run:
     """Run every repeat and batch; return the statistics (mean over repeats and per repeat)."""
-    check_memory(spec, save_arrays, available_bytes())
+    check_memory(spec, save_arrays)
     tick = progress or (lambda n: None)
     start = time.perf_counter()
     clock = {"draw_weights_and_data": 0.0, "forward_backward_statistics": 0.0}
@@ -100,7 +91,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         seeds.append(seed)
         w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
         t0 = time.perf_counter()
-        net, data_rng = network(spec, np.random.default_rng(w_seq)), np.random.default_rng(d_seq)
+        net, data_rng = network(spec, w_seq), np.random.default_rng(d_seq)
         clock["draw_weights_and_data"] += time.perf_counter() - t0
         acc = stats.Accumulator(net, keep_hist=(r == 0))
         for b in range(spec["data.batches"]):

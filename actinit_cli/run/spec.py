@@ -11,30 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-
 from actinit_cli.nn import activations, losses
-from actinit_cli.run import checks
+from actinit_cli.run import checks, yamlio
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.nn.registry import did_you_mean, type_name
 
-
-
-class Loader(yaml.SafeLoader):
-    """yaml.SafeLoader that also reads 1e-3 as a number (YAML 1.1 wants 1.0e-3 and would give a string)."""
-
-
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|\.[0-9_]+(?:[eE][-+]?"
-               r"[0-9]+)?|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
-
-
-def load_yaml(text: str) -> Any:
-    """yaml.safe_load with `Loader` (still only plain data: no tags, no objects)."""
-    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
 
 
 @dataclass(frozen=True)
@@ -74,72 +56,24 @@ class Spec:
         return [m["input_dim"], *m["width"], m["output_dim"]]
 
 
-class _Lines:
-    """YAML line numbers by field path, so errors can point into the file."""
-
-    def __init__(self, text: str | None, source: str):
-        self.source, self.lines = source, {}
-        if text is not None:
-            try:
-                self._walk(yaml.compose(text, Loader=Loader), ())
-            except yaml.YAMLError:
-                pass
-
-    def _walk(self, node: Any, path: tuple) -> None:
-        if isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.lines[path + (str(i),)] = item.start_mark.line + 1
-                self._walk(item, path + (str(i),))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                here = path + (str(key.value),)
-                if here in self.lines:  # PyYAML would silently keep the last one
-                    raise ActinitError(f"{self.source}:{key.start_mark.line + 1}: {'.'.join(here)}: duplicate key "
-                                       f"(first on line {self.lines[here]}); keep one")
-                self.lines[here] = key.start_mark.line + 1
-                self._walk(value, here)
-
-    def where(self, path: str) -> str:
-        parts = tuple(path.replace("[", ".").replace("]", "").split(".")) if path else ()
-        while parts and parts not in self.lines:
-            parts = parts[:-1]
-        line = self.lines.get(parts)
-        return f"{self.source}:{line}: {path}" if line else f"{self.source}: {path}"
-
-
 def load(path: str | Path) -> Spec:
     """Read and validate a spec file."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ActinitError(f"spec file {str(path)!r} not found; check the path (examples are in configs/)") from None
-    except UnicodeDecodeError:
-        raise ActinitError(f"spec file {str(path)!r} is not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise ActinitError(f"cannot read spec file {str(path)!r} ({exc.strerror}); check the path and "
-                           f"permissions") from None
-    return parse(text, source=str(path), default_name=path.stem)
+    return parse(yamlio.read_text(path), source=str(path), default_name=path.stem)
 
 
 def parse(text: str, source: str = "<spec>", default_name: str = "run") -> Spec:
     """Validate YAML text (see `load`)."""
-    try:
-        raw = load_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ActinitError(f"{source}{at}: YAML syntax error: {problem}; fix the file's indentation/quoting") from None
-    return validate(raw if raw is not None else {}, _Lines(text, source), default_name)
+    node, raw = yamlio.compose(text, source)
+    return validate(raw if raw is not None else {}, yamlio.Lines(node, source), default_name)
 
 
 def from_mapping(raw: Mapping[str, Any], source: str = "<spec>", default_name: str = "run") -> Spec:
     """Validate an already-loaded mapping (sweep points, tests)."""
-    return validate(copy.deepcopy(dict(raw)), _Lines(None, source), default_name)
+    return validate(copy.deepcopy(dict(raw)), yamlio.Lines(None, source), default_name)
 
 
-def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
+def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
     if not isinstance(raw, dict):
         raise ActinitError(f"{lines.source}: a spec is a YAML mapping (name:, model:, data:, ...), got {type_name(raw)}")
     resolved = _walk(raw, "", lines)
@@ -147,6 +81,9 @@ def validate(raw: Any, lines: _Lines, default_name: str) -> Spec:
         value = section.validate(raw.get(key), lines.where)
         if value is not None:  # an absent sweep stays absent
             resolved[key] = value
+    if resolved["name"] == "":
+        raise ActinitError(f"{lines.where('name')}: empty; give the run a name, or remove the key to use the "
+                           f"file's stem ({default_name!r})")
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     _resolve_model(resolved, lines)
     checks.validate_against(resolved["checks"], resolved["model"], lines.where)
@@ -170,7 +107,7 @@ def _children(prefix: str) -> set[str]:
     return keys | (set(SECTIONS) if not prefix else set())
 
 
-def _walk(raw: dict, prefix: str, lines: _Lines) -> dict:
+def _walk(raw: dict, prefix: str, lines: yamlio.Lines) -> dict:
     """Validate one mapping level against FIELDS: unknown keys, types, defaults."""
     allowed = _children(prefix)
     for key in raw:
@@ -201,7 +138,7 @@ def _order(key: str) -> int:
     return _ORDER.index(key) if key in _ORDER else len(_ORDER)
 
 
-def _resolve_model(spec: dict, lines: _Lines) -> None:
+def _resolve_model(spec: dict, lines: yamlio.Lines) -> None:
     """Cross-field rules: widths per layer, default dims, softmax placement, loss/output pairing."""
     m = spec["model"]
     if isinstance(m["width"], list):

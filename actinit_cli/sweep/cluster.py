@@ -20,12 +20,12 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from actinit_cli import __version__, extras
+from actinit_cli import __version__, extras, resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import runner
 from actinit_cli.sweep import pool, remote
 from actinit_cli.sweep.executors import Session
-from actinit_cli.sweep.plan import Plan, Point, cores
+from actinit_cli.sweep.plan import Plan, Point
 
 CONNECT_TIMEOUT = 5  # seconds to reach a scheduler: long enough for another continent, short for a typo
 WORKER_TIMEOUT = 30  # seconds to wait for a first worker when the scheduler has none yet
@@ -92,7 +92,7 @@ def _local() -> tuple[Any, Any]:
 
     with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "port 8787 is in use, using another": the printed link says which
-        cluster = LocalCluster(n_workers=cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
+        cluster = LocalCluster(n_workers=resources.cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address="127.0.0.1:8787",  # this machine only, like the scheduler
                                silence_logs=logging.CRITICAL, preload=[remote.__name__])
     return Client(cluster, set_as_default=False), cluster
@@ -130,7 +130,7 @@ def places(points: list[Point], found: list[Worker]) -> dict[str, list[str] | No
     later may take it too); a point that fits no worker is refused, naming it and the largest limit."""
     out: dict[str, list[str] | None] = {}
     for p in points:
-        need = runner.check_memory(p.spec, False, None)
+        need = runner.peak_bytes(p.spec, False)
         fits = [w.address for w in found if w.budget is None or need <= w.budget]
         if not fits:
             best = max(found, key=lambda w: w.budget or 0)

@@ -4,18 +4,19 @@ included) before anything runs."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from actinit_cli import resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import rundir, runner
 from actinit_cli.run import spec as specs
-from actinit_cli.run.fields import MAX_POINTS
+from actinit_cli.run.fields import HARD_MAX_POINTS, MAX_POINTS, canonical
 from actinit_cli.sweep.rows import show
 
 
@@ -40,10 +41,17 @@ class Plan:
     executor: str = "local"
 
 
+LABEL_MAX = 160  # folder names stay well under the 200 a spec name allows (and 255 of the file system)
+
+
 def label(values: dict[str, Any]) -> str:
-    """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'."""
-    text = ",".join(f"{path.split('.')[-1]}={show(v)}" for path, v in values.items())
-    return re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", text)
+    """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'; a longer one is cut
+    and ends in a hash of the whole, so it stays unique."""
+    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(f"{path.split('.')[-1]}={show(v)}"
+                                                         for path, v in values.items()))
+    if len(text) <= LABEL_MAX:
+        return text
+    return f"{text[:LABEL_MAX - 9]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 def _set(raw: dict, path: str, value: Any) -> None:
@@ -56,26 +64,35 @@ def _set(raw: dict, path: str, value: Any) -> None:
     node[path.split(".")[-1]] = copy.deepcopy(value)
 
 
-def cores() -> int:
-    """CPU cores this process may use: the default number of workers."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def _check_grid(base: specs.Spec, yes: bool) -> dict[str, list]:
+    """The sweep's lists: a size that needs --yes (or is refused outright) is found before anything else,
+    then values that mean the same network twice."""
     grid = base.resolved.get("sweep")
     if not grid:
         raise ActinitError(f"{base.name}: the spec has no sweep: section; add one, e.g. "
                            f"sweep: {{model.activation: [tanh, relu]}}, or use actinit run")
-    for path, values in grid.items():
-        shown = [show(v) for v in values]
-        twice = next((v for v in shown if shown.count(v) > 1), None)
-        if twice is not None:
-            raise ActinitError(f"sweep.{path}: {twice!r} is listed twice; list each value once")
     total = math.prod(len(values) for values in grid.values())
+    if total > HARD_MAX_POINTS:
+        raise ActinitError(f"sweep: {total:,} points, more than actinit runs in one sweep ({HARD_MAX_POINTS:,}); "
+                           f"split it into several sweeps")
     if total > MAX_POINTS and not yes:
         raise ActinitError(f"sweep: {total:,} points (more than {MAX_POINTS:,}); pass --yes to run them all, "
                            f"or shorten the sweep: lists")
+    for path, values in grid.items():
+        _refuse_duplicates(path, values)
     return grid
+
+
+def _refuse_duplicates(path: str, values: list) -> None:
+    """Linear time: each value's canonical form (see fields.canonical) is looked up in a dict."""
+    seen: dict[str, Any] = {}
+    for value in values:
+        key = canonical(path, value)
+        if key in seen:
+            first = seen[key]
+            same = "" if show(first) == show(value) else f" (the same as {show(first)!r})"
+            raise ActinitError(f"sweep.{path}: {show(value)!r} is listed twice{same}; list each value once")
+        seen[key] = value
 
 
 def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = True) -> Point:
@@ -86,8 +103,9 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
     raw["name"] = name
     try:
         point = specs.from_mapping(raw, source=f"sweep point {name}")
-        free = runner.available_bytes() if local else None  # a cluster checks its workers' limits instead
-        runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
+        if local:  # a cluster checks its workers' own limits instead (sweep/cluster.py)
+            free = resources.available_bytes()
+            runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point)
@@ -103,7 +121,7 @@ def expand(base: specs.Spec, yes: bool = False, jobs: int = 1, local: bool = Tru
 def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False, local: bool = True) -> Plan:
     """Load the spec and validate every point and --out before anything runs (jobs 0: one per core;
     `local` off: memory is left to the cluster's check)."""
-    jobs = jobs or cores()
+    jobs = jobs or resources.cores()
     base = specs.load(spec_path)
     points = expand(base, yes, jobs, local)
     rundir.check_out(out)

@@ -33,6 +33,8 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
     except Exception as exc:  # a failing point never stops the sweep: record why
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return rows.row(point.values, point.spec, seconds=time.perf_counter() - start, reason=reason)
+    except KeyboardInterrupt:  # SIGTERM from the parent stopping us, or from Linux when the parent died: the
+        os._exit(143)  # half-written run directory is already removed; do not go back for another point
 
 
 # run(points, root, plots): runs points into root and yields (point, row) as each finishes (another executor's pool)
@@ -71,12 +73,29 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
     return [by_label[p.label] for p in points]
 
 
-def _worker_init() -> None:
-    """In each worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping us) unwinds like
-    Ctrl-C, so a half-written run directory is removed on the way out."""
+def _worker_init(parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's to handle (ignored from birth: see _pool); SIGTERM (the parent
+    stopping us) unwinds like Ctrl-C, so a half-written run directory is removed on the way out; and the
+    worker gets SIGTERM when its parent dies, even by SIGKILL, so no orphan keeps computing."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    _die_with(parent)
     memory.keep_freed_memory()
+
+
+PR_SET_PDEATHSIG = 1  # Linux <sys/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to send SIGTERM when the parent exits; if it already has (a race), leave now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's own shutdown still stops us
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -99,9 +118,9 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
     saved = {k: os.environ.get(k) for k in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by each spawned worker when it imports numpy
     pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init)
+                               initializer=_worker_init, initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(run_point, p, root, plots): p for p in points}
+        futures = _submit(pool, points, root, plots)
         for future in as_completed(futures):
             try:
                 row = future.result()
@@ -118,6 +137,17 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _submit(pool: ProcessPoolExecutor, points: list[Point], root: Path, plots: bool) -> dict:
+    """Submit every point. Workers are spawned here; they inherit SIGINT ignored (a terminal's Ctrl-C
+    reaches the whole process group, and a worker still importing numpy would print a traceback), so the
+    parent ignores it for these few milliseconds and restores its handler after."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return {pool.submit(run_point, p, root, plots): p for p in points}
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -19,8 +19,9 @@ import yaml
 
 from actinit_cli import __version__
 from actinit_cli.errors import ActinitError, Interrupted
+from actinit_cli.nn.headline import TRENDS, Trend
 from actinit_cli.run import rundir
-from actinit_cli.run.files import write_atomic
+from actinit_cli.run.files import write_atomic, write_with
 from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import pool, recommend
 from actinit_cli.sweep import rows as point_rows
@@ -63,15 +64,11 @@ def _complete(folder: Path) -> bool:
         return False
 
 
-# Heatmap colour = log2 change per layer in the direction the signal travels: forward for activations,
-# backward (output to input) for gradients, so blue always means vanishing and red exploding.
-DIRECTION = {"act_m2_slope_log2": 1.0, "grad_m2_slope_log2": -1.0}
-VANISHED = {"act_m2_slope_log2": "act_m2_last_over_first", "grad_m2_slope_log2": "grad_m2_first_over_last"}  # 0: gone
-
-
-def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes: list[str]):
-    """Per panel (the other swept values), a row x col matrix of the travelling slope and the cell texts:
-    the value, 'to 0' (vanished to exactly 0: drawn at the blue end), 'inf', 'fail' or 'n/a'."""
+def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_axes: list[str]):
+    """Per panel (the other swept values), a row x col matrix of the trend's log2 change per layer in the
+    direction its signal travels (forward for activations, output to input for gradients: blue is always
+    vanishing, red exploding), and the cell texts: the value, 'to 0' (vanished to exactly 0: drawn at the
+    blue end), 'inf', 'fail' or 'n/a'."""
     row_names = list(dict.fromkeys(r[row_axis] for r in rows))
     col_names = list(dict.fromkeys(r[col_axis] for r in rows))
     panels: dict[str, list] = {}
@@ -81,10 +78,10 @@ def _grid(rows: list[dict], value: str, row_axis: str, col_axis: str, panel_axes
         grid = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
         text = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
         i, j = row_names.index(r[row_axis]), col_names.index(r[col_axis])
-        v = r.get(value)
-        v = None if v is None else DIRECTION[value] * v
+        v = r.get(trend.slope_key)
+        v = None if v is None else (v if trend.forward else -v)
         # No slope with every value finite: some layer reached exactly 0 (the ratio is 0, or 0/0 when both ends did)
-        gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(VANISHED[value]) == 0 or v is None)
+        gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(trend.ratio_key) == 0 or v is None)
         grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
         text[i][j] = ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
                       "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
@@ -119,12 +116,13 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
     others = [a for a in swept if a not in ("model.activation", "model.initializer")]
     legend = ("blue: vanishing, red: exploding, per layer in the direction of travel; 'to 0': vanished to exactly "
               "0; grey: fail (the point failed), inf (overflow), n/a (no log2 slope)")
-    for value, name, what, way in (("act_m2_slope_log2", "heatmap_activations.png", "activation", "forward"),
-                                   ("grad_m2_slope_log2", "heatmap_gradients.png", "gradient", "backward")):
-        rows_, cols, panels, texts = _grid(rows, value, "activation", "initializer", others)
-        plots.heatmaps(folder / name, rows_, cols, panels, texts,
-                       f"{base.name}: {what} second moment, log2 change per layer going {way} (0 = preserved)",
-                       f"doublings per layer, {way} (clipped at +-2)", legend=legend)
+    for trend in TRENDS:
+        way = "forward" if trend.forward else "backward"
+        rows_, cols, panels, texts = _grid(rows, trend, "activation", "initializer", others)
+        title = f"{base.name}: {trend.what}, log2 change per layer going {way} (0 = preserved)"
+        write_with(folder / trend.heatmap, lambda tmp: plots.heatmaps(
+            tmp, rows_, cols, panels, texts, title, f"doublings per layer, {way} (clipped at +-2)", legend=legend),
+            "--out")
 
 
 @dataclass(frozen=True)

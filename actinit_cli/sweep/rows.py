@@ -12,12 +12,11 @@ from typing import Any
 from actinit_cli.errors import ActinitError
 from actinit_cli.gates import verdict
 from actinit_cli.nn import activations, initializers
-from actinit_cli.nn.headline import headline, max_known
+from actinit_cli.nn.headline import KEYS, headline, max_known
 from actinit_cli.run.spec import Spec
 
 # The swept paths come first (as written in the spec), then these, in this order.
-COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", "act_m2_last_over_first",
-           "grad_m2_first_over_last", "act_m2_slope_log2", "grad_m2_slope_log2", "max_dead_frac",
+COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", *KEYS, "max_dead_frac",
            "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
 
 
@@ -65,7 +64,8 @@ def _identity(spec: Spec) -> dict[str, Any]:
     m = spec.resolved["model"]
     width = m["width"][0]
     try:
-        sigma_w2 = width * initializers.get(m["initializer"]).expected((width, width)).std ** 2
+        std = initializers.get(m["initializer"]).expected((width, width)).std
+        sigma_w2 = width * std * std
         names = (activations.REGISTRY.short_name(m["activation"]), initializers.REGISTRY.short_name(m["initializer"]))
     except ActinitError:  # a point that cannot even be described is still reported, as failed
         sigma_w2, names = None, (show(m["activation"]), show(m["initializer"]))

@@ -175,15 +175,23 @@ def critical_line(act: Any, q_star_grid: Any) -> CriticalLine:
     return CriticalLine(q[keep], sw2[keep], sb2[keep])
 
 
-def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0) -> Array:
+def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0,
+              progress: Callable[[int], None] | None = None) -> Array:
     """chi_1 at the fixed point, shape (len(sw2_values), len(sb2_values)); NaN where the length map
     diverges; collapsed points (q* = 0) use the q -> 0+ limit."""
     phi = elementwise(act)
     sw2, sb2 = np.meshgrid(np.asarray(sw2_values, float), np.asarray(sb2_values, float), indexing="ij")
-    q = fixed_points(phi, sw2, sb2, q_start)
-    out = np.full(q.shape, np.nan)
-    out[np.isfinite(q)] = sw2[np.isfinite(q)] * moments(phi, q[np.isfinite(q)]).d2
-    return out
+    w, b = sw2.ravel(), sb2.ravel()
+    out = np.full(w.size, np.nan)
+    for start in range(0, w.size, GRID_CHUNK):  # bounded memory: the quadrature holds ~600 nodes per point
+        part = slice(start, start + GRID_CHUNK)
+        q = fixed_points(phi, w[part], b[part], q_start)
+        ok = np.isfinite(q)
+        if ok.any():
+            out[part][ok] = w[part][ok] * moments(phi, q[ok]).d2
+        if progress:
+            progress(q.size)
+    return out.reshape(sw2.shape)
 
 
 
@@ -201,6 +209,8 @@ def named_initializers(families: tuple[str, ...] = ("standard", "glorot", "lecun
     return {" / ".join(dict.fromkeys(names)): value for value, names in sorted(by_value.items())}
 
 
+MAX_POINTS = 500  # per axis: 250,000 fixed points, about 30 s; memory stays ~300 MiB at any resolution
+GRID_CHUNK = 4096  # grid points per pass: tens of MiB of quadrature nodes, whatever the resolution
 DIAGRAM_MAX = 1e3  # larger sigma_w^2 or sigma_b^2 push q past what the quadrature takes
 
 
@@ -219,12 +229,14 @@ class Diagram:
         return float(at0.min()) if at0.size else None
 
 
-def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 60) -> Diagram:
-    """The order-to-chaos phase diagram of `act` over (0, sw2_max] x [0, sb2_max]."""
+def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 60,
+            progress: Callable[[int], None] | None = None) -> Diagram:
+    """The order-to-chaos phase diagram of `act` over (0, sw2_max] x [0, sb2_max]; `progress(n)` is told of
+    every n grid points done (points^2 in all)."""
     phi = elementwise(act)
-    if not (0 < sw2_max <= DIAGRAM_MAX and 0 < sb2_max <= DIAGRAM_MAX and 2 <= points <= 1000):
+    if not (0 < sw2_max <= DIAGRAM_MAX and 0 < sb2_max <= DIAGRAM_MAX and 2 <= points <= MAX_POINTS):
         raise ActinitError(f"phase diagram: need 0 < --sw2-max <= {DIAGRAM_MAX:g}, 0 < --sb2-max <= {DIAGRAM_MAX:g} "
-                           f"and 2 <= --points <= 1000, got {sw2_max}, {sb2_max}, {points}")
+                           f"and 2 <= --points <= {MAX_POINTS}, got {sw2_max}, {sb2_max}, {points}")
     sw2 = np.linspace(sw2_max / points, sw2_max, points)
     sb2 = np.linspace(0.0, sb2_max, points)
     line = critical_line(phi, np.geomspace(1e-6, 1e6, 2400))  # 200 points per decade of q*
@@ -232,5 +244,5 @@ def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 
     keep = np.zeros(line.sw2.size, bool)  # relu's whole line is the single point (2, 0): keep it once
     keep[first] = True
     keep &= (line.sw2 <= sw2_max * (1 + 1e-9)) & (line.sb2 <= sb2_max + 1e-9)
-    return Diagram(sw2, sb2, chi1_grid(phi, sw2, sb2), CriticalLine(line.q_star[keep], line.sw2[keep],
+    return Diagram(sw2, sb2, chi1_grid(phi, sw2, sb2, progress=progress), CriticalLine(line.q_star[keep], line.sw2[keep],
                                                                      line.sb2[keep]))

@@ -20,11 +20,13 @@ def test_slope_log2(values, want):
 
 def test_headline_of_a_halving_net():
     """Xavier on ReLU in miniature: activations halve going up, gradients double going down."""
-    rows = [{"layer": l, "act_m2": 2.0 ** -l, "grad_preact_m2": 2.0 ** -(5 - l)} for l in range(6)]
+    rows = [{"layer": l, "act_m2": 2.0 ** -l, "grad_preact_m2": 2.0 ** -(5 - l), "act_unit_var": 4.0 ** -l}
+            for l in range(6)]
     h = H.headline(rows)  # hidden layers 1..4
     assert h["act_m2_last_over_first"] == pytest.approx(2.0 ** -3)
     assert h["grad_m2_first_over_last"] == pytest.approx(2.0 ** -3)
     assert h["act_m2_slope_log2"] == pytest.approx(-1.0) and h["grad_m2_slope_log2"] == pytest.approx(1.0)
+    assert h["unit_var_last_over_first"] == pytest.approx(4.0 ** -3) and h["unit_var_slope_log2"] == pytest.approx(-2)
     rows[2]["act_m2"] = 0.0  # underflow: no log2 slope, and the ratio is undefined only when the base is 0
     assert H.headline(rows)["act_m2_slope_log2"] is None
 
@@ -36,3 +38,15 @@ def test_ratio(a, b, want):
 
 def test_max_known_skips_missing():
     assert H.max_known([None, 0.2, 0.1]) == 0.2 and H.max_known([None]) is None
+
+
+def test_sigmoid_input_collapse_shows_in_the_headline():
+    """Xavier/sigmoid keeps E[y^2] near its fixed point while every unit's variance across the batch
+    collapses (docs/reference-numbers.md M4: U_3/Q_3 = 0.009): the headline must say so."""
+    from actinit_cli.run import runner, spec
+
+    s = spec.parse("model: {depth: 10, width: 256, activation: sigmoid, initializer: glorot_normal}\n"
+                   "data: {batch_size: 256}")
+    h = H.headline(runner.execute(s).rows)
+    assert 0.5 < h["act_m2_last_over_first"] < 2  # "preserved"
+    assert h["unit_var_last_over_first"] < 1e-6 and h["unit_var_slope_log2"] < -2  # while the inputs collapse

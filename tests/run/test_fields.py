@@ -32,4 +32,6 @@ def test_check_value_normalises_registered_names():
 def test_reference_schema_names_each_entrys_parameters():
     schema = fields.json_schema_of(fields.FIELDS["model.activation"])
     leaky = next(o for o in schema["oneOf"][1:] if "leaky_relu" in o["properties"]["name"]["enum"])
-    assert set(leaky["properties"]) == {"name", "negative_slope"} and leaky["properties"]["negative_slope"]["minimum"] == 0
+    slope = leaky["properties"]["negative_slope"]
+    assert set(leaky["properties"]) == {"name", "negative_slope"} and slope["anyOf"][0]["minimum"] == 0
+    assert slope["default"] == 0.01

@@ -16,7 +16,7 @@ def test_defaults_are_filled_in():
     assert s["model.activation"] == "tanh"
     assert s["model.initializer"] == {"name": "glorot_normal", "distribution": "truncated_normal"}
     assert s["model.output_activation"] == "identity" and s["model.dtype"] == "float32"
-    assert s["data.input"] == {"distribution": "normal", "mean": 0.0, "std": 1.0} and s["loss"] == "mse"
+    assert s["data.input"] == {"distribution": "normal", "mean": 0.0, "std": 1.0} and s["loss"] == "random_projection"
 
 
 def test_resolved_spec_round_trips():

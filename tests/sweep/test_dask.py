@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from actinit_cli import resources
 from actinit_cli.cli import app
 from actinit_cli.run import spec
 from actinit_cli.sweep import cluster, executors, plan, pool
@@ -61,7 +62,7 @@ def test_local_cluster_gives_the_local_files_and_numbers(reference, tmp_path):
     assert r.exit_code == 0, r.output
     assert_same_sweep(reference, folder)
     assert r.stderr.count("dask dashboard: http://") == 1
-    workers = plan.cores()  # one single-threaded worker process per core: 2 in CI
+    workers = resources.cores()  # one single-threaded worker process per core: 2 in CI
     assert "4 points, 0 failed" in r.stdout and f"with {workers} workers" in r.stdout
     summary = (folder / "summary.json").read_text()
     assert '"executor": "dask"' in summary and f'"jobs": {workers}' in summary

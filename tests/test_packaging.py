@@ -1,0 +1,33 @@
+"""What pip installs: every sub-package, the example configs, the license."""
+
+import tomllib
+
+from tests.cases import REPO
+
+PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def test_every_sub_package_is_listed():
+    listed = set(PROJECT["tool"]["setuptools"]["packages"])
+    tree = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "actinit_cli").rglob("__init__.py")}
+    assert tree | {"actinit_cli.configs"} == listed, "update [tool.setuptools] packages in pyproject.toml"
+
+
+def test_configs_ship_as_package_data():
+    setuptools = PROJECT["tool"]["setuptools"]
+    assert setuptools["package-dir"]["actinit_cli.configs"] == "configs"
+    assert PROJECT["tool"]["setuptools"]["package-data"]["actinit_cli.configs"] == ["*.yaml"]
+
+
+def test_license_is_shipped():
+    assert (REPO / "LICENSE").read_text().startswith("MIT License")
+    assert PROJECT["project"]["license"] == "MIT" and PROJECT["project"]["license-files"] == ["LICENSE"]
+
+
+def test_examples_are_found_and_written(tmp_path):
+    from actinit_cli.run import examples, spec
+
+    assert "xavier_tanh" in examples.names() and len(examples.names()) == len(list((REPO / "configs").glob("*.yaml")))
+    path = examples.write("he_relu", tmp_path)
+    assert path == tmp_path / "he_relu.yaml" and spec.load(path).name == "he_relu"
+    assert examples.summary("he_relu").startswith("He et al. 2015")
