@@ -14,7 +14,7 @@ from typing import Any
 
 from actinit_cli import resources
 from actinit_cli.errors import ActinitError
-from actinit_cli.run import rundir, runner
+from actinit_cli.run import files, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.run.fields import HARD_MAX_POINTS, MAX_POINTS, canonical
 from actinit_cli.sweep.rows import show
@@ -103,9 +103,11 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
     raw["name"] = name
     try:
         point = specs.from_mapping(raw, source=f"sweep point {name}")
-        if local:  # a cluster checks its workers' own limits instead (sweep/cluster.py)
+        budget = math.inf  # not local: validated and estimated only; a cluster checks its workers' own limits
+        if local:
             free = resources.available_bytes()
-            runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
+            budget = free // max(1, jobs) if free is not None else None
+        runner.check_memory(point, False, budget)
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point)
@@ -124,5 +126,5 @@ def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False, local:
     jobs = jobs or resources.cores()
     base = specs.load(spec_path)
     points = expand(base, yes, jobs, local)
-    rundir.check_out(out)
+    files.check_out(out)
     return Plan(base, points, Path(out), jobs)

@@ -1,6 +1,7 @@
 """--executor dask without a cluster: addresses, which workers a point's memory fits, and bad input that is
 one line on stderr, exit 2, with nothing written (the real clusters are in test_dask.py)."""
 
+import math
 import sys
 
 import pytest
@@ -52,7 +53,7 @@ SMALL, LARGE = point(20, 2048, 2048), point(50, 2048, 2048)  # about 1.13 and 2.
     ([cluster.Worker("a", 1, 0), cluster.Worker("b", 1, 1 * GIB)], ["a"]),  # 0: no limit
 ])
 def test_a_point_goes_only_to_workers_it_fits(workers, expected):
-    need_bytes = runner.peak_bytes(SMALL.spec, False)
+    need_bytes = runner.check_memory(SMALL.spec, False, math.inf)
     assert 1.1 * GIB < need_bytes < 1.2 * GIB  # the estimate these cases are built around
     assert cluster.places([SMALL], workers) == {SMALL.label: expected}
 
