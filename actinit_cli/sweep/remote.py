@@ -25,8 +25,8 @@ from actinit_cli.run.files import umask
 from actinit_cli.sweep import pool, rows
 from actinit_cli.sweep.plan import Point
 
-# pyplot keeps global state: with --plots, the threads of one worker process draw one point at a time
-_PYPLOT = threading.Lock()
+# matplotlib is not thread-safe (its own docs): with --plots, the threads of one worker draw one point at a time
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def compute(point: Point, plots: bool) -> Outcome:
     memory.keep_freed_memory()
     with contextlib.ExitStack() as stack:
         if plots:
-            stack.enter_context(_PYPLOT)
+            stack.enter_context(_DRAWING)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="actinit-point-")))
         row = pool.run_point(point, tmp, plots)
         if row["status"] != "ok":
