@@ -33,7 +33,7 @@ WORKER_TIMEOUT = 30  # seconds to wait for a first worker when the scheduler has
 ALLOWED_FAILURES = 3  # LocalCluster: a point is retried on 3 more workers after its worker dies (Dask's default)
 MEMORY_SHARE = 0.8  # as for a local run: a point may use 80 % of its share of the worker's memory limit
 # The LocalCluster's settings: Dask's retries, and less bookkeeping beside long NumPy tasks on as many workers
-# as cores (its defaults cost 10-15 % more CPU than the local pool; see benchmarks/bench_dask.py)
+# as cores (its defaults cost 18-25 % more CPU than the local pool, these 6-9 %: benchmarks/bench_dask.py)
 LOCAL_CONFIG = {
     "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
     "distributed.worker.profile.enabled": False,  # sampling every thread's stack every 10 ms
