@@ -132,7 +132,7 @@ def _equal_widths(m: dict, where: Where) -> None:
 
 def per_layer(model: Mapping, key: str) -> list[Any]:
     """The value of `key` (activation, initializer, bias_initializer) for hidden layers 1..depth."""
-    values = [model[key]] * model["depth"]
+    values = [model[key]] * len(model["width"])  # the resolved widths: one per hidden layer
     for item in model.get("layers") or ():
         for layer in span(item["at"]) if key in item else ():
             values[layer - 1] = item[key]
