@@ -10,7 +10,7 @@ never an exception.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -18,7 +18,10 @@ from actinit_cli.nn import norms
 from actinit_cli.nn.activations import Activation
 
 
+@runtime_checkable
 class Layer(Protocol):
+    """forward(x) -> (y, cache); vjp(cache, dy) -> (dL/dx, {parameter name: its gradient})."""
+
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, Any]: ...
 
     def vjp(self, cache: Any, dy: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]: ...

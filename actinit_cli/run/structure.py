@@ -116,15 +116,18 @@ def _check_block(spec: dict, where: Where) -> None:
 
 
 def _equal_widths(m: dict, where: Where) -> None:
-    """x + alpha F(x) adds arrays of one width: the input and every hidden layer must share it."""
-    n = m["width"][0]
+    """x + alpha F(x) adds arrays of one width: the input and every hidden layer must share it (an override's
+    width is compared with the layers it leaves alone)."""
+    overridden = {layer for item in m["layers"] if "width" in item for layer in span(item["at"])}
+    kept = [w for layer, w in enumerate(m["width"], start=1) if layer not in overridden]
+    n = kept[0] if kept else m["width"][0]
+    for i, item in enumerate(m["layers"]):
+        if "width" in item and item["width"] != n:
+            raise ActinitError(f"{where(f'model.layers[{i}].width')}: {item['width']} differs from the width {n}; "
+                               f"a residual network needs equal widths (input_dim = width)")
     if m["input_dim"] is not None and m["input_dim"] != n:
         raise ActinitError(f"{where('model.input_dim')}: {m['input_dim']} differs from the width {n}; a residual "
                            f"network adds each block's input to its output, so input_dim must equal the width")
-    for i, item in enumerate(m["layers"]):
-        if "width" in item and item["width"] != n:
-            raise ActinitError(f"{where(f'model.layers[{i}].width')}: {item['width']} differs from the width {n} of "
-                               f"layer 1; a residual network needs equal widths (input_dim = width)")
     if len(set(m["width"])) > 1:
         raise ActinitError(f"{where('model.width')}: widths {min(m['width'])}..{max(m['width'])}; a residual network "
                            f"adds each block's input to its output, so every layer (and input_dim) needs one width")

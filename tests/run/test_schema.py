@@ -29,7 +29,8 @@ def test_every_written_spec_yaml_validates(path, tmp_path):
     """The resolved spec a run writes (nulls in checks, widths as lists) is a valid spec."""
     s = spec.load(path)
     model = s.raw.get("model", {})
-    small = spec.from_mapping({**s.raw, "model": model if "torch" in model else {**model, "depth": 2, "width": 8},
+    shrunk = {**model, "width": 8} if model.get("layers") else {**model, "depth": 2, "width": 8}  # overrides name layers
+    small = spec.from_mapping({**s.raw, "model": model if "torch" in model else shrunk,
                                "data": {"batch_size": 8}, "checks": s.raw.get("checks", [])}, default_name=s.name)
     folder = report.write(runner.execute(small), tmp_path, plots=False)
     jsonschema.validate(yaml.safe_load((folder / "spec.yaml").read_text()), SCHEMA)
@@ -50,6 +51,15 @@ REJECTED = [
     "sweep: {model.depht: [1, 2]}",
     "sweep: {model.depth: []}",
     "modle: {depth: 3}",
+    "model: {block: {norm: group}}",
+    "model: {block: {branch: [act]}}",
+    "model: {block: {residual: 1}}",
+    "model: {block: {alpha: -1}}",
+    "model: {layers: [{at: 1}]}",
+    "model: {layers: [{width: 3}]}",
+    "model: {layers: [{at: 1, depth: 2}]}",
+    "model: {layers: [{at: 0, width: 3}]}",
+    "model: {layers: [{at: '1..2', width: 3}]}",
 ]
 
 
