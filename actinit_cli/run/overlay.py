@@ -74,17 +74,19 @@ def predict(spec: Spec) -> Prediction:
     except ActinitError as exc:
         return Prediction(None, str(exc))
     hidden = fwd[1:-1] if len(fwd) > 2 else fwd[:1]
-    sw2, sb2 = float(np.median(hidden)), float(np.median(var_b))
+    sw2, sb2, phase_act, start = float(np.median(hidden)), float(np.median(var_b)), m["activation"], 1
     notes = [] if prof.output_predicted else [f"output layer: {prof.output_note}"]
-    if isinstance(acts, list) and any(a != m["activation"] for a in acts):
-        notes.append("the activation varies over the hidden layers; the phase is that of model.activation")
-    if np.ptp(hidden) > 0.01 * sw2:
+    if isinstance(acts, list) and any(a != m["activation"] for a in acts):  # the regime the signal ends in
+        sw2, sb2, phase_act, start = float(hidden[-1]), float(var_b[-2]), acts[-1], len(acts)
+        notes.append(f"the activation varies over the hidden layers; the phase is that of the last one "
+                     f"({activations.REGISTRY.short_name(phase_act)}, sigma_w^2 {sw2:.3g})")
+    elif np.ptp(hidden) > 0.01 * sw2:
         notes.append(f"sigma_w^2 varies over the hidden layers ({hidden.min():.3g}..{hidden.max():.3g}); "
                      f"the phase is for their median")
     sens = float(np.nanmax(np.abs(prof.sensitivity)))
     if sens > SENSITIVE:
         notes.append(f"finite-width sensitive (prod s = {sens:.3g} > {SENSITIVE:g}): the curve is only indicative")
-    return Prediction(prof, "", _summary(m["activation"], sw2, sb2, prof, sens), notes)
+    return Prediction(prof, "", _summary(phase_act, sw2, sb2, prof, sens, start), notes)
 
 
 def _block_network(spec: Spec) -> block_theory.Network:
@@ -125,8 +127,10 @@ def _predict_blocks(spec: Spec) -> Prediction:
     return Prediction(prof, "", summary, [] if prof.output_predicted else [f"output layer: {prof.output_note}"])
 
 
-def _summary(act: Any, sw2: float, sb2: float, prof: theory.Profile, sensitivity: float) -> dict[str, Any]:
-    q_start = float(np.clip(prof.preact_m2[1], phase.Q_MIN, phase.Q_MAX))
+def _summary(act: Any, sw2: float, sb2: float, prof: theory.Profile, sensitivity: float,
+             start: int = 1) -> dict[str, Any]:
+    """The phase, fixed point and depth scales of `act` at sigma_w^2, sigma_b^2, from layer `start`'s q."""
+    q_start = float(np.clip(prof.preact_m2[start], phase.Q_MIN, phase.Q_MAX))
     s = phase.summary(act, sw2, sb2, q_start)
     return {"sigma_w2": sw2, "sigma_b2": sb2, "phase": s.phase, "chi_1": s.chi1, "q_star": s.q_star,
             "c_star": s.c_star, "xi_q": s.xi_q, "xi_c": s.xi_c, "sensitivity": sensitivity,

@@ -71,10 +71,10 @@ def title(run: Run) -> str:
     m = run.spec.resolved["model"]
     widths = sorted(set(m["width"]))
     width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
-    extra = "".join(f", {part}" for part in (structure.describe(m), "per-layer overrides" * bool(m["layers"])) if part)
+    extra = ", ".join(part for part in (structure.describe(m), "per-layer overrides" * bool(m["layers"])) if part)
     return (f"{run.spec.name}: {activations.REGISTRY.short_name(m['activation'])} + "
             f"{initializers.REGISTRY.short_name(m['initializer'])} "
-            f"(depth {m['depth']}, width {width}{extra})")
+            f"(depth {m['depth']}, width {width})" + (f"; {extra}" if extra else ""))
 
 
 def write(run: Run, root: Path, plots: bool = True) -> Path:
@@ -100,7 +100,7 @@ def draw_plots(run: Run, out: Path) -> list[str]:
     from actinit_cli import plots
 
     layers = [r["layer"] for r in run.rows]
-    name = title(run)
+    name, _, arch = title(run).partition("; ")  # a plot's title: the network, then what is special about it
     blocks = not structure.of(run.spec.resolved["model"]).plain  # a network of blocks: the stream and its gradient
     act_label, grad_label = ("stream E[x^2]", "stream gradient E[(dL/dx)^2]") if blocks else \
         ("activation E[y^2]", "gradient E[(dL/dh)^2]")
@@ -115,21 +115,24 @@ def draw_plots(run: Run, out: Path) -> list[str]:
                   grad_label: (grad, grad, grad)}
         note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
     plots.variance_by_layer(out / "variance_by_layer.png", layers,
-                            {act_label: [r["act_m2"] for r in run.rows],
-                             grad_label: [r[grad_column] for r in run.rows]}, name, theory, note,
+                            {act_label: [r["act_m2"] for r in run.rows],  # a block's output row has no stream
+                             grad_label: [r[grad_column] for r in run.rows[:-1]] + [None if blocks else
+                                                                                     run.rows[-1][grad_column]]},
+                            f"{name}\n{arch}" if arch else name, theory, note,
                             [r["layer"] for r in run.rows if r["nonfinite"]],
                             [r["layer"] for r in run.rows if r.get("outside_band")])
-    return ["variance_by_layer.png", *_histograms(run, out, name, blocks)]
+    return ["variance_by_layer.png", *_histograms(run, out, name, arch, blocks)]
 
 
-def _histograms(run: Run, out: Path, name: str, blocks: bool) -> list[str]:
+def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list[str]:
     """activations_hist.png, gradients_hist.png (the stream and dL/dx for blocks) and saturation.png."""
     from actinit_cli import plots
 
     acts = structure.hidden_activations(run.spec.resolved["model"])
     saturates, dies = any(a.saturation is not None for a in acts), any(a.dies for a in acts)
-    what = ("the stream x per block", "dL/dx (the stream's gradient) per block") if blocks else \
+    what = ("the stream x per block", "its gradient dL/dx per block") if blocks else \
         ("activations per layer" + (" (exact zeros left out: see zero_frac)" if dies else ""), "gradients dL/dh per layer")
+    what = tuple(f"{w} ({arch})" if arch else w for w in what)
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\n{what[0]}",
                            "stream value" if blocks else "activation value")
     plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",
@@ -140,7 +143,7 @@ def _histograms(run: Run, out: Path, name: str, blocks: bool) -> list[str]:
     layers = [r["layer"] for r in run.rows[1:-1]]
     plots.saturation(out / "saturation.png", layers, {k: [r[k] for r in run.rows[1:-1]] for k in kinds},
                      f"{name}\n" + " and ".join(("saturated",) * saturates + ("dead",) * dies) + " units" +
-                     (" (the branch's activation)" if blocks else ""))
+                     (" of the branch's activation" if blocks else "") + (f" ({arch})" if arch else ""))
     return ["activations_hist.png", "gradients_hist.png", "saturation.png"]
 
 

@@ -25,6 +25,7 @@ OVERRIDE_KEYS = ("width", "activation", "initializer", "bias_initializer")  # wh
 RANGE = re.compile(r"\s*(\d{1,6})\s*-\s*(\d{1,6})\s*")  # "20-32"
 WIDTH = Field("int", None, "", FIELDS["model.width"].minimum, FIELDS["model.width"].maximum)
 DEFAULT_BRANCH = list(FIELDS["model.block.branch"].default)
+NORM_LABELS = {"layer": "LayerNorm", "rms": "RMSNorm", "batch": "BatchNorm"}
 
 
 def span(at: int | str) -> range:
@@ -161,10 +162,10 @@ def of(model: Mapping) -> Architecture:
 
 
 def describe(model: Mapping) -> str:
-    """One phrase for titles: '' for a plain MLP, else e.g. 'residual, alpha 0.125, pre-layer-norm, act-dense'."""
+    """One phrase for titles: '' for a plain MLP, else e.g. 'residual, alpha 0.125, pre-LayerNorm, act-dense'."""
     a = of(model)
     if a.plain:
         return ""
     parts = [f"residual, alpha {a.alpha:.4g}" if a.residual else "no residual"]
-    parts += [f"{a.position}-{a.norm} norm"] if a.norm != "none" else []
+    parts += [f"{a.position}-{NORM_LABELS[a.norm]}"] if a.norm != "none" else []
     return ", ".join(parts + ["-".join(a.branch)])

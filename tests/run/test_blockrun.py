@@ -76,7 +76,7 @@ def test_run_command_writes_the_directory(tmp_path):
     assert result.exit_code == 0, result.output
     folder = next((tmp_path / "runs" / "blocks").iterdir())
     assert {"layers.csv", "variance_by_layer.png", "activations_hist.png", "report.md"} <= {p.name for p in folder.iterdir()}
-    assert "residual, alpha 0.5, post-layer norm, act-dense-act-dense" in (folder / "report.md").read_text()
+    assert "residual, alpha 0.5, post-LayerNorm, act-dense-act-dense" in (folder / "report.md").read_text()
 
 
 def test_blocks_layer_is_a_layer():
