@@ -35,7 +35,8 @@ IDENTITY: tuple[Identity, ...] = (
     Identity("bias", "the shape of the module's `bias` parameter (empty: none)"),
 )
 IDENTITY_NAMES = tuple(c.name for c in IDENTITY)
-NEVER = ("preact_mean", "preact_var", "preact_m2", "grad_preact_m2", "grad_preact_var")  # a module has one output
+NEVER = ("preact_mean", "preact_var", "preact_m2", "grad_preact_m2", "grad_preact_var",  # a module has one output
+         "branch_share", "norm_in_m2")  # and is no block of actinit's own (nn/blocks.py)
 STATS = tuple(c for c in MEASURED if c != "layer" and c not in NEVER)  # width, then layers.csv's measured columns
 COLUMNS = IDENTITY_NAMES + STATS  # modules.csv, in file order
 TEXT = tuple(c.name for c in IDENTITY if not c.integer)  # read back as text, not numbers
