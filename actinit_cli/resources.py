@@ -3,6 +3,8 @@ anything is allocated (every command estimates its peak bytes and calls `check_f
 
 from __future__ import annotations
 
+import os
+
 from actinit_cli.errors import ActinitError
 
 SHARE = 0.8  # a job may plan to use 80 % of the memory that is free when it starts
@@ -27,6 +29,11 @@ def check_fits(need: int, what: str, fix: str, available: int | None = None, sha
     if free is not None and need > share * free:
         raise ActinitError(f"{what} needs about {gib(need)} GiB but only {gib(free)} GiB is free; {fix}")
     return need
+
+
+def cores() -> int:
+    """CPU cores this process may use (its affinity mask, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def gib(n: int) -> str:

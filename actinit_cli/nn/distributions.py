@@ -52,29 +52,64 @@ class Initializer:
         return self.expect(tuple(int(s) for s in shape))
 
 
+def _fits(dtype: np.dtype, *values: float) -> bool:
+    """Whether every value (a mean, a scale, a bound) is a finite number of `dtype`: then the draw can run in
+    `dtype` itself (float32: half the memory traffic); otherwise it runs in float64 and is cast at the end."""
+    big = float(np.finfo(dtype).max)
+    return all(abs(v) <= big for v in values)
+
+
+def _work(dtype: np.dtype, *values: float) -> np.dtype:
+    return dtype if _fits(dtype, *values) else np.dtype(np.float64)
+
+
 def normal(mean: float, std: float) -> Sampler:
-    return lambda rng, shape, dtype: rng.normal(mean, std, size=shape).astype(dtype)
+    """N(mean, std^2), drawn directly in the run's dtype (NumPy's float32 ziggurat for float32)."""
+
+    def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        work = _work(dtype, mean, std)
+        z = rng.standard_normal(size=shape, dtype=work)
+        z *= work.type(std)
+        z += work.type(mean)
+        return z.astype(dtype, copy=False)
+
+    return sample
 
 
 def uniform(low: float, high: float) -> Sampler:
-    """U[low, high) drawn in float64 (Keras: min inclusive, max exclusive), then cast to `dtype`. A range
-    wider than float64 (high - low = inf) is drawn as 2 U[low/2, high/2), the same distribution."""
-    if math.isfinite(high - low):
-        return lambda rng, shape, dtype: rng.uniform(low, high, size=shape).astype(dtype)
-    return lambda rng, shape, dtype: (2.0 * rng.uniform(low / 2, high / 2, size=shape)).astype(dtype)
+    """U[low, high) (Keras: min inclusive, max exclusive) from NumPy's uniform [0, 1) in the run's dtype. A
+    range wider than float64 (high - low = inf) is drawn as 2 U[low/2, high/2), the same distribution."""
+
+    def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        half = not math.isfinite(high - low)
+        lo, hi = (low / 2, high / 2) if half else (low, high)
+        work = _work(dtype, lo, hi, hi - lo)
+        u = rng.random(size=shape, dtype=work)
+        u *= work.type(hi - lo)
+        u += work.type(lo)
+        np.minimum(u, np.nextafter(work.type(hi), work.type(lo)), out=u)  # rounding must not reach `high`
+        if half:
+            u *= 2
+        return u.astype(dtype, copy=False)
+
+    return sample
 
 
 def truncated(mean: float, sigma_p: float) -> Sampler:
     """N(mean, sigma_p^2) with every value outside [mean - 2 sigma_p, mean + 2 sigma_p] redrawn until it
-    falls inside (closed interval, as Keras 3's NumPy backend). The samples' std is TRUNC_STD * sigma_p."""
+    falls inside (closed interval, as Keras 3's NumPy backend), in the run's dtype. The samples' std is
+    TRUNC_STD * sigma_p."""
 
     def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        z = rng.standard_normal(size=math.prod(shape))
-        out = np.flatnonzero(np.abs(z) > 2.0)
+        work = _work(dtype, mean, 2 * sigma_p)
+        z = rng.standard_normal(size=math.prod(shape), dtype=work)
+        out = np.flatnonzero(np.abs(z) > 2)
         while out.size:  # 4.55 % of draws the first time, then 4.55 % of those, ...
-            z[out] = rng.standard_normal(size=out.size)
-            out = out[np.abs(z[out]) > 2.0]
-        return (z * sigma_p + mean).astype(dtype).reshape(shape)
+            z[out] = rng.standard_normal(size=out.size, dtype=work)
+            out = out[np.abs(z[out]) > 2]
+        z *= work.type(sigma_p)
+        z += work.type(mean)
+        return z.astype(dtype, copy=False).reshape(shape)
 
     return sample
 

@@ -6,11 +6,13 @@ Layer 0 is the input x; layers 1..depth are hidden (activation phi); layer depth
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
 
+from actinit_cli import resources
 from actinit_cli.nn.activations import Activation
 from actinit_cli.nn.initializers import Initializer
 
@@ -52,14 +54,28 @@ class LayerGrad:
     db: np.ndarray | None = None
 
 
+PARALLEL_VALUES = 1 << 20  # below a million weights, threads cost more than they save
+
+
 def build(sizes: list[int], hidden: Activation, output: Activation, init: Initializer, bias_init: Initializer,
-          dtype: np.dtype, rng: np.random.Generator) -> Network:
-    """Draw W[l] ~ init(fan_in, fan_out) then b[l] ~ bias_init(fan_out), layer by layer, from one generator."""
-    weights, biases = [], []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        weights.append(init(rng, (fan_in, fan_out), dtype))
-        biases.append(bias_init(rng, (fan_out,), dtype))
-    return Network(weights, biases, hidden, output)
+          dtype: np.dtype, seed: np.random.SeedSequence) -> Network:
+    """Draw W[l] ~ init(fan_in, fan_out) then b[l] ~ bias_init(fan_out) from layer l's own stream,
+    seed.spawn(depth + 1)[l - 1]: the numbers do not depend on how many threads draw them, and the layers
+    are drawn on every core (NumPy's generators release the GIL while they fill an array)."""
+    streams = seed.spawn(len(sizes) - 1)
+
+    def layer(i: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(streams[i])
+        return init(rng, (sizes[i], sizes[i + 1]), dtype), bias_init(rng, (sizes[i + 1],), dtype)
+
+    values = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    workers = min(resources.cores(), len(streams)) if values >= PARALLEL_VALUES else 1
+    if workers == 1:
+        pairs = [layer(i) for i in range(len(streams))]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            pairs = list(pool.map(layer, range(len(streams))))
+    return Network([w for w, _ in pairs], [b for _, b in pairs], hidden, output)
 
 
 def forward(net: Network, x: np.ndarray, on_layer: Callable[[int, np.ndarray | None, np.ndarray], None] | None = None

@@ -23,7 +23,8 @@ def summary(run: Run, run_id: str, created: str) -> dict:
     return rundir.json_safe({
         "run_id": run_id, "name": run.spec.name, "created_utc": created,
         "spec": run.spec.resolved, "seeds": run.seeds,
-        "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]",
+        "streams": "repeat r: numpy SeedSequence(seed + r).spawn(2) -> [weights, data]; "
+                   "weights.spawn(depth + 1)[l - 1] draws W[l] then b[l]",
         "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
         "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},

@@ -1,7 +1,8 @@
 """One experiment: spec -> networks -> random batches forward and backward -> per-layer statistics.
 
 Reproducibility: repeat r uses SeedSequence(seed + r), spawned into two streams, one for the weights
-and one for the data, so changing the batch size or count never changes the weights.
+and one for the data, so changing the batch size or count never changes the weights; the weight stream
+is spawned again into one stream per layer (drawn in parallel, the same numbers on any number of cores).
 """
 
 from __future__ import annotations
@@ -60,11 +61,11 @@ def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
     return (rng.standard_normal(size=shape) * std + mean).astype(dtype)
 
 
-def network(spec: Spec, rng: np.random.Generator) -> mlp.Network:
+def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
     m = spec.resolved["model"]
     return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
                      initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
-                     np.dtype(m["dtype"]), rng)
+                     np.dtype(m["dtype"]), seed)
 
 
 def total_steps(spec: Spec) -> int:
@@ -86,7 +87,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         seeds.append(seed)
         w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
         t0 = time.perf_counter()
-        net, data_rng = network(spec, np.random.default_rng(w_seq)), np.random.default_rng(d_seq)
+        net, data_rng = network(spec, w_seq), np.random.default_rng(d_seq)
         clock["draw_weights_and_data"] += time.perf_counter() - t0
         acc = stats.Accumulator(net, keep_hist=(r == 0))
         for b in range(spec["data.batches"]):

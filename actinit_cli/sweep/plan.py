@@ -7,7 +7,6 @@ import copy
 import hashlib
 import itertools
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,11 +60,6 @@ def _set(raw: dict, path: str, value: Any) -> None:
             node[part] = {}
         node = node[part]
     node[path.split(".")[-1]] = copy.deepcopy(value)
-
-
-def cores() -> int:
-    """CPU cores this process may use: the default number of workers."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _check_grid(base: specs.Spec, yes: bool) -> dict[str, list]:
@@ -123,7 +117,7 @@ def expand(base: specs.Spec, yes: bool = False, jobs: int = 1) -> list[Point]:
 
 def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False) -> Plan:
     """Load the spec and validate every point and --out before anything runs (jobs 0: one per core)."""
-    jobs = jobs or cores()
+    jobs = jobs or resources.cores()
     base = specs.load(spec_path)
     points = expand(base, yes, jobs)
     rundir.check_out(out)

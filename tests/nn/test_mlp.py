@@ -15,10 +15,10 @@ SIZES = [3, 5, 4, 6, 4]  # non-square everywhere: a swapped fan_in/fan_out would
 
 
 def small_net(hidden: str, output: str, seed: int = 0) -> mlp.Network:
-    rng = np.random.default_rng(seed)
     return mlp.build(SIZES, activations.get(hidden), activations.get(output),
                      initializers.get({"name": "variance_scaling", "scale": 2.0}),
-                     initializers.get({"name": "random_normal", "stddev": 0.3}), np.dtype("float64"), rng)
+                     initializers.get({"name": "random_normal", "stddev": 0.3}), np.dtype("float64"),
+                     np.random.SeedSequence(seed))
 
 
 def loss_of(net: mlp.Network, x: np.ndarray, target: np.ndarray, loss: str) -> float:
@@ -85,3 +85,18 @@ def test_memory_estimate_counts_what_is_kept():
     assert mlp.kept_bytes(sizes, batch, 4) == kept
     assert mlp.peak_bytes(sizes, batch, 4) > kept
     assert mlp.peak_bytes(sizes, batch, 4, save_arrays=True) > mlp.peak_bytes(sizes, batch, 4)
+
+
+def test_each_layer_draws_from_its_own_stream_whatever_the_threads(monkeypatch):
+    """W[l], b[l] come from SeedSequence.spawn's l-th child, so drawing layers in parallel threads (as a big
+    net does) gives the same numbers as drawing them one by one."""
+    args = ([300, 200, 100, 50], activations.get("tanh"), activations.get("identity"), initializers.get("he_normal"),
+            initializers.get({"name": "random_normal", "stddev": 0.1}), np.dtype("float32"))
+    monkeypatch.setattr(mlp, "PARALLEL_VALUES", 10**12)
+    serial = mlp.build(*args, np.random.SeedSequence(7))
+    monkeypatch.setattr(mlp, "PARALLEL_VALUES", 0)
+    threaded = mlp.build(*args, np.random.SeedSequence(7))
+    for a, b in zip(serial.weights + serial.biases, threaded.weights + threaded.biases):
+        np.testing.assert_array_equal(a, b)
+    rng = np.random.default_rng(np.random.SeedSequence(7).spawn(3)[1])  # layer 2's own stream, by hand
+    np.testing.assert_array_equal(serial.weights[1], initializers.get("he_normal")(rng, (200, 100), np.float32))

@@ -11,7 +11,7 @@ def run_batches(hidden="relu", batches=2, batch=64, seed=0, dtype="float32"):
     rng = np.random.default_rng(seed)
     net = mlp.build([6, 9, 7, 5], activations.get(hidden), activations.get("identity"),
                     initializers.get("he_normal"), initializers.get({"name": "random_normal", "stddev": 0.5}),
-                    np.dtype(dtype), rng)
+                    np.dtype(dtype), np.random.SeedSequence(seed))
     acc = stats.Accumulator(net)
     kept = []
     for _ in range(batches):
