@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -16,21 +15,10 @@ from typing import Annotated, Any, NoReturn, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from actinit_cli import __version__
+from actinit_cli import __version__, signals
 from actinit_cli.errors import ActinitError
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_INTERNAL = 0, 1, 2, 130, 143, 70
-_signals: list[int] = []  # SIGTERM received: the unwind it started ends with exit 143, not 130
-
-
-def handle_sigterm() -> None:
-    """SIGTERM (what `kill`, CI cancellation and container stops send) unwinds like Ctrl-C: half-written
-    run directories are removed, the exit code is 143 (128 + 15)."""
-    def terminate(signum: int, frame: Any) -> None:
-        _signals.append(signum)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 2, 130, 70
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -59,10 +47,8 @@ class _Group(TyperGroup):
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
-        if code == EXIT_INTERRUPTED and _signals:  # typer turns Ctrl-C (and our SIGTERM) into Exit(130)
-            fail("terminated (SIGTERM); nothing was left half-written", EXIT_TERMINATED)
-        if code == EXIT_INTERRUPTED:
-            fail("interrupted; nothing was left half-written", EXIT_INTERRUPTED)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C (and SIGTERM: see signals.py) into Exit(130)
+            fail(f"{signals.reason()}; nothing was left half-written", signals.exit_code())
         if standalone_mode:
             sys.exit(code)
         return code

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from actinit_cli.app import (DType, Format, Json, Kind, NoPlots, Out, Params, ShapeCommand, SpecPath, app, examples,
-                             handle_sigterm, parse_params, show_verdict)
+                             parse_params, show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -44,6 +44,10 @@ def sample(
     if fmt is Format.npy and output is None:
         raise typer.BadParameter("npy is binary: add --output FILE.npy", param_hint="--format")
     core.check_request(tuple(shape), dtype.value, fmt.value)
+    if output is not None:
+        from actinit_cli.run import files
+
+        files.check_file(output, "--output")
     d = core.draw(parse_params(param, name), tuple(shape), seed, dtype.value)
     data = terminal.sample_bytes(d, fmt.value)
     if output is None:
@@ -259,8 +263,9 @@ def schema() -> None:
 
 def main() -> None:
     """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/run/memory.py)."""
+    from actinit_cli import signals
     from actinit_cli.run import memory
 
     memory.keep_freed_memory()
-    handle_sigterm()
+    signals.install()  # also when main() is called directly, not through the console script
     app(prog_name="actinit")

@@ -1,5 +1,5 @@
-"""The `actinit` console script. It imports the command line itself, so that Ctrl-C even while Python
-loads the libraries is one line and exit 130 instead of a traceback."""
+"""The `actinit` console script. It imports the command line itself, so that Ctrl-C (or SIGTERM) even
+while Python loads the libraries is one line and exit 130 (143) instead of a traceback."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import sys
 
 
 def main() -> None:
+    from actinit_cli import signals
+
+    signals.install()  # SIGTERM during the imports below unwinds too (exit 143, one line)
     try:
         from actinit_cli.cli import main as run
 
         run()
     except KeyboardInterrupt:  # before the command line took over (imports)
-        sys.stderr.write("error: interrupted; nothing was left half-written\n")
-        sys.exit(130)
+        sys.stderr.write(f"error: {signals.reason()}; nothing was left half-written\n")
+        sys.exit(signals.exit_code())

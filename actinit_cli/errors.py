@@ -11,6 +11,9 @@ class ActinitError(Exception):
 
 
 class Interrupted(ActinitError):
-    """Ctrl-C during long work that keeps what it finished (a sweep): exit 130 with what to do next."""
+    """Ctrl-C (or SIGTERM) during long work that keeps what it finished (a sweep): exit 130 (143) with what
+    to do next."""
 
-    exit_code = 130
+    def __init__(self, message: str, exit_code: int = 130):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -9,9 +9,12 @@ import numpy as np
 
 
 def _pyplot():
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules:  # a notebook that already chose its backend keeps it
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
@@ -31,11 +34,13 @@ def _positive(values: Sequence[float | None]) -> np.ndarray:
 
 def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
                       title: str, theory: Mapping[str, tuple] | None = None, note: str = "",
-                      nonfinite: Sequence[int] = (), outside: Sequence[int] = ()) -> None:
+                      nonfinite: Sequence[int] = (), outside: Sequence[int] = (),
+                      ticks: Sequence[str] | None = None) -> None:
     """Measured second moments (markers) per layer on a log axis; theory as lines with a shaded band;
     a red shade over every layer holding inf or nan (where markers stop).
 
-    `series` maps a label to values; `theory` maps the same label to (values, low, high) arrays.
+    `series` maps a label to values; `theory` maps the same label to (values, low, high) arrays; `ticks`
+    labels each layer on the x axis (module names).
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
@@ -55,6 +60,8 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
         ax.axvspan(layer - 0.5, layer + 0.5, color="red", alpha=0.08, lw=0,
                    label="layers holding inf/nan" if i == 0 else None)
     ax.set_yscale("log")
+    if ticks is not None:
+        ax.set_xticks(x, ticks, rotation=90, fontsize=6)
     ax.set_xlabel("layer (0 = input)")
     ax.set_ylabel("second moment (log scale)")
     ax.set_title(title)

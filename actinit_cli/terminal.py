@@ -121,6 +121,9 @@ def run_table(rows: list[dict]) -> Table:
     theory band."""
     columns = [(label, name) for label, name in TERMINAL
                if name in ALWAYS_SHOWN or any(r.get(name) not in (None, 0) for r in rows)]
+    if rows and "module" in rows[0]:  # a torch model's module rows: name and type; dL/d(output), not dL/dh
+        columns = [columns[0], ("module", "module"), ("type", "type")] + \
+            [("E[dy^2]", "grad_act_m2") if name == "grad_preact_m2" else (label, name) for label, name in columns[1:]]
     t = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     for label, _ in columns:
         t.add_column(Text(label), justify="right", no_wrap=True)
@@ -132,15 +135,15 @@ def run_table(rows: list[dict]) -> Table:
     return t
 
 
-def headline_plain(head: dict) -> str:
-    """One line per run: each trend's end-to-end ratio and its log2 slope per layer."""
+def headline_plain(head: dict, over: str = "hidden", labels: dict[str, str] | None = None) -> str:
+    """One line per run: each trend's end-to-end ratio and log2 slope per layer (`over`, `labels`: module rows)."""
     def show(v: float | None) -> str:
         return "n/a" if v is None else ("0 (vanished)" if v == 0 else fmt(v, 3))
 
     def ends(t: Trend) -> str:
         return "last/first" if t.forward else "first/last"
 
-    return "  ".join(f"{t.label} {ends(t)} hidden {show(head[t.ratio_key])} (slope log2/layer "
+    return "  ".join(f"{(labels or {}).get(t.column, t.label)} {ends(t)} {over} {show(head[t.ratio_key])} (slope log2/layer "
                      f"{show(head[t.slope_key])})" for t in TRENDS)
 
 
@@ -208,7 +211,12 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
     out.print(report.title(result), markup=False, highlight=False)
     whole(out, run_table(result.rows))
     out.file.flush()
-    lines = [headline_plain(headline(result.rows)), report.theory_line(result)]
+    line = headline_plain(headline(result.rows))
+    if result.spec.torch:
+        from actinit_cli.torch import rows as module_rows  # module rows: dL/d(output), not dL/dh
+
+        line = headline_plain(module_rows.headline(result.rows), "module", {"grad_preact_m2": "E[dy^2]"})
+    lines = [line, report.theory_line(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 

@@ -11,7 +11,7 @@ from actinit_cli.errors import ActinitError
 from actinit_cli.gates import baseline as baselines
 from actinit_cli.gates import verdict
 from actinit_cli.gates.verdict import Result
-from actinit_cli.run import rundir
+from actinit_cli.run import files, rundir
 from actinit_cli.run import spec as specs
 
 
@@ -44,8 +44,10 @@ class Planned:
     skip: str = ""
 
     @property
-    def sizes(self) -> list[int]:
-        return (self.saved.spec if self.saved else self.spec).sizes
+    def sizes(self) -> list[int] | None:
+        """Layer sizes of actinit's own MLP (None for a torch model: its rows are known once it runs)."""
+        s = self.saved.spec if self.saved else self.spec
+        return None if s.torch else s.sizes
 
     @property
     def checks(self) -> list[dict]:
@@ -56,8 +58,9 @@ class Planned:
         """Progress units of running it (a spec: one per layer, forward and backward; a saved run: 0)."""
         if self.spec is None:
             return 0
-        s = self.spec
-        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+        from actinit_cli.run import runner  # a spec about to run: the runner loads anyway
+
+        return runner.total_steps(self.spec)
 
 
 def plan(path: Path) -> Planned:
@@ -111,7 +114,7 @@ def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | Non
     for p in todo:
         if not p.checks and saved is None:
             raise ActinitError(f"{p.path}: has no checks; add a checks: section to its spec or pass --baseline")
-        if saved is not None:
+        if saved is not None and p.sizes is not None and not saved.spec.torch:  # torch rows: compared after the run
             baselines.check_same_sizes(p.sizes, saved.spec.sizes, str(baseline))
     return planned
 
@@ -141,11 +144,9 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     """Everything a check can be refused for, before anything runs: the targets, the baseline and its
     shape, --out and --junit."""
     baselines.check_tolerance(tolerance)
-    rundir.check_out(out)
+    files.check_out(out)
     if junit is not None:
-        if Path(junit).is_dir():
-            raise ActinitError(f"--junit: {str(junit)!r} is a directory; give a file name such as report.xml")
-        rundir.check_out(Path(junit).parent, "--junit")
+        files.check_file(junit, "--junit")
     saved = rundir.load(baseline) if baseline is not None else None
     return Gate(_planned(paths, saved, baseline), Path(out), strict, saved, tolerance, junit)
 
@@ -179,9 +180,10 @@ def gate(paths: list[Path], out: Path, strict: bool = False, baseline: Path | No
 
 def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path:
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
+    files.check_names(Path(baseline), "--baseline")
     baselines.check_replaceable(baseline)
-    rundir.check_out(Path(baseline).parent, "--baseline")
-    rundir.check_out(out)
+    files.check_out(Path(baseline).parent, "--baseline")
+    files.check_out(out)
     p = plan(path)
     if p.skip:
         raise ActinitError(p.skip.replace("skipped", "cannot use", 1))

@@ -38,8 +38,8 @@ def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "")
     if rows and q not in rows[0]:
         return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")
     if check["slope_log2"]:
-        return _evaluate_slope(check, rows, target, name)
-    layers = [layer for layer in select(check["layers"], len(rows) - 1) if applies(q, layer, model)]
+        return _evaluate_slope(check, rows, target, name, "torch" in model)
+    layers = [layer for layer in select(check["layers"], len(rows) - 1, rows) if applies(q, layer, model, rows)]
     if not layers:
         return Result(target, name, False, None, None, interval(check["min"], check["max"]),
                       f"{q} is empty: this network has no layer where it applies")
@@ -99,16 +99,17 @@ def _show(v: float | None) -> str:
     return "no value" if v is None else f"{v:.4g}"
 
 
-def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str) -> Result:
+def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str, modules: bool = False) -> Result:
+    """The fitted log2 slope per layer; over a torch model's `modules`, per selected module in forward order."""
     q, bounds = check["quantity"], check["slope_log2"]
-    layers = select(check["layers"], len(rows) - 1)
+    layers = select(check["layers"], len(rows) - 1, rows)
     values = [value(rows[layer], q) for layer in layers]
     bound = interval(bounds["min"], bounds["max"])
     bad = [(layer, v) for layer, v in zip(layers, values) if v is None or not math.isfinite(v) or v <= 0]
     if bad:
         why = f"layer {bad[0][0]} has {q} = {_show(bad[0][1])}, which has no log2"
         return Result(target, name, False, bad[0][0], None, bound, f"cannot fit a slope: {why}")
-    slope = slope_log2(values, layers)
+    slope = slope_log2(values, list(range(len(layers))) if modules else layers)
     if slope is None:
         return Result(target, name, False, None, None, bound, "cannot fit a slope: needs at least 2 layers")
     ok = (bounds["min"] is None or slope >= bounds["min"]) and (bounds["max"] is None or slope <= bounds["max"])

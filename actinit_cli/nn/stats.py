@@ -144,72 +144,83 @@ class Accumulator:
 
     def forward_layer(self, layer: int, h: np.ndarray | None, y: np.ndarray) -> None:
         """Accumulate one layer of one batch (pass it as `mlp.forward`'s on_layer to use hot caches)."""
-        with np.errstate(all="ignore"):  # inf/nan are data here: counted in `nonfinite`, kept in the sums
-            s = self.layers[layer]
-            s.batches += 1
-            finite = s.pre.add(h) if h is not None else True
-            unit_var, finite_y = s.act.add_rows(y)
-            s.unit_var_sum += unit_var
-            if not (finite and finite_y):  # count only when the sums say something is off
-                s.nonfinite += count_nonfinite(h, y)
-            if layer == 0:
-                return
-            self._fractions(s, layer, y)
-            if self.keep_hist and layer < len(self.net.weights):  # hidden layers, as Glorot & Bengio's figures
-                head = _head(y)
-                # relu-like units put ~half their mass exactly at 0 (zero_frac); the curve shows the rest
-                self.hist_act[layer] = head[head != 0] if self.net.hidden.dies else head
-
-    def _fractions(self, s: LayerStats, layer: int, y: np.ndarray) -> None:
-        sat = self.net.activation(layer).saturation
-        if sat is not None:
-            lo, hi = sat
-            s.saturated += (int(np.count_nonzero(y <= lo)) if lo is not None else 0) + \
-                (int(np.count_nonzero(y >= hi)) if hi is not None else 0)
-        nonzero = y != 0
-        s.zero += y.size - int(np.count_nonzero(nonzero))
-        alive = nonzero.any(axis=0)
-        s.alive = alive if s.alive is None else (s.alive | alive)
+        observe(self.layers[layer], h, y, self.net.activation(layer).saturation if layer else None, layer > 0)
+        if layer and self.keep_hist and layer < len(self.net.weights):  # hidden layers, as Glorot & Bengio's figures
+            head = head_values(y)
+            # relu-like units put ~half their mass exactly at 0 (zero_frac); the curve shows the rest
+            self.hist_act[layer] = head[head != 0] if self.net.hidden.dies else head
 
     def backward(self, g: LayerGrad) -> None:
         """Accumulate one layer's gradient statistics (called from the output down)."""
-        with np.errstate(all="ignore"):
-            self._backward(g)
-
-    def _backward(self, g: LayerGrad) -> None:
-        s = self.layers[g.layer]
-        finite = s.grad_act.add(g.dy)
-        if g.dh is not None:
-            finite = s.grad_pre.add(g.dh) & s.grad_w.add(g.dW) & s.grad_b.add(g.db) & finite
-        if not finite:
-            s.nonfinite += count_nonfinite(g.dy, g.dh, g.dW, g.db)
+        observe_grad(self.layers[g.layer], g.dy, g.dh, g.dW, g.db)
         if g.dh is not None and self.keep_hist and g.layer < len(self.net.weights):
-            self.hist_grad[g.layer] = _head(g.dh)
+            self.hist_grad[g.layer] = head_values(g.dh)
 
     def rows(self) -> list[dict]:
         """One dict per layer with exactly the measured columns; None where a quantity does not apply."""
-        return [_row(layer, s, self.net) for layer, s in enumerate(self.layers)]
+        return [row(layer, s, layer > 0 and self.net.activation(layer).saturation is not None)
+                for layer, s in enumerate(self.layers)]
 
 
-def _head(a: np.ndarray) -> np.ndarray:
+def observe(s: LayerStats, h: np.ndarray | None, y: np.ndarray, saturation: tuple | None,
+            fractions: bool = True) -> None:
+    """Accumulate one layer of one batch: its pre-activation h (None: none), its output y as (batch, units)
+    and, with `fractions`, the saturated (bounds `saturation` = (lo, hi), or None), zero and dead counts of y."""
+    with np.errstate(all="ignore"):  # inf/nan are data here: counted in `nonfinite`, kept in the sums
+        s.batches += 1
+        finite = s.pre.add(h) if h is not None else True
+        unit_var, finite_y = s.act.add_rows(y)
+        s.unit_var_sum += unit_var
+        if not (finite and finite_y):  # count only when the sums say something is off
+            s.nonfinite += count_nonfinite(h, y)
+        if fractions:
+            _fractions(s, y, saturation)
+
+
+def _fractions(s: LayerStats, y: np.ndarray, saturation: tuple | None) -> None:
+    if saturation is not None:
+        lo, hi = saturation
+        s.saturated += (int(np.count_nonzero(y <= lo)) if lo is not None else 0) + \
+            (int(np.count_nonzero(y >= hi)) if hi is not None else 0)
+    nonzero = y != 0
+    s.zero += y.size - int(np.count_nonzero(nonzero))
+    alive = nonzero.any(axis=0)
+    s.alive = alive if s.alive is None else (s.alive | alive)
+
+
+def observe_grad(s: LayerStats, dy: np.ndarray | None, dh: np.ndarray | None = None, dW: np.ndarray | None = None,
+                 db: np.ndarray | None = None) -> None:
+    """Accumulate one layer's gradients of one batch: dL/dy, dL/dh, dL/dW and dL/db, each None where absent."""
+    with np.errstate(all="ignore"):
+        finite = True
+        for sums, a in ((s.grad_act, dy), (s.grad_pre, dh), (s.grad_w, dW), (s.grad_b, db)):
+            if a is not None:
+                finite = sums.add(a) & finite
+        if not finite:
+            s.nonfinite += count_nonfinite(dy, dh, dW, db)
+
+
+def head_values(a: np.ndarray) -> np.ndarray:
+    """The first rows of a (batch, units) array, at most about HIST_VALUES values, as float64 (for histograms)."""
     rows = max(1, min(a.shape[0], -(-HIST_VALUES // a.shape[1])))
     return np.array(a[:rows], dtype=np.float64).ravel()
 
 
-def _row(layer: int, s: LayerStats, net: Network) -> dict:
+def row(layer: int, s: LayerStats, saturates: bool) -> dict:
+    """The measured columns of one layer's accumulators, None where a quantity does not apply; `saturates`:
+    the layer's activation has a saturation bound (so saturated_frac applies). Layer 0 is the input."""
     hidden_or_out = layer > 0
     n_act = s.act.n or 1
     grad_w_std, w_var = (s.grad_w.var(), s.weight_var)
     ratio = None
     if hidden_or_out and grad_w_std is not None and w_var:
         ratio = float(np.sqrt(grad_w_std) / np.sqrt(w_var))
-    sat = net.activation(layer).saturation if hidden_or_out else None
     return {
         "layer": layer, "width": s.width,
         "preact_mean": s.pre.mean(), "preact_var": s.pre.var(), "preact_m2": s.pre.m2(),
         "act_mean": s.act.mean(), "act_var": s.act.var(), "act_m2": s.act.m2(),
         "act_unit_var": s.unit_var_sum / s.batches if s.batches else None,
-        "saturated_frac": s.saturated / n_act if sat is not None else None,
+        "saturated_frac": s.saturated / n_act if saturates else None,
         "dead_frac": float(np.mean(~s.alive)) if s.alive is not None else None,
         "zero_frac": s.zero / n_act if hidden_or_out else None,
         "nonfinite": s.nonfinite,

@@ -14,6 +14,7 @@ from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
 from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
 from actinit_cli.run.fields import number_schema
+from actinit_cli.torch import rows as module_rows
 
 REFERENCES = ("input", "output", "first_hidden")
 KEYS = ("name", "quantity", "relative_to", "min", "max", "slope_log2", "layers")
@@ -47,8 +48,11 @@ def _layers(value: Any, where: str) -> Any:
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()) \
             and value["from"] <= value["to"]:
         return dict(value)
-    raise ActinitError(f"{where}: expected all, hidden, output, a list of layer numbers or "
-                       f"{{from: a, to: b}} with a <= b, got {value!r}")
+    if module_rows.is_selector(value):  # a torch model's modules by type and/or name glob
+        return module_rows.selector(value, where)
+    raise ActinitError(f"{where}: expected all, hidden, output, a list of layer numbers, "
+                       f"{{from: a, to: b}} with a <= b, or (torch models) {{type: Conv2d}} / {{name: 'glob'}}, "
+                       f"got {value!r}")
 
 
 def validate_one(raw: Any, path: str, where: Callable[[str], str] = str) -> dict:
@@ -130,7 +134,8 @@ def schema() -> dict:
                                                         "properties": {"min": bound, "max": bound}}]},
             "layers": {"anyOf": [{"enum": list(SELECTORS)}, {"type": "array", "items": layer, "minItems": 1},
                                  {"type": "object", "required": ["from", "to"], "additionalProperties": False,
-                                  "properties": {"from": layer, "to": layer}}]}}}}
+                                  "properties": {"from": layer, "to": layer}},
+                                 module_rows.selector_schema()]}}}}  # a torch model's modules by type/name
 
 
 def label(check: Mapping) -> str:
@@ -148,6 +153,8 @@ def label(check: Mapping) -> str:
 
 
 def _layer_text(layers: Any) -> str:
+    if module_rows.is_selector(layers):
+        return " ".join(f"{k}={','.join(v)}" for k, v in layers.items())
     if isinstance(layers, dict):
         return f"layers {layers['from']}..{layers['to']}"
     return "layers " + ",".join(str(x) for x in layers)
@@ -162,9 +169,14 @@ def interval(lo: float | None, hi: float | None) -> str:
     return f"[{lo:g}, {hi:g}]"
 
 
-def select(selector: Any, top: int) -> list[int]:
-    """Layer numbers a selector names (all, hidden, output, a list, {from, to}) in a network whose
-    output layer is `top` (depth + 1)."""
+def select(selector: Any, top: int, rows: list[Mapping] | None = None) -> list[int]:
+    """Layer numbers a selector names (all, hidden, output, a list, {from, to}; with a torch model's module
+    `rows`, {type: ...} / {name: ...}) in a network whose output layer (last row) is `top`."""
+    if module_rows.is_selector(selector):
+        if rows is None:
+            raise ActinitError("checks: {type: ...} and {name: ...} select the modules of a torch: model; this "
+                               "spec is actinit's own MLP (select layers by number)")
+        return [r["layer"] for r in rows if module_rows.matches(r, selector)]
     if selector == "all":
         return list(range(top + 1))
     if selector == "hidden":
@@ -178,10 +190,12 @@ def select(selector: Any, top: int) -> list[int]:
     return chosen
 
 
-def applies(quantity: str, layer: int, model: Mapping) -> bool:
+def applies(quantity: str, layer: int, model: Mapping, rows: list[Mapping] | None = None) -> bool:
     """Whether layers.csv has a value for `quantity` at `layer` by construction (an empty cell elsewhere
     is missing data): the input has only activation statistics and dL/dx; saturated_frac exists only
-    for an activation with a saturation bound."""
+    for an activation with a saturation bound. A torch model's module rows say it themselves."""
+    if "torch" in model:
+        return module_rows.applies(quantity, rows[layer])
     if layer == 0:
         return quantity in AT_INPUT
     if quantity == "saturated_frac":
@@ -191,17 +205,20 @@ def applies(quantity: str, layer: int, model: Mapping) -> bool:
     return True
 
 
-def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], str] = str) -> None:
-    """The checks' layer choices against the network: layers that exist, at least two for a slope,
-    something left besides the reference layer, unique names."""
-    top = len(model["width"]) + 1
+def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], str] = str,
+                     rows: list[Mapping] | None = None) -> None:
+    """The checks' layer choices against the network (a torch model's: its module `rows`, known once probed):
+    layers that exist, at least two for a slope, something left besides the reference layer, unique names."""
+    top = len(rows) - 1 if rows is not None else len(model["width"]) + 1
     names = [label(c) for c in checks]
     for i, check in enumerate(checks):
         field = where(f"checks[{i}].layers")
         try:
-            layers = select(check["layers"], top)
+            layers = select(check["layers"], top, rows)
         except ActinitError as exc:
             raise ActinitError(f"{field}: {str(exc).split(': ', 1)[1]}") from None
+        if not layers:
+            raise ActinitError(f"{field}: selects nothing in this model; check the type and name")
         if check["slope_log2"] and len(layers) < 2:
             raise ActinitError(f"{field}: a slope needs at least 2 layers, got {layers}")
         ref = {"input": 0, "output": top, "first_hidden": 1}.get(check["relative_to"])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean
+from actinit_cli.run import files
 from actinit_cli.run.files import write_atomic
 
 
@@ -45,8 +46,11 @@ def summary(name: str) -> str:
 def write(name: str, dest: Path, force: bool = False) -> Path:
     """Copy example `name` to `dest` (a file, or a folder to put <name>.yaml in); never overwrite unless forced."""
     dest = Path(dest)
+    body = text(name).encode()  # an unknown name is refused first
+    files.check_names(dest, "--output")
     target = dest / f"{name}.yaml" if dest.is_dir() else dest
-    if target.exists() and not force:
-        raise ActinitError(f"init: {str(target)!r} exists; choose another path or pass --force to replace it")
-    write_atomic(target, text(name).encode(), "init")
+    if target.is_file() and not force:
+        raise ActinitError(f"--output: {str(target)!r} exists; choose another path or pass --force to replace it")
+    files.check_file(target, "--output")
+    write_atomic(target, body, "--output")
     return target

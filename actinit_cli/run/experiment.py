@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from actinit_cli.errors import ActinitError
-from actinit_cli.run import rundir
+from actinit_cli.run import files
 from actinit_cli.run import spec as specs
 
 
@@ -22,8 +22,9 @@ class Job:
 
     @property
     def steps(self) -> int:
-        s = self.spec
-        return s["repeats"] * s["data.batches"] * 2 * (s["model.depth"] + 2)
+        from actinit_cli.run import runner
+
+        return runner.total_steps(self.spec)
 
 
 def refuse_sweep(spec: specs.Spec, command: str) -> None:
@@ -41,7 +42,7 @@ def prepare(path: Path, out: Path, save_arrays: bool = False, need_checks: bool 
     refuse_sweep(spec, "run")
     if need_checks and not spec["checks"]:
         raise ActinitError(f"--check: {path} has no checks; add a checks: section (see the README)")
-    rundir.check_out(out)
+    files.check_out(out)
     runner.check_memory(spec, save_arrays)
     return Job(spec, Path(out), save_arrays)
 

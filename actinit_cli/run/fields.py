@@ -14,6 +14,7 @@ from typing import Any
 from actinit_cli.nn import activations, initializers, losses
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
+from actinit_cli.torch import section as torch_section
 
 
 
@@ -174,7 +175,7 @@ def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
         raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
                            f"{{model.activation: [tanh, relu]}}, got {shown(raw)}")
     for key, values in raw.items():
-        if key not in SWEEPABLE:
+        if key not in SWEEPABLE and not torch_section.sweepable(str(key)):
             hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
             raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
         if not isinstance(values, list) or not values:
@@ -187,7 +188,7 @@ def canonical(path: str, value: Any) -> str:
     reference with default parameters and the bare name, 0 and 0.0 compare equal. Invalid values keep
     their own text (their point is refused later, by name)."""
     try:
-        value = check_value(path, FIELDS[path], value, path)
+        value = check_value(path, FIELDS[path], value, path) if path in FIELDS else value  # torch: as written
     except ActinitError:
         pass
     return json.dumps(value, sort_keys=True, default=str)
@@ -196,4 +197,5 @@ def canonical(path: str, value: Any) -> str:
 def sweep_schema() -> dict:
     return {"type": "object", "description": "spec paths mapped to lists of values: `actinit sweep` runs "
             "their product", "additionalProperties": False,
-            "properties": {p: {"type": "array", "minItems": 1} for p in SWEEPABLE}}
+            "properties": {p: {"type": "array", "minItems": 1} for p in SWEEPABLE},
+            "patternProperties": {torch_section.SWEEP_PATTERN: {"type": "array", "minItems": 1}}}

@@ -1,4 +1,5 @@
-"""Files that appear whole or not at all: write a temporary file beside the target, then rename."""
+"""Files that appear whole or not at all (a temporary file beside the target, then a rename), and output
+destinations checked before any work is done."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
     rename it into place: the file appears whole or not at all, also on a full disk (one-line error)."""
     path = Path(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # checked writable beforehand (rundir.check_file)
         fd, name = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
                                     suffix=path.suffix)
         os.close(fd)
@@ -43,3 +45,51 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
             raise ActinitError(f"{option}: cannot write {str(path)!r} ({exc.strerror or exc}); free some space or "
                                f"choose a writable path") from None
         raise
+
+
+NAME_MAX = 255  # bytes in one path component on Linux file systems
+
+
+def check_names(path: Path, option: str) -> None:
+    """Every component of `path` a name the file system takes (at most NAME_MAX bytes)."""
+    long = next((p for p in Path(path).parts if len(os.fsencode(p)) > NAME_MAX), None)
+    if long is not None:
+        raise ActinitError(f"{option}: a path component is {len(os.fsencode(long))} bytes, more than {NAME_MAX}; "
+                           f"choose a shorter {option}")
+
+
+def check_out(root: Path, option: str = "--out") -> None:
+    """Refuse an output root that cannot be written before any work is done: every component a legal name,
+    and the nearest existing folder one where a file can really be created (os.access says yes to root
+    on /proc). Nothing is left behind."""
+    root = Path(root)
+    check_names(root, option)
+    probe = root
+    try:
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise ActinitError(f"{option}: {str(probe)!r} is not a directory; choose a writable {option}")
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".actinit-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise ActinitError(f"{option}: {str(probe)[:80]!r} is not writable ({exc.strerror}); choose a writable "
+                           f"{option}") from None
+
+
+def check_file(path: Path, option: str) -> None:
+    """Refuse a file destination that cannot be written (a folder, a name too long, an unwritable place)
+    before any work is done, writing nothing into it. Missing folders on the way are fine: they are
+    created when it is written."""
+    path = Path(path)
+    check_names(path, option)
+    if not path.name:
+        raise ActinitError(f"{option}: no file name; give one such as report.xml")
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:
+        raise ActinitError(f"{option}: {str(path)[:80]!r} cannot be used ({exc.strerror})") from None
+    if is_dir:
+        raise ActinitError(f"{option}: {str(path)!r} is a directory; give a file name")
+    check_out(path.parent, option)

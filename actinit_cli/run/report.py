@@ -14,7 +14,7 @@ from actinit_cli import __version__
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
-from actinit_cli.run import rundir
+from actinit_cli.run import files, rundir
 from actinit_cli.run.runner import Run
 
 
@@ -44,6 +44,10 @@ def _theory(run: Run) -> dict:
 def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
     """One line: the phase and how the measurement sits in the band; `mark` says how the medium at hand
     shows the layers outside it (the terminal's '!', report.md's outside_band column, the plot's circles)."""
+    if run.spec.torch:
+        from actinit_cli.run import torchrun
+
+        return torchrun.theory_line(run)
     doc = _theory(run)
     if not doc["applies"]:
         return f"theory: does not apply ({doc['reason']})"
@@ -57,6 +61,10 @@ def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
 
 
 def title(run: Run) -> str:
+    if run.spec.torch:
+        from actinit_cli.run import torchrun
+
+        return torchrun.title(run)
     m = run.spec.resolved["model"]
     widths = sorted(set(m["width"]))
     width = str(widths[0]) if len(widths) == 1 else f"{widths[0]}-{widths[-1]}"
@@ -67,6 +75,10 @@ def title(run: Run) -> str:
 
 def write(run: Run, root: Path, plots: bool = True) -> Path:
     """Write the run directory runs/<name>/<time>-<id>/ whole or not at all."""
+    if run.spec.torch:
+        from actinit_cli.run import torchrun
+
+        return torchrun.write(run, root, plots)
     return rundir.atomic_dir(root, run.spec.name,
                              lambda tmp, run_id, created: _write_files(run, tmp, run_id, created, plots))
 
@@ -76,11 +88,11 @@ def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool) ->
     rundir.write_tables(out, run.spec.resolved, run.rows, run.per_repeat, doc)
     if run.arrays is not None:
         np.savez(out / "arrays.npz", **run.arrays)
-    pngs = _plots(run, out) if plots else []
+    pngs = draw_plots(run, out) if plots else []
     (out / "report.md").write_text(markdown(run, doc, pngs))
 
 
-def _plots(run: Run, out: Path) -> list[str]:
+def draw_plots(run: Run, out: Path) -> list[str]:
     from actinit_cli import plots
 
     layers = [r["layer"] for r in run.rows]
@@ -148,7 +160,7 @@ def phase_diagram(ref: Any, sw2_max: float, sb2_max: float, points: int, root: P
     from actinit_cli.theory import phase
 
     act = activations.REGISTRY.get(ref, "activation")
-    rundir.check_out(root)
+    files.check_out(root)
     d = phase.diagram(act, sw2_max, sb2_max, points, progress)
 
     def fill(folder: Path, run_id: str, created: str) -> None:

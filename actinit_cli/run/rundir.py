@@ -22,15 +22,18 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from actinit_cli import signals
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
 from actinit_cli.nn.registry import shown
 from actinit_cli.run.files import umask
+from actinit_cli.torch import rows as module_rows
 
 FORMAT_VERSION = 1  # bump when layers.csv or summary.json change incompatibly
 COLUMNS_DIGEST = "64f0d67aaa3b43f3"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
 SPEC, LAYERS, REPEATS, SUMMARY = "spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json"
-CORE_FILES = (SUMMARY, LAYERS, SPEC)
+MODULES, MODULE_REPEATS = "modules.csv", "modules_repeats.csv"  # a torch: model's module rows
+CORE_FILES = (SUMMARY, LAYERS, SPEC)  # a torch run has MODULES where a plain MLP's run has LAYERS
 
 
 def _nonfinite_text(value: float) -> str:
@@ -85,43 +88,25 @@ def new_run_dir(root: Path, name: str) -> tuple[Path, str, str]:
     raise ActinitError(f"--out: could not find a free run directory under {root}/{name}")
 
 
-def check_out(root: Path, option: str = "--out") -> None:
-    """Refuse an output root that cannot be written before any work is done (nothing is created here)."""
-    root = Path(root)
-    probe = root
-    try:
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-    except OSError as exc:  # e.g. a path component over 255 characters (ENAMETOOLONG)
-        raise ActinitError(f"{option}: {str(root)[:80]!r} cannot be used ({exc.strerror}); choose another {option}") \
-            from None
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        why = "is not a directory" if probe.exists() and not probe.is_dir() else "is not writable"
-        raise ActinitError(f"{option}: {str(probe)!r} {why}; choose a writable {option}")
-
-
 def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) -> Path:
     """Create root/<name>/<time>-<id>/: `fill(folder, id, created)` writes into a hidden temporary
     folder that is renamed into place at the end (removed on any error or Ctrl-C, with the <name>
     folder if this call created it)."""
     final, run_id, created = new_run_dir(root, name)
     fresh_parent = not final.parent.exists()
+    tmp: Path | None = None
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(final.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=final.parent))
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
-    except OSError as exc:
-        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
-                           f"choose a writable --out") from None
-    try:
+        with signals.deferred():  # a signal while the folder is made arrives once `tmp` is known (cleaned below)
+            tmp = _partial(final.parent, root)
         fill(tmp, run_id, created)
         os.rename(tmp, final)
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if fresh_parent:
-            with contextlib.suppress(OSError):
-                final.parent.rmdir()  # only if still empty
+        with signals.deferred():  # a second Ctrl-C must not cut the cleanup in half
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if fresh_parent:
+                with contextlib.suppress(OSError):
+                    final.parent.rmdir()  # only if still empty
         if isinstance(exc, OSError):  # a full disk, a vanished folder: nothing was left half-written
             raise ActinitError(f"--out: cannot write the run directory under {str(root)!r} "
                                f"({exc.strerror or exc}); free some space or choose another --out") from None
@@ -130,6 +115,19 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
 
 
 PARTIAL = ".partial-"  # a run directory being written: .partial-<pid>-<random>
+
+
+def _partial(folder: Path, root: Path) -> Path:
+    """A fresh hidden folder to write a run directory into, after removing those of dead processes."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(folder)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=folder))
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
+        return tmp
+    except OSError as exc:
+        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
+                           f"choose a writable --out") from None
 
 
 def remove_stale_partials(folder: Path) -> list[Path]:
@@ -145,23 +143,37 @@ def remove_stale_partials(folder: Path) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs: a zombie (killed, not yet reaped by a parent that may be gone)
+    has finished writing for good."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    try:  # Linux: the state letter after the command name in /proc/<pid>/stat
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
     """spec.yaml, layers.csv, layers_repeats.csv (with repeats) and summary.json, in this format version."""
     (folder / SPEC).write_text(yaml.safe_dump(dict(spec), sort_keys=False))
-    (folder / LAYERS).write_text(csv_text(rows, NAMES))
+    if rows:  # a torch model that is not a plain MLP has module rows only (write_modules)
+        (folder / LAYERS).write_text(csv_text(rows, NAMES))
     if len(per_repeat) > 1:
         flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
         (folder / REPEATS).write_text(csv_text(flat, ("repeat",) + MEASURED))
     (folder / SUMMARY).write_text(json_text({"format_version": FORMAT_VERSION, **summary}))
+
+
+def write_modules(folder: Path, rows: list[dict], per_repeat: list[list[dict]]) -> None:
+    """modules.csv (a torch model's module rows) and, with repeats, modules_repeats.csv."""
+    (folder / MODULES).write_text(csv_text(rows, module_rows.COLUMNS))
+    if len(per_repeat) > 1:
+        flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
+        (folder / MODULE_REPEATS).write_text(csv_text(flat, ("repeat",) + module_rows.COLUMNS))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -179,6 +191,8 @@ class Saved:
 def _parse_cell(column: str, text: str) -> Any:
     if text == "":
         return None
+    if column in module_rows.TEXT:
+        return text
     return int(text) if column in INTEGER or column == "repeat" else float(text)
 
 
@@ -196,7 +210,12 @@ def read_csv(path: Path) -> list[dict]:
 
 def is_run_dir(path: Path) -> bool:
     """Whether `path` looks like a directory `actinit run` wrote (its core files are there)."""
-    return all((Path(path) / f).is_file() for f in CORE_FILES)
+    return not _missing(Path(path))
+
+
+def _missing(path: Path) -> list[str]:
+    table = LAYERS if (path / LAYERS).is_file() or not (path / MODULES).is_file() else MODULES
+    return [f for f in (SUMMARY, table, SPEC) if not (path / f).is_file()]
 
 
 def load(path: Path) -> Saved:
@@ -204,16 +223,11 @@ def load(path: Path) -> Saved:
     from actinit_cli.run import spec as specs
 
     path = Path(path)
-    missing = [f for f in CORE_FILES if not (path / f).is_file()]
+    missing = _missing(path)
     if missing:
         raise ActinitError(f"{path}: not a complete run directory (missing {', '.join(missing)}); "
                            f"pass a spec or a directory written by `actinit run`")
-    try:
-        doc = json.loads((path / SUMMARY).read_text())
-        rows = read_csv(path / LAYERS)
-        flat = read_csv(path / REPEATS) if (path / REPEATS).is_file() else None
-    except (ValueError, OSError) as exc:
-        raise ActinitError(f"{path}: unreadable run directory ({exc}); re-run its spec") from None
+    doc = _read(path / SUMMARY, lambda f: json.loads(f.read_text()))
     if not isinstance(doc, dict):
         raise ActinitError(f"{path}/{SUMMARY}: damaged (not a JSON object); re-run the spec")
     if doc.get("format_version") != FORMAT_VERSION:
@@ -225,11 +239,41 @@ def load(path: Path) -> Saved:
         saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
     except ActinitError as exc:
         raise ActinitError(f"{path}/{SUMMARY}: damaged (its spec does not validate: {exc}); re-run the spec") from None
+    if saved_spec.torch:  # checks read the module rows (a plain MLP's layers.csv is a view beside them)
+        return _load_modules(path, saved_spec)
+    rows = _read(path / LAYERS, read_csv)
+    flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
     per_repeat = [rows]
     if saved_spec["repeats"] > 1:
         per_repeat = _repeats(flat, saved_spec, path)
     return Saved(path, saved_spec, rows, per_repeat)
+
+
+def _read(file: Path, parse: Any) -> Any:
+    """parse(file), or a one-line error naming the file (not JSON, not UTF-8, unreadable)."""
+    try:
+        return parse(file)
+    except ActinitError:
+        raise
+    except (ValueError, OSError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        why = " ".join(str(exc).split())[:120]
+        raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
+
+
+def _load_modules(path: Path, saved_spec: Any) -> Saved:
+    """A torch run's module rows: rows 0..N in order, every column, a count of inf/nan (per repeat too)."""
+    rows = _read(path / MODULES, read_csv)
+    flat = _read(path / MODULE_REPEATS, read_csv) if saved_spec["repeats"] > 1 else None
+    tables = [rows] + ([[r for r in flat if r["repeat"] == k] for k in range(saved_spec["repeats"])] if flat else [])
+    for table in tables:
+        if (not table or any(c not in table[0] for c in module_rows.COLUMNS)
+                or [r["layer"] for r in table] != list(range(len(table)))
+                or [r["module"] for r in table] != [r["module"] for r in rows]
+                or any(r["nonfinite"] is None for r in table)):
+            raise ActinitError(f"{path}/{MODULES}: damaged (rows 0..N in order with every column, and per repeat "
+                               f"the same modules); re-run the spec")
+    return Saved(path, saved_spec, rows, tables[1:] if flat else [rows])
 
 
 def _check_rows(rows: list[dict], sizes: list[int], where: str, columns: tuple[str, ...]) -> None:

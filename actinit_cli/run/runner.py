@@ -42,7 +42,12 @@ class Run:
 
 def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
     """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free
-    (`available`: free bytes, measured now when None)."""
+    (`available`: free bytes, measured now when None). A torch: model is probed instead (run/torchrun.py):
+    built, a trial batch through it, its memory estimated."""
+    if spec.torch:
+        from actinit_cli.run import torchrun
+
+        return torchrun.preflight(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
@@ -55,10 +60,11 @@ def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
     """One batch of inputs with the spec's mean and std (uniform: U[mean -+ sqrt(3) std])."""
     shape = (spec["data.batch_size"], spec.sizes[0])
     mean, std = spec["data.input.mean"], spec["data.input.std"]
-    if spec["data.input.distribution"] == "uniform":
-        half = math.sqrt(3.0) * std
-        return rng.uniform(mean - half, mean + half, size=shape).astype(dtype)
-    return (rng.standard_normal(size=shape) * std + mean).astype(dtype)
+    with np.errstate(over="ignore"):  # an input beyond the dtype's range is inf, counted in nonfinite
+        if spec["data.input.distribution"] == "uniform":
+            half = math.sqrt(3.0) * std
+            return rng.uniform(mean - half, mean + half, size=shape).astype(dtype)
+        return (rng.standard_normal(size=shape) * std + mean).astype(dtype)
 
 
 def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
@@ -69,12 +75,18 @@ def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
 
 
 def total_steps(spec: Spec) -> int:
-    """Progress units: one per layer, forward and backward, per batch and repeat."""
+    """Progress units: one per layer, forward and backward, per batch and repeat (a torch model: per batch)."""
+    if spec.torch:
+        return spec["repeats"] * spec["data.batches"] * 2
     return spec["repeats"] * spec["data.batches"] * 2 * (spec["model.depth"] + 2)
 
 
 def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None) -> Run:
     """Run every repeat and batch; return the statistics (mean over repeats and per repeat)."""
+    if spec.torch:
+        from actinit_cli.run import torchrun
+
+        return torchrun.execute(spec, save_arrays, progress)
     check_memory(spec, save_arrays)
     tick = progress or (lambda n: None)
     start = time.perf_counter()

@@ -16,7 +16,7 @@ from actinit_cli.run import checks, yamlio
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.nn.registry import did_you_mean, type_name
-
+from actinit_cli.torch import section as torch_section
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,16 @@ class Spec:
 
     resolved: Mapping[str, Any]
     raw: Mapping[str, Any] | None = None
+    lines: Any = None  # the YAML's line numbers (_Lines), so errors found later can point into the file
+
+    def where(self, path: str) -> str:
+        """'spec.yaml:4: model.torch.factory': a field's label for an error message."""
+        return self.lines.where(path) if self.lines is not None else f"{self.name}: {path}"
+
+    @property
+    def torch(self) -> Mapping[str, Any] | None:
+        """The model.torch section of a spec that measures a PyTorch model (None: actinit's own MLP)."""
+        return self.resolved["model"].get("torch")
 
     def __getitem__(self, path: str) -> Any:
         node: Any = self.resolved
@@ -54,6 +64,12 @@ class Spec:
         """[input_dim, hidden widths..., output_dim]."""
         m = self.resolved["model"]
         return [m["input_dim"], *m["width"], m["output_dim"]]
+
+
+def _folder(source: str) -> Path:
+    """The spec file's folder (relative paths in the spec start there); the working directory otherwise."""
+    path = Path(source)
+    return path.parent.resolve() if path.is_file() else Path.cwd()
 
 
 def load(path: str | Path) -> Spec:
@@ -76,7 +92,9 @@ def from_mapping(raw: Mapping[str, Any], source: str = "<spec>", default_name: s
 def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
     if not isinstance(raw, dict):
         raise ActinitError(f"{lines.source}: a spec is a YAML mapping (name:, model:, data:, ...), got {type_name(raw)}")
-    resolved = _walk(raw, "", lines)
+    rest = copy.deepcopy(raw) if torch_section.is_torch(raw) else raw
+    torch_parts = torch_section.split(rest, lines.where) if rest is not raw else None  # a PyTorch model: its own
+    resolved = _walk(rest, "", lines)
     for key, section in SECTIONS.items():
         value = section.validate(raw.get(key), lines.where)
         if value is not None:  # an absent sweep stays absent
@@ -85,9 +103,13 @@ def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
         raise ActinitError(f"{lines.where('name')}: empty; give the run a name, or remove the key to use the "
                            f"file's stem ({default_name!r})")
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
-    _resolve_model(resolved, lines)
-    checks.validate_against(resolved["checks"], resolved["model"], lines.where)
-    return Spec(resolved, copy.deepcopy(raw))
+    if torch_parts is not None:
+        torch_section.resolve(resolved, torch_parts, lines.where, _folder(lines.source))
+        raw["model"]["torch"]["folder"] = resolved["model"]["torch"]["folder"]  # sweep points import the same code
+    else:
+        _resolve_model(resolved, lines)
+        checks.validate_against(resolved["checks"], resolved["model"], lines.where)
+    return Spec(resolved, copy.deepcopy(raw), lines)
 
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=,()+-]{0,199}")  # a folder name under runs/: no '/', no leading '.'
@@ -178,4 +200,10 @@ def json_schema() -> dict:
         node["properties"][path.split(".")[-1]] = json_schema_of(f)
     for key, section in SECTIONS.items():
         root["properties"][key] = section.schema()
+    model = root["properties"]["model"]["properties"]
+    model["torch"] = torch_section.schema()
+    for key in ("initializer", "bias_initializer"):  # null: a torch model keeps its own initialization
+        model[key] = {"anyOf": [model[key], {"type": "null"}], "description": model[key]["description"]}
+    root["properties"]["data"]["properties"]["input"]["properties"]["torch"] = {
+        "type": "string", "description": "module:function returning a batch (x or (x, target)) for a torch model"}
     return root

@@ -97,7 +97,10 @@ def _children(node: Any) -> list:
 
 def compose(text: str, source: str) -> tuple[Any, Any]:
     """(the document's node graph, the plain data it holds), after the size and depth checks."""
-    loader = Loader(text)
+    try:
+        loader = Loader(text)  # the reader refuses NUL and other control characters right here
+    except yaml.YAMLError as exc:
+        raise _syntax(exc, source) from None
     try:
         node = loader.get_single_node()
         if node is None:

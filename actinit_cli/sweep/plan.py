@@ -14,7 +14,7 @@ from typing import Any
 
 from actinit_cli import resources
 from actinit_cli.errors import ActinitError
-from actinit_cli.run import rundir, runner
+from actinit_cli.run import files, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.run.fields import HARD_MAX_POINTS, MAX_POINTS, canonical
 from actinit_cli.sweep.rows import show
@@ -120,5 +120,5 @@ def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False) -> Pla
     jobs = jobs or resources.cores()
     base = specs.load(spec_path)
     points = expand(base, yes, jobs)
-    rundir.check_out(out)
+    files.check_out(out)
     return Plan(base, points, Path(out), jobs)

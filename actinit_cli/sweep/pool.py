@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable
 
+from actinit_cli import signals
 from actinit_cli.run import memory, report, rundir, runner
 from actinit_cli.sweep import rows
 from actinit_cli.sweep.plan import Point
@@ -38,8 +39,11 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
 
 
 def finished(point: Point, root: Path) -> dict | None:
-    """The row of a point already run under root (for --resume), or None."""
+    """The row of a point already run under root (for --resume), or None. Half-written run directories
+    that a killed worker left in the point's folder are removed on the way."""
     folder = root / point.label
+    if folder.is_dir():
+        rundir.remove_stale_partials(folder)
     for run_dir in sorted(folder.glob("*"), reverse=True) if folder.is_dir() else []:
         if (run_dir / "summary.json").is_file() and not run_dir.name.startswith("."):
             saved = rundir.load(run_dir)
@@ -70,10 +74,12 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
 
 
 def _worker_init(parent: int) -> None:
-    """In each worker: Ctrl-C is the parent's to handle (ignored from birth: see _pool); SIGTERM (the parent
-    stopping us) unwinds like Ctrl-C, so a half-written run directory is removed on the way out; and the
-    worker gets SIGTERM when its parent dies, even by SIGKILL, so no orphan keeps computing."""
+    """In each worker: Ctrl-C is the parent's to handle (the worker was born with SIGINT blocked, see
+    _submit, and lets it in only now that it is ignored); SIGTERM (the parent stopping us) unwinds like
+    Ctrl-C, so a half-written run directory is removed on the way out (until now it simply ended the
+    starting worker); and the worker gets SIGTERM when its parent dies, even by SIGKILL."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signals.unblock()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     _die_with(parent)
     memory.keep_freed_memory()
@@ -136,23 +142,24 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
 
 
 def _submit(pool: ProcessPoolExecutor, points: list[Point], root: Path, plots: bool) -> dict:
-    """Submit every point. Workers are spawned here; they inherit SIGINT ignored (a terminal's Ctrl-C
-    reaches the whole process group, and a worker still importing numpy would print a traceback), so the
-    parent ignores it for these few milliseconds and restores its handler after."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    """Submit every point. Workers are spawned here, with SIGINT and SIGTERM held back: a spawn cut in half
+    leaves a worker reading a closed pipe (a traceback), and a terminal's Ctrl-C reaches the whole process
+    group, where a worker still importing numpy would print one too. Held back, not ignored: a Ctrl-C
+    meant for the parent arrives as soon as the spawning is done."""
+    with signals.deferred():
         return {pool.submit(run_point, p, root, plots): p for p in points}
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel queued points and terminate running workers (SIGTERM: they clean up their partial runs).
     Python < 3.14 has no public call for the second part, so the pool's process table is used."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=10)
+    if manager is not None:  # let it close its pipes now, not in a race with the interpreter's exit hook
+        manager.join(timeout=5)

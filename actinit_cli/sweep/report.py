@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import yaml
 
-from actinit_cli import __version__
+from actinit_cli import __version__, signals
 from actinit_cli.errors import ActinitError, Interrupted
 from actinit_cli.nn.headline import TRENDS, Trend
 from actinit_cli.run import rundir
@@ -94,10 +94,14 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
     columns = point_rows.columns(list(base.resolved["sweep"]))
     write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
-    advice = recommend.advise(rows, bound) if ok else []
-    depths = sorted({int(r["depth"]) for r in rows})
-    write_atomic(folder / "recommendations.md", recommend.markdown(advice, depths, bound).encode(), "--out")
-    if plots:
+    torch = bool(base.torch)  # recommendations and heatmaps compare activation x initializer pairs of actinit's MLP
+    advice = recommend.advise(rows, bound) if ok and not torch else []
+    depths = sorted({int(r["depth"]) for r in rows}) if not torch else []
+    text = recommend.markdown(advice, depths, bound) if not torch else (
+        "# Recommendations\n\nNone: they rank activation x initializer pairs of actinit's own MLP, and this sweep "
+        "measures a torch: model; compare its points in points.csv.\n")
+    write_atomic(folder / "recommendations.md", text.encode(), "--out")
+    if plots and not torch:
         _heatmaps(folder, base, rows)
     doc = {"format_version": rundir.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
            "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
@@ -146,8 +150,8 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
-        raise Interrupted(f"interrupted; {done} finished points are kept in {folder}: continue with "
-                          f"actinit sweep <spec> --resume") from None
+        raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
+                          f"actinit sweep <spec> --resume", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound)
     return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)

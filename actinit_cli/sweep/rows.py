@@ -14,6 +14,7 @@ from actinit_cli.gates import verdict
 from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.headline import KEYS, headline, max_known
 from actinit_cli.run.spec import Spec
+from actinit_cli.torch import rows as module_rows
 
 # The swept paths come first (as written in the spec), then these, in this order.
 COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", *KEYS, "max_dead_frac",
@@ -51,7 +52,8 @@ def _measured(rows: list[dict], spec: Spec) -> dict[str, Any]:
     """Headline ratios and slopes, worst dead/saturated fractions, inf/nan and the checks' outcome."""
     hidden = rows[1:-1]
     results = [verdict.evaluate(c, rows, spec.resolved["model"]) for c in spec["checks"]]
-    return {**headline(rows),
+    head = headline(rows) if not spec.torch else module_rows.headline(rows)
+    return {**head,
             "max_dead_frac": max_known(r["dead_frac"] for r in hidden),
             "max_saturated_frac": max_known(r["saturated_frac"] for r in hidden),
             "nonfinite": sum(r["nonfinite"] for r in rows),
@@ -62,6 +64,10 @@ def _measured(rows: list[dict], spec: Spec) -> dict[str, Any]:
 def _identity(spec: Spec) -> dict[str, Any]:
     """What every point row says about its network, swept or not."""
     m = spec.resolved["model"]
+    if "torch" in m:  # a torch model: its factory stands where the activation would
+        return {"activation": m["torch"]["factory"].rpartition(":")[2], "depth": None, "width": None,
+                "sigma_w2": None, "initializer": initializers.REGISTRY.short_name(m["initializer"]) if m["initializer"]
+                else "(model's own)"}
     width = m["width"][0]
     try:
         std = initializers.get(m["initializer"]).expected((width, width)).std

@@ -73,10 +73,10 @@ def check_q(q: Any, what: str = "q") -> Array:
     return q
 
 
-def _finite(value: Array, what: str) -> Array:
+def _finite(value: Array, what: str, fix: str | None = None) -> Array:
     if not np.all(np.isfinite(value)):
         raise ActinitError(f"{what} is not finite: the activation overflowed on the quadrature nodes; "
-                           f"lower sigma_w^2 or the depth")
+                           f"{fix or 'lower sigma_w^2 or the depth'}")
     return value
 
 
@@ -129,7 +129,10 @@ def _sums(act: Activation, q: Array) -> list[Array]:
         d = act.grad(x, y)
         out = [np.sum(w * v, axis=-1) for v in (y, y * y, y**4, d * d, z * y * d)]
     out[4] = out[4] / np.sqrt(q)
-    return [_finite(v, f"a Gaussian moment of {act.name}") for v in out]
+    given = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in act.params.items())
+    what = f"a Gaussian moment of {act.name}" + (f"({given})" if given else "")
+    return [_finite(v, what, "lower the activation's parameters, sigma_w^2 or the depth" if given else None)
+            for v in out]
 
 
 def moments(act: Any, q: Any) -> Moments:

@@ -63,7 +63,6 @@ def adir(box):
 
 # (id, makes the --output path in the box)
 OUTPUTS = [
-    ("into a missing folder", lambda box: "missing/w.npy"),
     ("below a file", afile),
     ("onto a directory", adir),
     ("onto the working directory", lambda box: "."),
@@ -100,3 +99,11 @@ def test_generated_unknown_parameters(cli, name, key, value):
         box.seal()
         refused(cli("sample", name, "--shape", "4", "4", "--seed", "0", "-p", f"{key}={value}"), box,
                 f"--param: initializer '{name}' has no parameter '{key}'")
+
+
+@pytest.mark.parametrize("fmt", ["npy", "text"])
+def test_missing_folders_of_an_output_are_created(cli, box, fmt):
+    """A destination in folders that do not exist yet is fine (like --out): they are made when it is written."""
+    r = cli(*BASE, "--shape", "3", "3", "--format", fmt, "--output", "missing/deeper/w.out", "--seed", "0")
+    assert r.exit_code == 0, r.stderr
+    assert (box.root / "missing" / "deeper" / "w.out").stat().st_size > 0

@@ -14,8 +14,14 @@ def test_writes_and_replaces(tmp_path):
 
 
 def test_unwritable_names_the_option(tmp_path):
+    (tmp_path / "afile").write_text("x")
     with pytest.raises(ActinitError, match=r"^--junit: cannot write .*choose a writable path"):
-        write_atomic(tmp_path / "missing" / "r.xml", b"x", "--junit")
+        write_atomic(tmp_path / "afile" / "r.xml", b"x", "--junit")
+
+
+def test_missing_folders_are_created(tmp_path):
+    write_atomic(tmp_path / "reports" / "ci" / "r.xml", b"x", "--junit")
+    assert (tmp_path / "reports" / "ci" / "r.xml").read_bytes() == b"x"
 
 
 def test_permissions_follow_the_umask(tmp_path):

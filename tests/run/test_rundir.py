@@ -10,7 +10,7 @@ import pytest
 
 from actinit_cli.nn import columns
 
-from actinit_cli.run import report, rundir, runner, spec
+from actinit_cli.run import files, report, rundir, runner, spec
 from actinit_cli.errors import ActinitError
 
 
@@ -74,12 +74,12 @@ def test_json_safe_turns_nonfinite_into_strings():
 
 
 def test_check_out(tmp_path):
-    rundir.check_out(tmp_path / "new" / "deeper")  # creatable: fine, and nothing is created
+    files.check_out(tmp_path / "new" / "deeper")  # creatable: fine, and nothing is created
     assert not (tmp_path / "new").exists()
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(ActinitError, match="is not a directory"):
-        rundir.check_out(blocker / "runs")
+        files.check_out(blocker / "runs")
 
 
 def test_atomic_dir_appears_whole_or_not_at_all(tmp_path):

@@ -1,0 +1,122 @@
+"""A torch spec measured: for each repeat the model is built, every batch runs forward and backward under the
+hooks, and the module rows (and, for a plain MLP, actinit's per-layer rows) are pooled as actinit's MLP pools
+them. `probe` finds what can be refused before anything runs (factory, input shape, output, loss, selectors)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+
+from actinit_cli import extras
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn import stats
+from actinit_cli.torch import fold, losses, record
+from actinit_cli.torch.model import Batches, Streams, Where, build, seeded
+
+Progress = Callable[[int], None]
+WHAT = "a torch: model spec"
+
+
+@dataclass
+class Measured:
+    """Module rows (mean over repeats, and per repeat), the plain-MLP rows where the model is one, and the rest
+    a run directory reports."""
+
+    rows: list[dict]
+    per_repeat: list[list[dict]]
+    layers: list[dict] | None
+    layers_per_repeat: list[list[dict]] | None
+    structure: fold.Structure | None
+    seeds: list[int]
+    losses: list[float]
+    hist_act: dict  # module row -> the first batch's output values (for histograms)
+    hist_grad: dict
+    layer_hist: tuple[dict, dict] | None = None  # the same for the plain-MLP layers (hidden y and dL/dh)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def one_blas_thread():
+    """NumPy's BLAS limited to one thread while torch computes: their thread pools otherwise fight over the cores
+    between a hook's statistics and torch's next operation (3-4x slower on 2 cores). Needs threadpoolctl (in the
+    torch extra); without it, nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: int, where: Where) -> float:
+    """One batch forward, loss and backward under the hooks; returns the loss value."""
+    x, given = batches.inputs(batch)
+    rec.start(x)
+    out = model(x)
+    value = losses.value(loss, out, batches.target(loss, out, given))
+    value.backward()
+    rec.finish(x, out)
+    model.zero_grad(set_to_none=True)
+    return float(value.detach())
+
+
+def repeat(resolved: Mapping, seed: int, where: Where, keep_hist: bool, tick: Progress) -> tuple:
+    """One repeat: (recorder, loss values, plain-MLP structure or None)."""
+    streams = Streams.of(seed)
+    values = []
+    with seeded(streams.torch):
+        model = build(resolved, streams, where)
+        batches = Batches(resolved, streams, where)
+        rec = record.Recorder(model, resolved["model"]["torch"]["layers"], keep_hist)
+        try:
+            for _ in range(resolved["data"]["batches"]):
+                values.append(step(model, rec, batches, resolved["loss"], resolved["data"]["batch_size"], where))
+                tick(2)
+        finally:
+            rec.close()
+    return rec, values, fold.structure(rec)
+
+
+def run(resolved: Mapping, where: Where, progress: Progress | None = None) -> Measured:
+    """Every repeat and batch of a resolved torch spec (validated, and probed by `probe`)."""
+    extras.need("torch", "torch", WHAT)
+    tick = progress or (lambda n: None)
+    start = time.perf_counter()
+    per_repeat, layers, seeds, values, hist = [], [], [], [], None
+    with one_blas_thread():
+        for r in range(resolved["repeats"]):
+            seeds.append(resolved["seed"] + r)
+            rec, losses_r, shape = repeat(resolved, seeds[-1], where, r == 0, tick)
+            per_repeat.append(rec.rows())
+            values += losses_r
+            layers.append(fold.layer_rows(rec) if shape is not None else None)
+            if r == 0:
+                hist, structure, first = (rec.hist_act, rec.hist_grad), shape, rec
+    _same_rows(per_repeat, where)
+    plain = structure is not None and all(rows is not None for rows in layers)
+    return Measured(stats.mean_rows(per_repeat), per_repeat, stats.mean_rows(layers) if plain else None,
+                    layers if plain else None, structure if plain else None, seeds, values,
+                    hist[0], hist[1], fold.layer_hists(first) if plain else None, notes(first, plain),
+                    {"forward_backward_statistics": time.perf_counter() - start})
+
+
+def _same_rows(per_repeat: list[list[dict]], where: Where) -> None:
+    ids = [[(r["module"], r["call"], r["width"]) for r in rows] for rows in per_repeat]
+    if any(i != ids[0] for i in ids[1:]):
+        raise ActinitError(f"{where('model.torch.factory')}: the model runs other modules in another repeat; "
+                           f"actinit pools repeats row by row, so use repeats: 1")
+
+
+def notes(rec: record.Recorder, plain: bool) -> list[str]:
+    """What a reader of the module table should know about this model."""
+    out = ["theory columns: mean-field theory covers actinit's plain MLP; " +
+           ("this model is one, so layers.csv holds its per-layer rows with the prediction" if plain else
+            "this model is not one (or not recorded whole), so the theory columns stay empty")]
+    if rec.skipped:
+        out.append(f"not measured (output is not one floating tensor): {', '.join(sorted(rec.skipped))}")
+    silent = [s.identity["module"] for s in rec.sites.values() if s.stats.grad_act.n == 0]
+    if silent:
+        out.append(f"no gradient reached the output of: {', '.join(silent[:8])}" + (" ..." if len(silent) > 8 else ""))
+    return out

@@ -1,0 +1,117 @@
+"""The notebook API: `inspect(module, x)` measures any torch module on a batch you give it, without a spec, and
+returns the module rows (and the per-layer rows of a plain MLP) with the plots one call away; `initialize`
+re-draws a module's Linear/Conv weights with actinit's Keras-exact initializers."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actinit_cli import extras
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn import initializers
+from actinit_cli.torch import fold, layout, losses, rows as module_rows
+
+WHAT = "actinit_cli.torch"
+
+
+def initialize(module: Any, initializer: Any = "he_normal", bias: Any = "zeros", seed: int = 0) -> Any:
+    """Re-draw, in place, every Linear/Conv* weight of `module` with actinit's `initializer` (a name or {name: ...,
+    parameters}) on its Keras layout, and every bias with `bias` (None keeps either), layer i from
+    numpy.random.SeedSequence(seed).spawn(layers)[i]; returns the module."""
+    extras.need("torch", "torch", WHAT)
+    get = lambda ref: None if ref is None else initializers.get(ref)  # noqa: E731
+    layout.initialize(module, get(initializer), get(bias), np.random.SeedSequence(seed))
+    return module
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What `inspect` measured: `rows` (modules.csv's columns, one dict per module call after row 0, the input)
+    and `layers` (layers.csv's measured columns when the module is a plain MLP, else None)."""
+
+    rows: list[dict]
+    layers: list[dict] | None
+    loss: float
+    hist_act: dict
+    hist_grad: dict
+
+    def frame(self) -> Any:
+        """The module rows as a pandas DataFrame (pandas is not a dependency of actinit: install it to use this)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ActinitError("Inspection.frame() needs pandas (pip install pandas); .rows holds the same "
+                               "table as a list of dicts") from None
+        return pandas.DataFrame(self.rows, columns=module_rows.COLUMNS)
+
+    def plot(self, folder: str | Path | None = None, title: str = "inspect", show: bool = True) -> list[Path]:
+        """Draw the run directory's module plots into `folder` (default: a new temporary folder); in IPython or
+        Jupyter also show them inline. Returns the PNG paths."""
+        from actinit_cli.torch import figures
+
+        out = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="actinit-inspect-"))
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / name for name in figures.draw(out, self.rows, self.hist_act, self.hist_grad, title)]
+        if show:
+            _show(paths)
+        return paths
+
+    def _repr_html_(self) -> str:
+        cols = ("layer", "module", "type", "shape", "act_m2", "grad_act_m2", "dead_frac", "saturated_frac")
+        cell = lambda v: "" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))  # noqa: E731
+        head = "".join(f"<th>{c}</th>" for c in cols)
+        body = "".join("<tr>" + "".join(f"<td>{cell(r[c])}</td>" for c in cols) + "</tr>" for r in self.rows)
+        return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _show(paths: list[Path]) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        for p in paths:
+            display(Image(filename=str(p)))
+
+
+def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = None, layers: Any = None,
+            seed: int = 0) -> Inspection:
+    """Run the batch `x` (batch first) forward through `module` and `loss` backward, under hooks on its leaf
+    modules (`layers`: {type: [...]} and/or {name: [globs]} to record only some); the target, when not given,
+    is drawn from numpy.random.default_rng(seed) as a spec's run draws it. The module and x are left as they
+    were: same mode, and parameters' .grad restored."""
+    torch = extras.need("torch", "torch", WHAT)
+    from actinit_cli.torch.measure import one_blas_thread
+    from actinit_cli.torch.record import Recorder
+
+    if loss not in losses.LOSS_NAMES:
+        raise ActinitError(f"loss: got {loss!r}, expected one of {', '.join(losses.LOSS_NAMES)}")
+    chosen = None if layers is None else module_rows.selector(layers, "layers")
+    saved = [(p, p.grad) for p in module.parameters()]
+    xr = x.detach().clone().requires_grad_()
+    rec = Recorder(module, chosen, keep_hist=True)
+    try:
+        with one_blas_thread():
+            rec.start(xr)
+            out = module(xr)
+            why = losses.problem(loss, tuple(out.shape))
+            if why:
+                raise ActinitError(f"loss: {why}")
+            t = target if target is not None else torch.from_numpy(losses.targets(
+                loss, np.random.default_rng(seed), tuple(out.shape), np.dtype(str(out.dtype).removeprefix("torch."))))
+            for p, _ in saved:
+                p.grad = None
+            value = losses.value(loss, out, t)
+            value.backward()
+            rec.finish(xr, out)
+    finally:
+        rec.close()
+        for p, g in saved:
+            p.grad = g
+    return Inspection(rec.rows(), fold.layer_rows(rec), float(value.detach()), rec.hist_act, rec.hist_grad)

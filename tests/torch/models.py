@@ -1,0 +1,67 @@
+"""Factories the torch tests' specs point at (model.torch.factory: models.py:NAME), including broken ones."""
+
+import torch
+from torch import nn
+
+
+def mlp(sizes=(32, 64, 64, 16), activation="Tanh", params=None):
+    """actinit's MLP as a Sequential: Linear + activation per hidden layer, a Linear output."""
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(getattr(nn, activation)(**(params or {})))
+    return nn.Sequential(*layers)
+
+
+class Residual(nn.Module):
+    def __init__(self, width=16):
+        super().__init__()
+        self.fc1, self.act, self.fc2 = nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width)
+
+    def forward(self, x):
+        return x + self.fc2(self.act(self.fc1(x)))
+
+
+def residual(width=16):
+    return nn.Sequential(nn.Linear(8, width), Residual(width), nn.Linear(width, 4))
+
+
+def dropout(width=16):
+    return nn.Sequential(nn.Linear(8, width), nn.Dropout(0.5), nn.ReLU(), nn.Linear(width, 4))
+
+
+def raises(width=16):
+    raise RuntimeError("out of ideas")
+
+
+def not_a_module():
+    return [nn.Linear(2, 2)]
+
+
+class Detached(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(x).detach()
+
+
+class Argmax(Detached):
+    def forward(self, x):
+        return self.fc(x).argmax(dim=1)
+
+
+def detached():
+    return Detached()
+
+
+def argmax():
+    return Argmax()
+
+
+def batch(batch_size, generator):
+    """data.input.torch: uniform inputs on [0, 1) and their own regression targets."""
+    x = torch.rand(batch_size, 8, generator=generator)
+    return x, torch.zeros(batch_size, 4)

@@ -1,0 +1,172 @@
+"""`actinit run`, `check` and `sweep` on torch: specs through the CLI: the run directory, gates by module type
+and name, re-checking a saved run, and every way a torch spec is refused: exit 2, one line naming the field,
+nothing written."""
+
+import json
+import sys
+
+import pytest
+
+from actinit_cli.run import rundir
+from actinit_cli.torch import rows as module_rows
+from tests.cases import REPO, need
+
+need("torch")
+MODELS = REPO / "tests/torch/models.py"
+
+
+def write(tmp_path, model: str, rest: str = "", name: str = "s.yaml"):
+    path = tmp_path / name
+    path.write_text(f"model:\n{model}\ndata: {{batch_size: 16}}\nloss: random_projection\n{rest}")
+    return path
+
+
+def torch_model(factory="mlp", shape="[32]", extra=""):
+    return f"  torch: {{factory: '{MODELS}:{factory}', input_shape: {shape}{extra}}}\n  initializer: he_normal"
+
+
+def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
+    result = cli("run", write(tmp_path, torch_model()), "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    assert "Linear" in result.stdout and "theory: critical" not in result.stdout
+    folder = next((tmp_path / "runs" / "s").iterdir())
+    names = {p.name for p in folder.iterdir()}
+    assert {"modules.csv", "layers.csv", "summary.json", "spec.yaml", "report.md", "variance_by_module.png",
+            "layers"} <= names
+    rows = rundir.read_csv(folder / "modules.csv")
+    assert [r["type"] for r in rows] == [None, "Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert list(rows[0]) == list(module_rows.COLUMNS)
+    doc = json.loads((folder / "summary.json").read_text())
+    assert doc["modules"][1]["module"] == "0" and len(doc["layers"]) == 4 and doc["versions"]["torch"]
+
+
+def test_same_seed_same_numbers(cli, tmp_path):
+    spec = write(tmp_path, torch_model("dropout", "[8]"), "repeats: 2\n")
+    for out in ("a", "b"):
+        assert cli("run", spec, "--out", tmp_path / out, "--no-plots").exit_code == 0
+    a, b = (next((tmp_path / out / "s").iterdir()) for out in ("a", "b"))
+    assert (a / "modules.csv").read_text() == (b / "modules.csv").read_text()
+    assert (a / "modules_repeats.csv").is_file()
+    other = write(tmp_path, torch_model("dropout", "[8]"), "repeats: 2\nseed: 1\n", "o.yaml")
+    assert cli("run", other, "--out", tmp_path / "c", "--no-plots").exit_code == 0
+    c = next((tmp_path / "c" / "o").iterdir())
+    assert (c / "modules.csv").read_text() != (a / "modules.csv").read_text()
+
+
+# With He weights each Linear doubles E[y^2] after a ReLU-free input and the residual block adds its branch:
+# models.py's residual() reaches about 2 (stem), 2 + 4 = 6 (block), 12 (head) times the input's: within 100.
+GATES = """checks:
+  - {quantity: act_m2, relative_to: input, min: 0.1, max: 100, layers: {type: Linear}}
+  - {quantity: grad_act_m2, max: 1e9, layers: {name: "fc*"}}
+"""
+
+
+def test_gates_select_modules_and_a_saved_run_is_rechecked(cli, tmp_path):
+    spec = write(tmp_path, torch_model("residual", "[8]"), GATES.replace('"fc*"', '"1.fc*"'))
+    result = cli("check", spec, "--out", tmp_path / "runs", "--no-plots", "--json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert [r["name"] for r in doc["results"]] == ["act_m2/input @ type=Linear", "grad_act_m2 @ name=1.fc*"]
+    folder = next((tmp_path / "runs" / "s").iterdir())
+    again = cli("check", folder, "--json")
+    same = lambda d: [(r["name"], r["passed"], r["layer"], r["value"]) for r in d["results"]]  # noqa: E731
+    assert again.exit_code == 0 and same(json.loads(again.stdout)) == same(doc)
+
+
+def test_a_bad_init_fails_its_gates(cli, tmp_path):
+    model = f"  torch: {{factory: '{REPO}/examples/torch_models.py:small_cnn', kwargs: {{channels: 4, blocks: 2, " \
+            f"bad_init: true}}, input_shape: [3, 8, 8]}}"
+    result = cli("check", write(tmp_path, model, GATES.replace("Linear", "Conv2d").replace('"fc*"', '"*"')),
+                 "--out", tmp_path / "runs", "--no-plots")
+    assert result.exit_code == 1
+    assert "FAIL" in result.stdout and "act_m2/input @ type=Conv2d: layer 1 is" in result.stdout
+
+
+REFUSED = [
+    (torch_model("nope"), "", r"s.yaml:2: model.torch.factory: .* has no attribute 'nope'"),
+    ("  torch: {factory: 'no_such_module_xyz:make', input_shape: [8]}", "",
+     r"s.yaml:2: model.torch.factory: cannot import 'no_such_module_xyz' .*ModuleNotFoundError"),
+    (torch_model("raises", "[8]"), "", r"model.torch.factory: raises\(\) raised RuntimeError: out of ideas"),
+    (torch_model("mlp", "[8]", ", kwargs: {depth: 3}"), "",
+     r"model.torch.kwargs: mlp\(\) got an unexpected keyword argument 'depth'"),
+    (torch_model("not_a_module", "[8]"), "", r"model.torch.factory: .*returned list, expected a torch.nn.Module"),
+    (torch_model("mlp", "[3, 4]"), "", r"model.torch.input_shape: the model's forward fails on a batch of shape "
+                                       r"\(2, 3, 4\)"),
+    (torch_model("detached", "[8]"), "", r"model.torch.factory: the model's output must be one floating tensor"),
+    (torch_model("argmax", "[8]"), "", r"model.torch.factory: the model's output must be one floating tensor"),
+    (torch_model("mlp", "[32]", ", layers: {type: Conv2D}"), "",
+     r"model.torch.layers.type: 'Conv2D' is not a torch.nn module type; did you mean 'Conv2d'"),
+    (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: {type: Conv2d}}]\n",
+     r"s.yaml:6: checks\[0\].layers.type: 'Conv2d' is not a type of this model's modules; the model has Linear, Tanh"),
+    (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: {name: 'conv*'}}]\n",
+     r"checks\[0\].layers: selects nothing in this model"),
+    (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
+    (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
+    ("  torch: {factory: 'x:y', input_shape: [8]}\n  depth: 3", "", r"s.yaml:3: model.depth: describes actinit's own MLP"),
+    ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
+    ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
+    ("  torch: {factory: 'x:y', input_shape: [8], kwrgs: {}}", "", r"model.torch.kwrgs: unknown key; did you mean"),
+    ("  depth: 3", "checks: [{quantity: act_m2, max: 5, layers: {type: Linear}}]\n",
+     r"checks\[0\].layers: \{type: \.\.\.\} and \{name: \.\.\.\} select the modules of a torch: model"),
+]
+
+
+@pytest.mark.parametrize("model,rest,message", REFUSED, ids=[m[2][:40] for m in REFUSED])
+def test_refused_before_anything_runs(cli, tmp_path, model, rest, message):
+    result = cli("run", write(tmp_path, model, rest), "--out", tmp_path / "runs")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert __import__("re").search(message, result.stderr), result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_loss_must_suit_the_output(cli, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"model:\n{torch_model('mlp', '[32]', ', kwargs: {sizes: [32, 1]}')}\nloss: cross_entropy\n")
+    result = cli("run", path, "--out", tmp_path / "runs")
+    assert result.exit_code == 2 and "loss: cross_entropy takes (batch, classes) logits" in result.stderr
+
+
+def test_data_from_a_function(cli, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"model:\n{torch_model('residual', '[8]')}\ndata: {{batch_size: 16, input: {{torch: "
+                    f"'{MODELS}:batch'}}}}\nloss: mse\n")
+    result = cli("run", path, "--out", tmp_path / "runs", "--no-plots", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    x = doc["modules"][0]
+    assert 0 < x["act_mean"] < 1 and x["act_var"] == pytest.approx(1 / 12, rel=0.2)  # U[0, 1): mean 1/2, var 1/12
+
+
+def test_without_torch_a_torch_spec_says_how_to_install_it(cli, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    result = cli("run", write(tmp_path, torch_model()), "--out", tmp_path / "runs")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ('error: a torch: model spec needs PyTorch (torch is not installed); install it '
+                                     'with: pip install "actinit[torch]"')
+
+
+def test_sweep_over_factory_kwargs_and_initializer(cli, tmp_path):
+    path = write(tmp_path, torch_model("residual", "[8]"),
+                 "sweep: {model.initializer: [he_normal, lecun_normal], model.torch.kwargs.width: [8, 16]}\n")
+    result = cli("sweep", path, "--out", tmp_path / "runs", "--jobs", "2")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    folder = next((tmp_path / "runs" / "s").iterdir())
+    rows = (folder / "points.csv").read_text().splitlines()
+    assert rows[0].startswith("model.initializer,model.torch.kwargs.width,activation,initializer")
+    assert len(rows) == 5 and all(",ok," in r for r in rows[1:])
+
+
+def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
+    from actinit_cli.errors import ActinitError
+    from actinit_cli.run import runner, spec as specs
+
+    s = specs.load(write(tmp_path, torch_model()))
+    need_bytes = runner.check_memory(s, False, None)
+    # 16 samples x (32 + 4 x 64 + 16 outputs) x 4 bytes x 4, plus the parameters' 4 x (2,112 + 4,160 + 1,040) x 3
+    assert need_bytes == 4 * 16 * (32 + 64 * 4 + 16) * 4 + 3 * 4 * (32 * 64 + 64 + 64 * 64 + 64 + 64 * 16 + 16)
+    with pytest.raises(ActinitError, match=r"s.yaml:\d+: data.batch_size: this run \(the model's outputs for batch 16\) needs about .* "
+                                          r"reduce data.batch_size"):
+        runner.check_memory(s, False, need_bytes)
+    with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
+        runner.check_memory(s, True, None)

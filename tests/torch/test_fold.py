@@ -1,0 +1,90 @@
+"""Issue 14 item 3: a torch.nn.Sequential built like a spec's plain MLP, with the same weights, gives the same
+layers.csv as actinit's NumPy run of that spec, cell by cell (float32: every cell to 1e-5 relative; float64:
+1e-10), theory columns included; and models that are not plain MLPs get module rows only."""
+
+import math
+
+import pytest
+
+from actinit_cli.run import report, rundir, runner, spec
+from actinit_cli.nn.columns import NAMES
+from tests.cases import need
+
+need("torch")
+MODELS = "tests/torch/models.py"
+
+
+def torch_spec(sizes, activation, init, loss="random_projection", dtype="float32", extra="", params=None):
+    kwargs = {"sizes": list(sizes), "activation": activation, "params": params or {}}
+    return spec.parse(f"""
+name: t
+model: {{torch: {{factory: "{MODELS}:mlp", kwargs: {kwargs}, input_shape: [{sizes[0]}]}},
+         initializer: {init}, bias_initializer: {{name: random_normal, stddev: 0.1}}, dtype: {dtype}}}
+data: {{batch_size: 64, batches: 2}}
+loss: {loss}
+repeats: 2
+{extra}""")
+
+
+def numpy_spec(sizes, activation, init, loss="random_projection", dtype="float32"):
+    return spec.parse(f"""
+name: t
+model: {{depth: {len(sizes) - 2}, width: {list(sizes[1:-1])}, input_dim: {sizes[0]}, output_dim: {sizes[-1]},
+         activation: {activation}, initializer: {init}, bias_initializer: {{name: random_normal, stddev: 0.1}},
+         dtype: {dtype}}}
+data: {{batch_size: 64, batches: 2}}
+loss: {loss}
+repeats: 2""")
+
+
+def csv_rows(run, root):
+    return rundir.read_csv(report.write(run, root, plots=False) / rundir.LAYERS)
+
+
+CASES = [((32, 64, 64, 16), "Tanh", "tanh", "glorot_normal", "random_projection", "float32", None),
+         ((24, 48, 32, 48, 8), "ReLU", "relu", "he_uniform", "mse", "float32", None),
+         ((16, 32, 32, 4), "LeakyReLU", "{name: leaky_relu, negative_slope: 0.2}", "he_normal", "mse", "float32",
+          {"negative_slope": 0.2}),
+         ((16, 32, 32, 32, 8), "SELU", "selu", "lecun_normal", "random_projection", "float64", None)]
+
+
+@pytest.mark.parametrize("sizes,module,activation,init,loss,dtype,params", CASES, ids=[c[1] for c in CASES])
+def test_same_layers_csv_as_the_numpy_run(tmp_path, sizes, module, activation, init, loss, dtype, params):
+    theirs = csv_rows(runner.execute(numpy_spec(sizes, activation, init, loss, dtype)), tmp_path / "numpy")
+    run = runner.execute(torch_spec(sizes, module, init, loss, dtype, params=params))
+    ours = csv_rows(run, tmp_path / "torch")
+    rtol = 1e-5 if dtype == "float32" else 1e-10
+    assert len(ours) == len(theirs) == len(sizes)
+    for a, b in zip(ours, theirs):
+        assert list(a) == list(NAMES)
+        for col in NAMES:
+            if b[col] is None or a[col] is None:
+                assert a[col] is b[col], (a["layer"], col)
+            else:
+                assert a[col] == pytest.approx(b[col], rel=rtol, abs=1e-12 * math.sqrt(b["act_m2"] or 1)), \
+                    (a["layer"], col)
+    assert spec.from_mapping(run.mlp_spec).resolved == numpy_spec(sizes, activation, init, loss, dtype).resolved
+
+
+def test_models_that_are_not_plain_mlps_have_module_rows_only(tmp_path):
+    for factory in ("residual", "dropout"):
+        s = spec.parse(f"model: {{torch: {{factory: '{MODELS}:{factory}', input_shape: [8]}}}}\n"
+                       f"data: {{batch_size: 16}}\nloss: random_projection")
+        run = runner.execute(s)
+        assert run.mlp is None and run.mlp_spec is None
+        folder = report.write(run, tmp_path, plots=False)
+        assert (folder / rundir.MODULES).is_file() and not (folder / rundir.LAYERS).exists()
+    whole = torch_spec((8, 16, 4), "Tanh", "he_normal")
+    assert runner.execute(whole).mlp is not None  # the control: recorded whole, it is a plain MLP
+    part = torch_spec((8, 16, 4), "Tanh", "he_normal")
+    part.resolved["model"]["torch"]["layers"] = {"type": ["Linear"]}
+    assert runner.execute(part).mlp is None  # recorded in part: no per-layer view
+
+
+def test_own_initialization_gives_the_layers_without_theory():
+    s = spec.parse(f"model: {{torch: {{factory: '{MODELS}:mlp', input_shape: [32]}}}}\ndata: {{batch_size: 16}}\n"
+                   f"loss: random_projection")
+    run = runner.execute(s)
+    assert run.mlp is not None and run.mlp.prediction.profile is None and run.mlp_spec is None
+    assert all(r["pred_act_m2"] is None for r in run.mlp.rows)
+    assert "own initialization" in run.mlp.prediction.reason
