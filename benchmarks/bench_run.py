@@ -1,23 +1,27 @@
-"""Benchmark: a run's forward + backward + statistics against the bare matrix products it cannot avoid,
-and its peak memory against what backward must keep. Ratios measured in one process, interleaved, so a
-noisy shared machine affects both sides alike.
+"""Benchmark: a run's forward + backward + statistics, and drawing its weights, against the bare matrix
+products the run cannot avoid; its peak memory against what backward must keep; and `actinit --help`.
+Ratios are measured in one process, interleaved, so a noisy shared machine affects both sides alike.
 
     python benchmarks/bench_run.py [--depth 50] [--width 1024] [--batch 1024] [--rounds 5]
 
-Targets (issue 3): time <= 1.25 x the bare products; peak memory <= 1.3 x the kept arrays.
+Targets (issue 11): steady state <= 1.15 x the bare products, the first run in a fresh process <= 1.3 x;
+drawing the weights <= 0.25 x the bare products of one forward + backward; peak memory <= 1.3 x the kept
+arrays; `actinit --help` < 0.3 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 
 import numpy as np
 
-from actinit_cli.run import memory, runner, spec
 from actinit_cli.nn import mlp
+from actinit_cli.run import memory, runner, spec
 
 
 def bare_products(depth: int, width: int, batch: int, rng: np.random.Generator) -> float:
@@ -32,10 +36,10 @@ def bare_products(depth: int, width: int, batch: int, rng: np.random.Generator) 
     return time.perf_counter() - start
 
 
-def timed_run(s: spec.Spec) -> tuple[float, float]:
-    """(forward+backward+statistics seconds, total seconds including drawing weights and data)."""
+def timed_run(s: spec.Spec) -> tuple[float, float, float]:
+    """(forward+backward+statistics, drawing weights and data, total) seconds of one run."""
     result = runner.execute(s)
-    return result.timings["forward_backward_statistics"], result.seconds
+    return (result.timings["forward_backward_statistics"], result.timings["draw_weights_and_data"], result.seconds)
 
 
 def peak_memory(s: spec.Spec) -> int:
@@ -45,6 +49,21 @@ def peak_memory(s: spec.Spec) -> int:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
+
+
+def help_seconds(rounds: int = 5) -> float:
+    """Median wall time of `actinit --help` in a fresh interpreter."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "actinit_cli", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def verdict(value: float, target: float, below: bool = True) -> str:
+    ok = value <= target if below else value >= target
+    return f"{'PASS' if ok else 'FAIL'} (target {'<=' if below else '>='} {target:g})"
 
 
 def main() -> None:
@@ -59,28 +78,31 @@ def main() -> None:
     s = spec.parse(f"model: {{depth: {args.depth}, width: {args.width}, activation: {args.activation}}}\n"
                    f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
     rng = np.random.default_rng(0)
-    runs, totals, bares = [], [], []
     first_bare = bare_products(args.depth, args.width, args.batch, rng)
-    first, _ = timed_run(s)  # the first run also faults in its tape's pages (a one-shot CLI run pays this)
+    first, _, _ = timed_run(s)  # the first run also faults in its tape's pages (a one-shot CLI run pays this)
+    runs, draws, bares = [], [], []
     for _ in range(args.rounds):
         bares.append(bare_products(args.depth, args.width, args.batch, rng))
-        compute, total = timed_run(s)
+        compute, draw, _ = timed_run(s)
         runs.append(compute)
-        totals.append(total)
-    peak = peak_memory(s)
-    kept = mlp.kept_bytes(s.sizes, args.batch, 4)
-    run_t, bare_t, total_t = statistics.median(runs), statistics.median(bares), statistics.median(totals)
+        draws.append(draw)
+    ratios = [r / b for r, b in zip(runs, bares)]
+    draw_ratios = [d / b for d, b in zip(draws, bares)]
+    peak, kept = peak_memory(s), mlp.kept_bytes(s.sizes, args.batch, 4)
+    show(args, runs, bares, ratios, first / first_bare, draw_ratios, peak / kept, help_seconds())
+
+
+def show(args, runs, bares, ratios, first, draws, memory_ratio, help_s) -> None:
+    spread = f"(rounds {min(ratios):.3f}-{max(ratios):.3f})"
     print(f"shape: depth {args.depth}, width {args.width}, batch {args.batch}, float32, {args.activation}")
-    print(f"forward+backward+statistics:       median {run_t:.3f} s over {args.rounds} rounds")
-    print(f"bare matrix products:              median {bare_t:.3f} s")
-    print(f"time ratio run / bare products:    {run_t / bare_t:.3f}   (target <= 1.25; memory reused, as in a "
-          f"sweep worker)")
-    print(f"first run in this process:         {first:.3f} s ({first / first_bare:.3f} x bare: includes faulting in "
-          f"the tape)")
-    print(f"whole run incl. drawing weights:   median {total_t:.3f} s ({total_t / bare_t:.3f} x bare)")
-    print(f"peak traced memory:                {peak / 2**20:.0f} MiB")
-    print(f"kept for backward (h, y, x, W, b): {kept / 2**20:.0f} MiB")
-    print(f"memory ratio peak / kept:          {peak / kept:.3f}   (target <= 1.3)")
+    print(f"forward+backward+statistics: median {statistics.median(runs):.3f} s; bare products "
+          f"{statistics.median(bares):.3f} s")
+    print(f"run / bare products, steady:      {statistics.median(ratios):.3f} {spread}  "
+          f"{verdict(statistics.median(ratios), 1.15)}")
+    print(f"run / bare products, first run:   {first:.3f}  {verdict(first, 1.3)}")
+    print(f"drawing weights / bare products:  {statistics.median(draws):.3f}  {verdict(statistics.median(draws), 0.25)}")
+    print(f"peak memory / kept arrays:        {memory_ratio:.3f}  {verdict(memory_ratio, 1.3)}")
+    print(f"actinit --help:                   {help_s:.3f} s  {verdict(help_s, 0.3)}")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,14 @@ PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 def test_every_sub_package_is_listed():
     listed = set(PROJECT["tool"]["setuptools"]["packages"])
     tree = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "actinit_cli").rglob("__init__.py")}
-    assert tree | {"actinit_cli.configs"} == listed, "update [tool.setuptools] packages in pyproject.toml"
+    assert tree | {"actinit_cli.configs", "actinit_cli.examples"} == listed, \
+        "update [tool.setuptools] packages in pyproject.toml"
 
 
 def test_configs_ship_as_package_data():
     setuptools = PROJECT["tool"]["setuptools"]
-    assert setuptools["package-dir"]["actinit_cli.configs"] == "configs"
-    assert PROJECT["tool"]["setuptools"]["package-data"]["actinit_cli.configs"] == ["*.yaml"]
+    assert setuptools["package-dir"] == {"actinit_cli.configs": "configs", "actinit_cli.examples": "examples"}
+    assert setuptools["package-data"] == {"actinit_cli.configs": ["*.yaml"], "actinit_cli.examples": ["*.py"]}
 
 
 def test_license_is_shipped():
@@ -32,6 +33,21 @@ def test_examples_are_found_and_written(tmp_path):
     path = examples.write("he_relu", tmp_path)
     assert path == tmp_path / "he_relu.yaml" and spec.load(path).name == "he_relu"
     assert examples.summary("he_relu").startswith("He et al. 2015")
+
+
+def test_a_torch_example_comes_with_its_model_file(tmp_path):
+    """init copies the model file a spec names beside it and points the spec at the copy: the spec then
+    validates (and runs) outside the repository, as after a pip install."""
+    from actinit_cli.run import examples
+    from tests.cases import need
+
+    need("torch")
+    from actinit_cli.run import spec
+
+    path = examples.write("torch_cnn_he", tmp_path)
+    assert (tmp_path / "torch_models.py").read_text() == (REPO / "examples" / "torch_models.py").read_text()
+    assert "factory: torch_models.py:small_cnn" in path.read_text()
+    assert spec.load(path).torch is not None
 
 
 def test_floors_are_the_versions_ci_tests():

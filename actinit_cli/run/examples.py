@@ -1,10 +1,15 @@
 """The example specs: configs/ in a source checkout, the data package actinit_cli.configs once installed
-(pyproject.toml maps one onto the other), so `actinit init` works wherever actinit is installed."""
+(pyproject.toml maps one onto the other, and examples/ onto actinit_cli.examples), so `actinit init` works
+wherever actinit is installed. A spec that names a model file in ../examples/ gets a copy of that file
+beside it, and its reference points at the copy."""
 
 from __future__ import annotations
 
 import importlib.resources
+import re
+
 from pathlib import Path
+from typing import Any
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean
@@ -12,16 +17,20 @@ from actinit_cli.run import files
 from actinit_cli.run.files import write_atomic
 
 
-def folder() -> Path:
-    """Where the example specs are: installed package data, else the checkout's configs/."""
+EXAMPLES_REF = "../examples/"  # how configs name the model files of examples/ (from the configs/ folder)
+
+
+def folder(package: str = "configs") -> Any:
+    """Where the example specs (or the example model files) are: installed package data (a namespace
+    package, so a Traversable rather than a plain path), else the checkout's configs/ (examples/)."""
     try:
-        return Path(str(importlib.resources.files("actinit_cli.configs")))
+        return importlib.resources.files(f"actinit_cli.{package}")
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "configs"
+        return Path(__file__).resolve().parents[2] / package
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in folder().glob("*.yaml"))
+    return sorted(p.name[:-len(".yaml")] for p in folder().iterdir() if p.name.endswith(".yaml"))
 
 
 def text(name: str) -> str:
@@ -29,7 +38,13 @@ def text(name: str) -> str:
     if name not in names():
         raise ActinitError(f"init: no example spec {name!r}{did_you_mean(name, names())} "
                            f"(examples: {', '.join(names())})")
-    return (folder() / f"{name}.yaml").read_text()
+    return folder().joinpath(f"{name}.yaml").read_text()
+
+
+def _model_files(body: str) -> list[str]:
+    """The example model files a spec names (`../examples/torch_models.py:small_cnn` -> torch_models.py)."""
+    refs = re.findall(re.escape(EXAMPLES_REF) + r"([A-Za-z0-9_]+\.py)", body)
+    return sorted(set(refs))
 
 
 def summary(name: str) -> str:
@@ -46,11 +61,15 @@ def summary(name: str) -> str:
 def write(name: str, dest: Path, force: bool = False) -> Path:
     """Copy example `name` to `dest` (a file, or a folder to put <name>.yaml in); never overwrite unless forced."""
     dest = Path(dest)
-    body = text(name).encode()  # an unknown name is refused first
+    body = text(name)  # an unknown name is refused first
     files.check_names(dest, "--output")
     target = dest / f"{name}.yaml" if dest.is_dir() else dest
-    if target.is_file() and not force:
-        raise ActinitError(f"--output: {str(target)!r} exists; choose another path or pass --force to replace it")
-    files.check_file(target, "--output")
-    write_atomic(target, body, "--output")
+    helpers = [target.parent / m for m in _model_files(body)]
+    for path in [target, *helpers]:
+        if path.is_file() and not force:
+            raise ActinitError(f"--output: {str(path)!r} exists; choose another path or pass --force to replace it")
+        files.check_file(path, "--output")
+    for path in helpers:
+        write_atomic(path, folder("examples").joinpath(path.name).read_bytes(), "--output")
+    write_atomic(target, body.replace(EXAMPLES_REF, "").encode(), "--output")
     return target

@@ -3,6 +3,7 @@ root checked) before anything runs, then run and written as a run directory."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -48,8 +49,13 @@ def prepare(path: Path, out: Path, save_arrays: bool = False, need_checks: bool 
 
 
 def execute(job: Job, plots: bool = True, progress: Callable[[int], None] | None = None):
-    """Run the job and write its run directory; returns (the Run, the directory)."""
+    """Run the job and write its run directory; returns (the Run, the directory). With plots, matplotlib is
+    imported in a thread while the network computes (the import alone takes about as long as drawing)."""
     from actinit_cli.run import report, runner
 
+    if plots:
+        from actinit_cli import plots as drawing
+
+        threading.Thread(target=drawing.preload, daemon=True).start()
     result = runner.execute(job.spec, job.save_arrays, progress)
     return result, report.write(result, job.out, plots=plots)
