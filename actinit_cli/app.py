@@ -152,6 +152,11 @@ class DType(str, Enum):
     float64 = "float64"
 
 
+class Executor(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class Kind(str, Enum):
     initializers = "initializers"
     activations = "activations"
@@ -161,6 +166,11 @@ class Kind(str, Enum):
 Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
                                                      help="A parameter of the named entry, repeatable: -p scale=2.")]
 Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder for run directories.")]
+ExecutorOption = Annotated[Executor, typer.Option("--executor", help="Where a sweep's points run: local worker "
+                                                  "processes, or a Dask cluster (pip install \"actinit[dask]\").")]
+SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="With --executor dask: "
+                                                        "the scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                                                        "DASK_SCHEDULER_ADDRESS, else a LocalCluster).")]
 NoPlots = Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of the table.")]
 SpecPath = Annotated[Path, typer.Argument(metavar="SPEC", help="YAML experiment spec (actinit init --list shows "

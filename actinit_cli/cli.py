@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from actinit_cli.app import (DType, Format, Json, Kind, NoPlots, Out, Params, ShapeCommand, SpecPath, app, examples,
-                             parse_params, show_verdict)
+from actinit_cli.app import (DType, Executor, ExecutorOption, Format, Json, Kind, NoPlots, Out, Params, SchedulerOption,
+                             ShapeCommand, SpecPath, app, examples, parse_params, show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -138,8 +138,8 @@ def check(
     show_verdict(results, show=not as_json)
 
 
-def _jobs(value: int) -> int:
-    if value < 0:
+def _jobs(value: int | None) -> int | None:
+    if value is not None and value < 0:
         raise typer.BadParameter(f"must be >= 1 (or 0: one per core), got {value}")
     return value
 
@@ -152,11 +152,13 @@ def _bound(value: float) -> float:
 
 @app.command("sweep", no_args_is_help=True, epilog=examples(
     "actinit sweep configs/sweep_grid.yaml", "actinit sweep configs/sweep_grid.yaml --jobs 1 --out /tmp/runs",
-    "actinit sweep configs/sweep_grid.yaml --resume   (after an interruption)"))
+    "actinit sweep configs/sweep_grid.yaml --resume   (after an interruption)",
+    "actinit sweep configs/sweep_grid.yaml --executor dask   (a LocalCluster, one worker per core)",
+    "actinit sweep configs/sweep_grid.yaml --executor dask --scheduler tcp://10.0.0.5:8786"))
 def sweep_(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="A spec with a sweep: section.")],
-    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", show_default=False, callback=_jobs,
-                                      help="Worker processes (default: the number of cores).")] = 0,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N", show_default=False, callback=_jobs,
+                                                help="Worker processes (default: the number of cores).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished sweep of this spec.")] \
     = False,
     yes: Annotated[bool, typer.Option("--yes", help="Run a sweep of more than 1,000 points.")] = False,
@@ -167,16 +169,27 @@ def sweep_(
                                          "factor.")] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sweep's summary.json instead of the text.")]
     = False,
+    executor: ExecutorOption = Executor.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the product of a spec's sweep: lists in parallel; write points.csv, heatmaps and
     recommendations drawn from the measured numbers."""
     from actinit_cli import terminal
+    from actinit_cli.sweep import executors
     from actinit_cli.sweep import plan as sweep_plan
     from actinit_cli.sweep import report as sweep_report
 
-    plan = sweep_plan.prepare(spec_path, out, jobs, yes)
-    result = terminal.with_progress(lambda tick: sweep_report.run(plan, resume, plots, bound, tick),
-                                    len(plan.points), enabled=not as_json, label="sweep points")
+    if executor is Executor.dask and jobs is not None:
+        raise typer.BadParameter("is for --executor local; a Dask cluster's workers are its own", param_hint="--jobs")
+    if executor is Executor.local and scheduler is not None:
+        raise typer.BadParameter("needs --executor dask", param_hint="--scheduler")
+    plan = sweep_plan.prepare(spec_path, out, jobs or 0, yes, local=executor is Executor.local)
+    with executors.session(executor.value, plan, scheduler) as session:
+        if session.dashboard:
+            sys.stderr.write(f"dask dashboard: {session.dashboard}\n")
+        result = terminal.with_progress(
+            lambda tick: sweep_report.run(session.plan, resume, plots, bound, tick, session.runner),
+            len(plan.points), enabled=not as_json, label="sweep points")
     if as_json:
         sys.stdout.write((result.folder / "summary.json").read_text())
         return

@@ -87,8 +87,10 @@ def _sech2(x: Array) -> Array:
     """tanh'(x) = sech(x)^2 = 4 e / (1 + e)^2 with e = e^-2|x|: relative precision everywhere (1 - tanh^2
     cancels for |x| > 4), and nothing overflows (1/cosh^2 would give 0 in float32 from |x| = 44.4, where
     sech^2 is still a normal float)."""
-    e = np.exp(-2 * np.abs(x))
-    d = 1 + e
+    e = np.abs(x)
+    e *= -2
+    np.exp(e, out=e)  # in place: one array for the whole computation, besides d
+    d = e + 1
     d *= d
     e *= 4
     return np.divide(e, d, out=e)

@@ -33,10 +33,11 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
     """(sum, sum of squares) of a float32 (rows, cols) array from float32 column partial sums, or None when
     they could not be trusted (non-finite, underflowing or mean-dominated values)."""
     s1 = s2 = 0.0
-    ones = np.ones(min(ROW_BLOCK, a.shape[0]), np.float32)
     for start in range(0, a.shape[0], ROW_BLOCK):
         block = a[start:start + ROW_BLOCK]
-        s1 += float(np.sum(ones[:block.shape[0]] @ block, dtype=np.float64))
+        # NumPy's own column sums, not a BLAS matrix-vector product (ones @ block): the threaded BLAS wakes
+        # its threads for a job this small, which cost up to 40x the sum itself on a busy 2-core machine
+        s1 += float(np.sum(np.add.reduce(block, axis=0), dtype=np.float64))
         s2 += float(np.sum(np.einsum("ij,ij->j", block, block), dtype=np.float64))
     n = a.size
     if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
@@ -73,7 +74,7 @@ class RunningSums:
         variance across the batch, and whether all values are finite."""
         a64 = np.asarray(a, dtype=np.float64)
         batch = a64.shape[0]
-        col_sum = np.ones(batch) @ a64
+        col_sum = np.add.reduce(a64, axis=0)  # not ones @ a64: see fast_sums
         col_sq = np.einsum("ij,ij->j", a64, a64)
         s2 = float(col_sq.sum())
         self.n += a64.size

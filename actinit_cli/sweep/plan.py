@@ -31,12 +31,14 @@ class Point:
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated sweep: the base spec, its points, the output root and the number of workers."""
+    """A validated sweep: the base spec, its points, the output root, the number of workers and what
+    runs them (`local` worker processes or a `dask` cluster)."""
 
     base: specs.Spec
     points: list[Point]
     out: Path
     jobs: int
+    executor: str = "local"
 
 
 LABEL_MAX = 160  # folder names stay well under the 200 a spec name allows (and 255 of the file system)
@@ -93,7 +95,7 @@ def _refuse_duplicates(path: str, values: list) -> None:
         seen[key] = value
 
 
-def _point(base: specs.Spec, values: dict[str, Any], jobs: int) -> Point:
+def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = True) -> Point:
     name = label(values)
     raw = {k: copy.deepcopy(v) for k, v in (base.raw or {}).items() if k != "sweep"}
     for path, value in values.items():
@@ -101,24 +103,28 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int) -> Point:
     raw["name"] = name
     try:
         point = specs.from_mapping(raw, source=f"sweep point {name}")
-        free = resources.available_bytes()
-        runner.check_memory(point, False, free // max(1, jobs) if free is not None else None)
+        budget = math.inf  # not local: validated and estimated only; a cluster checks its workers' own limits
+        if local:
+            free = resources.available_bytes()
+            budget = free // max(1, jobs) if free is not None else None
+        runner.check_memory(point, False, budget)
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point)
 
 
-def expand(base: specs.Spec, yes: bool = False, jobs: int = 1) -> list[Point]:
-    """Every point of the product, validated, each with memory for `jobs` points at once; an invalid
-    point is an error naming it."""
+def expand(base: specs.Spec, yes: bool = False, jobs: int = 1, local: bool = True) -> list[Point]:
+    """Every point of the product, validated, each with this machine's memory for `jobs` points at once
+    (not with `local` off: a cluster checks its own workers); an invalid point is an error naming it."""
     grid = _check_grid(base, yes)
-    return [_point(base, dict(zip(grid, combo)), jobs) for combo in itertools.product(*grid.values())]
+    return [_point(base, dict(zip(grid, combo)), jobs, local) for combo in itertools.product(*grid.values())]
 
 
-def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False) -> Plan:
-    """Load the spec and validate every point and --out before anything runs (jobs 0: one per core)."""
+def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False, local: bool = True) -> Plan:
+    """Load the spec and validate every point and --out before anything runs (jobs 0: one per core;
+    `local` off: memory is left to the cluster's check)."""
     jobs = jobs or resources.cores()
     base = specs.load(spec_path)
-    points = expand(base, yes, jobs)
+    points = expand(base, yes, jobs, local)
     files.check_out(out)
     return Plan(base, points, Path(out), jobs)

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from actinit_cli import signals
 from actinit_cli.run import memory, report, rundir, runner
@@ -38,6 +38,10 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
         os._exit(143)  # half-written run directory is already removed; do not go back for another point
 
 
+# run(points, root, plots): runs points into root and yields (point, row) as each finishes (another executor's pool)
+Runner = Callable[[list[Point], Path, bool], Iterator[tuple[Point, dict]]]
+
+
 def finished(point: Point, root: Path) -> dict | None:
     """The row of a point already run under root (for --resume), or None. Half-written run directories
     that a killed worker left in the point's folder are removed on the way."""
@@ -53,9 +57,9 @@ def finished(point: Point, root: Path) -> dict | None:
 
 
 def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, resume: bool = False,
-            progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Run every point not already finished (with resume) in `jobs` single-threaded worker processes;
-    rows come back in the sweep's order."""
+            progress: Callable[[int], None] | None = None, run: Runner | None = None) -> list[dict]:
+    """Run every point not already finished (with resume) in `jobs` single-threaded worker processes
+    (or with `run`, e.g. on a Dask cluster); rows come back in the sweep's order."""
     tick = progress or (lambda n: None)
     by_label: dict[str, dict] = {}
     todo = []
@@ -67,7 +71,7 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
         else:
             todo.append(p)
     if todo:
-        for p, r in _pool(todo, root, jobs, plots):
+        for p, r in (run(todo, root, plots) if run else _pool(todo, root, jobs, plots)):
             by_label[p.label] = r
             tick(1)
     return [by_label[p.label] for p in points]

@@ -89,7 +89,7 @@ def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_ax
 
 
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
-           plots: bool = True, bound: float = recommend.BOUND) -> list[recommend.Advice]:
+           plots: bool = True, bound: float = recommend.BOUND, executor: str = "local") -> list[recommend.Advice]:
     """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice."""
     columns = point_rows.columns(list(base.resolved["sweep"]))
     write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
@@ -104,7 +104,7 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
     if plots and not torch:
         _heatmaps(folder, base, rows)
     doc = {"format_version": rundir.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
-           "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs,
+           "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs, "executor": executor,
            "seconds": seconds, "bound": bound,
            "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
            "ranking": recommend.ranking(advice), "rules": recommend.rules(advice, bound),
@@ -142,16 +142,17 @@ class SweepResult:
 
 
 def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = recommend.BOUND,
-        progress: Callable[[int], None] | None = None) -> SweepResult:
-    """Run (or, with resume, continue) the sweep and write its directory."""
+        progress: Callable[[int], None] | None = None, runner: pool.Runner | None = None) -> SweepResult:
+    """Run (or, with resume, continue) the sweep and write its directory (`runner`: where the points
+    run, the local pool by default)."""
     folder = start(plan.out, plan.base, plan.points, resume)
     began = time.perf_counter()
     try:
-        rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress)
+        rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
         raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
                           f"actinit sweep <spec> --resume", signals.exit_code()) from None
     seconds = time.perf_counter() - began
-    advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound)
+    advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
     return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)
