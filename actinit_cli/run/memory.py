@@ -11,7 +11,7 @@ A no-op where mallopt does not exist (not glibc).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc <malloc.h>
 MMAP_THRESHOLD = 32 * 2**20  # glibc's largest allowed value on 64-bit: arrays up to 32 MiB come from the heap
@@ -25,7 +25,7 @@ def keep_freed_memory() -> bool:
     if _done:
         return True
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the running program's symbols, libc's included (find_library forks ldconfig)
         _done = bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
             libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     except (OSError, AttributeError):

@@ -84,9 +84,9 @@ def _worker_init(parent: int) -> None:
     starting worker); and the worker gets SIGTERM when its parent dies, even by SIGKILL."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signals.unblock()
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     _die_with(parent)
     memory.keep_freed_memory()
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # last: a stop during the set-up above just ends us
 
 
 PR_SET_PDEATHSIG = 1  # Linux <sys/prctl.h>
