@@ -1,5 +1,6 @@
 """What pip installs: every sub-package, the example configs, the license."""
 
+import re
 import tomllib
 
 from tests.cases import REPO
@@ -47,3 +48,18 @@ def test_a_torch_example_comes_with_its_model_file(tmp_path):
     assert (tmp_path / "torch_models.py").read_text() == (REPO / "examples" / "torch_models.py").read_text()
     assert "factory: torch_models.py:small_cnn" in path.read_text()
     assert spec.load(path).torch is not None
+
+
+def test_floors_are_the_versions_ci_tests():
+    """Every `>=` floor in pyproject.toml (dependencies and the test extra) is pinned, exactly, in
+    .ci/floors.txt, the constraints .ci/run's second stage runs the suite under (nothing else is), and the
+    README's Requirements line states it."""
+    stated = PROJECT["project"]["dependencies"] + PROJECT["project"]["optional-dependencies"]["test"]
+    bounds = {req: re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", req) for req in stated}
+    assert all(bounds.values()), f"state each as name>=floor: {[r for r, m in bounds.items() if not m]}"
+    floors = dict(m.groups() for m in bounds.values())
+    lines = (REPO / ".ci" / "floors.txt").read_text().splitlines()
+    pinned = dict(line.split("==") for line in lines if line.strip() and not line.startswith("#"))
+    assert pinned == floors, "pyproject.toml's floors and .ci/floors.txt's pins differ: change both"
+    readme = (REPO / "README.md").read_text()
+    assert [f"{n}>={v}" for n, v in floors.items() if f"`{n}>={v}`" not in readme] == [], "README's Requirements"

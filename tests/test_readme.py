@@ -20,3 +20,11 @@ def test_every_command_is_documented():
 
     for command in app.registered_commands:
         assert f"actinit {command.name}" in README, command.name
+
+
+def test_every_run_level_quantity_is_documented():
+    from actinit_cli.nn import scalars
+
+    text = (REPO / "README.md").read_text()
+    missing = [name for name in scalars.NAMES if f"`{name}`" not in text]
+    assert not missing, f"README's Variance gates section does not name {missing}"

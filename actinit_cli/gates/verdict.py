@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from actinit_cli.nn.columns import SCALE
-from actinit_cli.run.checks import applies, interval, label, select
-from actinit_cli.nn.headline import slope_log2
+from actinit_cli.run.checks import RUN, applies, interval, label, select
+from actinit_cli.nn.headline import headline, slope_log2
+from actinit_cli.torch import rows as module_rows
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,20 @@ def value(row: Mapping, quantity: str) -> float | None:
     return None if v is None or v == "" else float(v)
 
 
-def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "") -> Result:
-    """Evaluate one resolved check against one table of rows of the network `model` (spec's model section)."""
+def scalars_of(rows: list[dict], model: Mapping) -> dict[str, float | None]:
+    """The run-level quantities (nn/scalars.py) that follow from the rows alone: the headline's."""
+    return module_rows.headline(rows) if "torch" in model else headline(rows)
+
+
+def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "",
+             scalars: Mapping[str, float | None] | None = None) -> Result:
+    """Evaluate one resolved check against one table of rows of the network `model` (spec's model section);
+    a run-level check reads `scalars` (by default those the rows give)."""
     name = label(check)
     q = check["quantity"]
+    if check["layers"] == RUN:
+        v = (scalars if scalars is not None else scalars_of(rows, model)).get(q)
+        return _bounded_run(check, v, target, name)
     if rows and q not in rows[0]:
         return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")
     if check["slope_log2"]:
@@ -80,6 +91,19 @@ def _bounded(check: Mapping, values: dict[int, float | None], target: str, name:
     return Result(target, name, False, worst, values[worst], bound,
                   f"layer {first} {what} ({len(bad)} of {len(values)} layers outside {bound}; "
                   f"worst layer {worst}: {_show(values[worst])})")
+
+
+def _bounded_run(check: Mapping, v: float | None, target: str, name: str) -> Result:
+    lo, hi = check["min"], check["max"]
+    bound = interval(lo, hi)
+    if v is None or not math.isfinite(v):
+        why = "has no value (the rows do not give it: a value missing, non-finite or <= 0 on the way)" \
+            if v is None else "is not finite"
+        return Result(target, name, False, None, v, bound, f"{check['quantity']} {why}")
+    ok = (lo is None or v >= lo) and (hi is None or v <= hi)
+    side = "" if ok else f", below min {lo:g}" if lo is not None and v < lo else f", above max {hi:g}"
+    return Result(target, name, ok, None, v, bound,
+                  f"{check['quantity']} = {v:.4g}{side} ({'within' if ok else 'outside'} {bound})")
 
 
 def _excess(v: float | None, lo: float | None, hi: float | None, log: bool) -> float:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 from actinit_cli.nn import activations
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import as_float, did_you_mean, shown, type_name
+from actinit_cli.nn import scalars
 from actinit_cli.nn.columns import AT_INPUT, QUANTITIES, SCALE
 from actinit_cli.run import structure
 from actinit_cli.run.fields import number_schema
@@ -19,6 +20,7 @@ from actinit_cli.torch import rows as module_rows
 
 REFERENCES = ("input", "output", "first_hidden")
 KEYS = ("name", "quantity", "relative_to", "min", "max", "slope_log2", "layers")
+RUN = "run"  # the `layers` of a check on a run-level quantity (nn/scalars.py)
 SELECTORS = ("all", "hidden", "output")
 
 
@@ -72,8 +74,11 @@ def _validate_one(raw: Any, where: str) -> dict:
         if key not in KEYS:
             raise ActinitError(f"{where}.{key}: unknown key{did_you_mean(str(key), KEYS) or '; allowed: ' + ', '.join(KEYS)}")
     q = raw.get("quantity")
+    if q in scalars.NAMES:
+        return _scalar_check(raw, q, where)
     if q not in QUANTITIES:
-        hint = did_you_mean(str(q), QUANTITIES) or f"; one of {', '.join(QUANTITIES)}"
+        known = QUANTITIES + scalars.NAMES
+        hint = did_you_mean(str(q), known) or f"; one of {', '.join(known)}"
         raise ActinitError(f"{where}.quantity: unknown quantity {q!r}{hint}")
     ref = raw.get("relative_to")
     if ref is not None:
@@ -90,6 +95,17 @@ def _validate_one(raw: Any, where: str) -> dict:
     lo, hi = _bounds(raw, where)
     return {"name": _name(raw, where), "quantity": q, "relative_to": ref, "min": lo, "max": hi,
             "slope_log2": None, "layers": _layers(raw.get("layers", "all"), f"{where}.layers")}
+
+
+def _scalar_check(raw: Mapping, q: str, where: str) -> dict:
+    """A run-level quantity (nn/scalars.py): one number per run, bounded by min/max only."""
+    allowed = {"relative_to": None, "slope_log2": None, "layers": RUN}  # what the resolved form writes
+    extra = [k for k, v in allowed.items() if raw.get(k, v) not in (None, v)]
+    if extra:
+        raise ActinitError(f"{where}.{extra[0]}: {q} is one number per run (not per layer); bound it with min/max")
+    lo, hi = _bounds(raw, where)
+    return {"name": _name(raw, where), "quantity": q, "relative_to": None, "min": lo, "max": hi,
+            "slope_log2": None, "layers": RUN}
 
 
 def _slope_check(raw: Mapping, q: str, ref: Any, slope: Any, where: str) -> dict:
@@ -129,11 +145,11 @@ def schema() -> dict:
     layer = {"type": "integer", "minimum": 0}
     return {"type": "array", "description": "variance gates evaluated by `actinit check`", "items": {
         "type": "object", "required": ["quantity"], "additionalProperties": False, "properties": {
-            "name": {"type": ["string", "null"]}, "quantity": {"enum": list(QUANTITIES)},
+            "name": {"type": ["string", "null"]}, "quantity": {"enum": [*QUANTITIES, *scalars.NAMES]},
             "relative_to": {"enum": [*REFERENCES, None]}, "min": bound, "max": bound,
             "slope_log2": {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
                                                         "properties": {"min": bound, "max": bound}}]},
-            "layers": {"anyOf": [{"enum": list(SELECTORS)}, {"type": "array", "items": layer, "minItems": 1},
+            "layers": {"anyOf": [{"enum": [*SELECTORS, RUN]}, {"type": "array", "items": layer, "minItems": 1},
                                  {"type": "object", "required": ["from", "to"], "additionalProperties": False,
                                   "properties": {"from": layer, "to": layer}},
                                  module_rows.selector_schema()]}}}}  # a torch model's modules by type/name
@@ -144,6 +160,8 @@ def label(check: Mapping) -> str:
     with the layers when they are not the default; or the check's own `name`."""
     if check.get("name"):
         return check["name"]
+    if check["layers"] == RUN:
+        return check["quantity"]
     q = check["quantity"] + (f"/{check['relative_to']}" if check["relative_to"] else "")
     text = f"slope_log2({q})" if check["slope_log2"] else q
     default = "hidden" if check["slope_log2"] else "all"
@@ -217,6 +235,10 @@ def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], 
     top = len(rows) - 1 if rows is not None else len(model["width"]) + 1
     names = [label(c) for c in checks]
     for i, check in enumerate(checks):
+        if names.count(names[i]) > 1:
+            raise ActinitError(f"{where(f'checks[{i}]')}: two checks are named {names[i]!r}; give one a name: ...")
+        if check["layers"] == RUN:
+            continue
         field = where(f"checks[{i}].layers")
         try:
             layers = select(check["layers"], top, rows)
@@ -230,5 +252,3 @@ def validate_against(checks: list[dict], model: Mapping, where: Callable[[str], 
         if ref is not None and set(layers) <= {ref}:
             raise ActinitError(f"{field}: only the reference layer ({check['relative_to']}) is selected; "
                                f"select other layers to compare with it")
-        if names.count(names[i]) > 1:
-            raise ActinitError(f"{where(f'checks[{i}]')}: two checks are named {names[i]!r}; give one a name: ...")

@@ -127,3 +127,50 @@ def test_bad_checks(raw, message):
 def test_choices_that_do_not_fit_the_network_are_bad_input(text, message):
     with pytest.raises(ActinitError, match=message):
         spec.parse(f"model: {{depth: 3, width: 8}}\nchecks:\n{text}")
+
+
+# Run-level quantities (nn/scalars.py): every scalar in the table is a valid check, evaluated against the
+# value the rows give, and fails on a missing value.
+from actinit_cli.nn import scalars  # noqa: E402
+from actinit_cli.nn.headline import headline  # noqa: E402
+
+
+def trend_rows():
+    """Hidden layers 1..3 doubling act_m2 and unit var, halving (backwards: doubling) the gradient."""
+    return rows([1, 1, 2, 4, 9], grad_preact_m2=[None, 4, 2, 1, 1], act_unit_var=[1, 0.5, 1, 2, 9])
+
+
+@pytest.mark.parametrize("name", scalars.NAMES)
+def test_every_scalar_is_a_run_check(name):
+    table = trend_rows()
+    # ratio, in the direction of travel, 4; slope against layer number: +1 forward, -1 for the gradient
+    expected = 4.0 if scalars.BY_NAME[name].scale else -1.0 if name.startswith("grad") else 1.0
+    assert headline(table)[name] == pytest.approx(expected)
+    c = check(quantity=name, min=expected - 0.01, max=expected + 0.01)
+    assert c["layers"] == checks.RUN and checks.label(c) == name
+    r = verdict.evaluate(c, table, model(table), "t")
+    assert r.passed and r.value == pytest.approx(expected), r.message
+    r = verdict.evaluate(check(quantity=name, max=expected - 0.01), table, model(table), "t")
+    assert not r.passed and "above max" in r.message
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: None})
+    assert not r.passed and "has no value" in r.message
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: float("inf")})
+    assert not r.passed and "not finite" in r.message
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"layers": "hidden"}, "one number per run"),
+    ({"relative_to": "input"}, "one number per run"),
+    ({"slope_log2": {"max": 1}}, "one number per run"),
+    ({}, "give min, max or both"),
+])
+def test_scalar_checks_take_bounds_only(extra, message):
+    with pytest.raises(ActinitError, match=message):
+        checks.validate_one({"quantity": scalars.NAMES[0], **extra}, "checks[0]")
+
+
+def test_scalar_checks_pass_network_validation_and_round_trip():
+    s = spec.parse(f"model: {{depth: 3, width: 8}}\nchecks:\n  - {{quantity: {scalars.NAMES[0]}, max: 2}}")
+    resolved = s["checks"][0]
+    assert resolved["layers"] == checks.RUN
+    assert checks.validate_one(resolved, "checks[0]") == resolved  # the resolved form actinit writes back

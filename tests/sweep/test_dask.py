@@ -19,10 +19,11 @@ from actinit_cli.run import spec
 from actinit_cli.sweep import cluster, executors, plan, pool
 from actinit_cli.sweep import remote as remote_points
 from tests.cases import need
-from tests.sweep import dask_cases
-from tests.sweep.dask_cases import assert_same_sweep, helpers_left, read_csv
 
-distributed = need("distributed")
+distributed = need("distributed")  # first: dask_cases imports psutil, which comes with distributed
+
+from tests.sweep import dask_cases  # noqa: E402
+from tests.sweep.dask_cases import assert_same_sweep, helpers_left, read_csv  # noqa: E402
 
 SPEC = ("name: g\nmodel: {depth: 3, width: 16}\ndata: {batch_size: 16}\nloss: random_projection\n"
         "sweep:\n  model.activation: [tanh, relu]\n  model.initializer: [glorot_normal, he_normal]\n")

@@ -1,0 +1,33 @@
+"""Run-level quantities: one number per run (the headline's end-to-end ratios and slopes, and what later
+analyses add), the one table that checks (`quantity: <name>` with min/max), summary.json's "scalars",
+points.csv and the terminal read. Adding one is an entry here plus the code that computes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from actinit_cli.nn.headline import TRENDS
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scalar:
+    """One run-level quantity; `scale`: a positive scale (a ratio), where a log reading makes sense."""
+
+    name: str
+    meaning: str
+    scale: bool = False
+
+
+def _trends() -> tuple[Scalar, ...]:
+    out = []
+    for t in TRENDS:
+        ends = "last/first" if t.forward else "first/last"
+        out += [Scalar(name=t.ratio_key, meaning=f"{t.what}: {ends} hidden layer", scale=True),
+                Scalar(name=t.slope_key, meaning=f"{t.what}: fitted log2 change per layer over the hidden layers")]
+    return tuple(out)
+
+
+TABLE: tuple[Scalar, ...] = _trends()
+BY_NAME = {s.name: s for s in TABLE}
+NAMES = tuple(BY_NAME)
