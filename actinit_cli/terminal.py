@@ -296,5 +296,5 @@ def show_examples() -> None:
     t.add_column("name", no_wrap=True)
     t.add_column("what it shows", overflow="fold")
     for name in examples.names():
-        t.add_row(name, examples.summary(name))
+        t.add_row(name, Text(examples.summary(name)))  # as written: x[l] is text, not rich markup
     console().print(t)

@@ -47,3 +47,10 @@ def test_a_narrow_terminal_keeps_every_digit(cli, tmp_path, monkeypatch):
     r = cli("run", spec, "--out", tmp_path / "runs", "--no-plots", "--check")
     assert "…" not in r.stdout and "slope_log2(act_m2)" in r.stdout and "FAIL" in r.stdout
     assert any(len(line) > 60 for line in r.stdout.splitlines())  # wider than the terminal, not truncated
+
+
+def test_example_list_shows_brackets_as_written(capsys, monkeypatch):
+    """A config's first comment line is text, not rich markup: resnet_relu's x[l] = x[l-1] + ... keeps [l]."""
+    monkeypatch.setattr(terminal, "console", lambda: Console(width=300))
+    terminal.show_examples()
+    assert "x[l] = x[l-1] + W relu(x[l-1])" in capsys.readouterr().out
