@@ -200,3 +200,16 @@ def test_cross_sample_moment_follows_the_arc_cosine_kernel():
         k = q * (math.sqrt(1 - c * c) + (math.pi - math.acos(c)) * c) / (2 * math.pi)
         q, C = q + alpha ** 2 * (2.0 * q / 2 + sb2), C + alpha ** 2 * (2.0 * k + sb2)
         assert prof.act_unit_var[l] == pytest.approx(q - C, rel=1e-9), l
+
+
+def test_dense_act_stream_acquires_the_half_normal_mean():
+    """[dense, act] with ReLU, He, no bias, alpha 1: h ~ N(0, 2 q) gives E[relu(h)] = sqrt(q / pi) and
+    E[relu(h)^2] = q in closed form, so M[l] = M[l-1] + sqrt(q[l-1] / pi), q[l] = q[l-1] + 2 M[l-1] sqrt(q[l-1] /
+    pi) + q[l-1] (docs/reference-numbers.md section R: M, q = 0.5642, 2; 1.3621, 4.9003; 2.6110, 13.2029; ...)."""
+    prof = profile_of(Architecture(True, 1.0, "none", "pre", ("dense", "act")), "relu", (2.0, 2.0), 0.0, 6, 0.0, 1.0)
+    M, q = 0.0, 1.0
+    for l in range(1, 7):
+        mu = math.sqrt(q / math.pi)
+        M, q = M + mu, q + 2 * M * mu + q
+        assert (prof.act_mean[l], prof.act_m2[l]) == pytest.approx((M, q), rel=1e-12), l
+    assert (prof.act_mean[3], prof.act_m2[3]) == pytest.approx((2.6110013355, 13.2028955029), rel=1e-10)
