@@ -223,7 +223,7 @@ def applies(quantity: str, layer: int, model: Mapping, rows: list[Mapping] | Non
         return layer < top and (bool(block.get("residual")) if quantity == "branch_share" else
                                 block.get("norm", "none") != "none")
     if quantity == "saturated_frac":
-        act = model["output_activation"] if layer == top else structure.per_layer(model, "activation")[layer - 1]
+        act = model["output_activation"] if layer == top else structure.value_at(model, "activation", layer)
         return activations.get(act).saturation is not None
     return True
 

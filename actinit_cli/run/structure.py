@@ -143,6 +143,14 @@ def per_layer(model: Mapping, key: str) -> list[Any]:
     return values
 
 
+def value_at(model: Mapping, key: str, layer: int) -> Any:
+    """The value of `key` at hidden layer `layer` (one lookup: the overrides are few, the layers may be many)."""
+    for item in model.get("layers") or ():
+        if key in item and layer in span(item["at"]):
+            return item[key]
+    return model[key]
+
+
 def hidden_activations(model: Mapping) -> list[Activation]:
     """The activation of hidden layers 1..depth."""
     return [activations.get(a) for a in per_layer(model, "activation")]

@@ -155,7 +155,7 @@ def profile(net: Network) -> Profile:
     rows = []
     for p in net.blocks:
         rows.append(block(x, net.arch, p, sources))
-        x = rows[-1].stream
+        x = S.compress(rows[-1].stream, sources)
     h = S.dense(x, net.head.fwd, net.head.sb2, net.widths[-1], sources)
     g_stream, g_dense = backward(rows, net.arch, net.head.bwd)
     out_mean, out_m2, out_unit, note = _output(net.psi, h)

@@ -38,7 +38,7 @@ alpha^2 Q_F, x~ and F~ the centred units: mean(x~ F~) is a source of variance V_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -77,7 +77,19 @@ class Sources:
         return {len(self.var) - 1: 1.0}
 
     def variance(self, dev: Dev) -> float:
-        return sum(c * c * self.var[k] for k, c in dev.items())
+        return self.covariance(dev, dev)
+
+    def covariance(self, a: Dev, b: Dev) -> float:
+        return sum(c * b[k] * self.var[k] for k, c in a.items() if k in b)
+
+
+def compress(x: Signal, sources: Sources) -> Signal:
+    """x with its deviations (d ln Q, d M) carried by two fresh sources of the same covariance: what comes
+    after x depends on earlier sources only through these two, so the coefficients stay few at any depth."""
+    cov = np.array([[sources.variance(x.dev), sources.covariance(x.dev, x.mdev)],
+                    [sources.covariance(x.dev, x.mdev), sources.variance(x.mdev)]])
+    dev, mdev = _pair(cov, 1, sources)
+    return replace(x, dev=dev, mdev=mdev)
 
 
 def combine(*terms: tuple[float, Dev]) -> Dev:

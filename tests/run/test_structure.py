@@ -96,3 +96,9 @@ def test_torch_specs_refuse_layers_and_blocks():
     for key in ("layers: []", "block: {residual: true}"):
         with pytest.raises(ActinitError, match=rf"model\.{key.split(':')[0]}: describes actinit's own MLP"):
             spec.parse(f"model: {{torch: {{factory: 'm:f', input_shape: [3]}}, {key}}}")
+
+
+def test_value_at_agrees_with_per_layer():
+    m = spec.parse(TEXT).resolved["model"]
+    for key in ("activation", "initializer", "bias_initializer"):
+        assert [structure.value_at(m, key, layer) for layer in range(1, 7)] == structure.per_layer(m, key)

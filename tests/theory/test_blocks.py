@@ -213,3 +213,14 @@ def test_dense_act_stream_acquires_the_half_normal_mean():
         M, q = M + mu, q + 2 * M * mu + q
         assert (prof.act_mean[l], prof.act_m2[l]) == pytest.approx((M, q), rel=1e-12), l
     assert (prof.act_mean[3], prof.act_m2[3]) == pytest.approx((2.6110013355, 13.2028955029), rel=1e-10)
+
+
+def test_compressing_the_deviations_changes_no_band(monkeypatch):
+    """streams.compress carries a stream's two deviations by two fresh sources of the same covariance (so the
+    walk stays linear in depth): the bands are those of the full bookkeeping, to rounding."""
+    arch = Architecture(True, 0.7, "rms", "pre", ("dense", "act"))
+    fast = profile_of(arch, "relu", (2.0, 2.0), 0.01, 20, 0.3, 1.0, width=64)
+    monkeypatch.setattr(streams, "compress", lambda x, sources: x)
+    full = profile_of(arch, "relu", (2.0, 2.0), 0.01, 20, 0.3, 1.0, width=64)
+    np.testing.assert_allclose(fast.preact_log_std[1:], full.preact_log_std[1:], rtol=1e-12)
+    np.testing.assert_allclose(fast.act_log_std, full.act_log_std, rtol=1e-12)
