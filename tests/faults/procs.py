@@ -70,6 +70,12 @@ def until(condition: Callable[[], object], deadline: float, what: str) -> object
         time.sleep(POLL)
 
 
+def _terminal_signals() -> None:
+    """In the child before exec: SIGINT as a terminal's foreground job has it. A suite started as a background
+    job (`pytest &`, some CI runners) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class Proc:
     """One `python -m actinit_cli ...` process; stdout and stderr go to files (a pipe could fill and block it)."""
@@ -82,7 +88,8 @@ class Proc:
         self.out_file, self.err_file = self.cwd / ".stdout", self.cwd / ".stderr"
         with open(self.out_file, "w") as out, open(self.err_file, "w") as err:
             self.popen = subprocess.Popen([*ENTRY, *map(str, self.args)], cwd=self.cwd,
-                                          stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+                                          stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+                                          preexec_fn=_terminal_signals)
         self.pid = self.popen.pid
 
     def wait(self, deadline: float) -> int:
