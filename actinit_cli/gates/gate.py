@@ -3,7 +3,7 @@ checks and, optionally, compare them with a baseline run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,11 +26,12 @@ class Target:
     per_repeat: list[list[dict]]
     seconds: float = 0.0  # the run's wall time (0 for a saved run read back)
     ran: bool = False  # a spec run now (True) or a saved run directory (False)
+    scalars: dict = field(default_factory=dict)  # run-level quantities the rows do not give (nn/scalars.py)
 
     @classmethod
     def of_run(cls, label: str, run_dir: Path, run: Any) -> "Target":
         """The target of a run just made (a runner.Run and its directory)."""
-        return cls(label, run_dir, run.spec, run.rows, run.per_repeat, run.seconds, True)
+        return cls(label, run_dir, run.spec, run.rows, run.per_repeat, run.seconds, True, run.scalars)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def plan(path: Path) -> Planned:
 def resolve(p: Planned, out: Path, plots: bool, progress: Callable[[int], None] | None = None) -> Target:
     """A run directory as saved; a spec is run and written first."""
     if p.saved is not None:
-        return Target(str(p.path), p.path, p.saved.spec, p.saved.rows, p.saved.per_repeat)
+        return Target(str(p.path), p.path, p.saved.spec, p.saved.rows, p.saved.per_repeat,
+                      scalars=p.saved.scalars)
     from actinit_cli.run import experiment
 
     run, run_dir = experiment.execute(experiment.Job(p.spec, out), plots, progress)
@@ -92,10 +94,10 @@ def evaluate(target: Target, strict: bool = False) -> list[Result]:
     results = []
     model = target.spec.resolved["model"]
     for check in target.spec["checks"]:
-        result = verdict.evaluate(check, target.rows, model, target.label)
+        result = verdict.evaluate(check, target.rows, model, target.label, target.scalars)
         if strict and result.passed and len(target.per_repeat) > 1:
             failing = [(k, r) for k, rows in enumerate(target.per_repeat)
-                       if not (r := verdict.evaluate(check, rows, model, target.label)).passed]
+                       if not (r := verdict.evaluate(check, rows, model, target.label, target.scalars)).passed]
             if failing:
                 k, r = failing[0]
                 result = Result(r.target, r.name, False, r.layer, r.value, r.bound,

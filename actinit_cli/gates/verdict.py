@@ -40,11 +40,11 @@ def scalars_of(rows: list[dict], model: Mapping) -> dict[str, float | None]:
 def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "",
              scalars: Mapping[str, float | None] | None = None) -> Result:
     """Evaluate one resolved check against one table of rows of the network `model` (spec's model section);
-    a run-level check reads `scalars` (by default those the rows give)."""
+    a run-level check reads the quantities the rows give (the headline's) and `scalars`, the run's others."""
     name = label(check)
     q = check["quantity"]
     if check["layers"] == RUN:
-        v = (scalars if scalars is not None else scalars_of(rows, model)).get(q)
+        v = {**scalars_of(rows, model), **(scalars or {})}.get(q)
         return _bounded_run(check, v, target, name)
     if rows and q not in rows[0]:
         return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")

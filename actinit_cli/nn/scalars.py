@@ -31,3 +31,11 @@ def _trends() -> tuple[Scalar, ...]:
 TABLE: tuple[Scalar, ...] = _trends()
 BY_NAME = {s.name: s for s in TABLE}
 NAMES = tuple(BY_NAME)
+
+
+def parse(value: object) -> dict[str, float | None] | None:
+    """A mapping of known names to numbers or None, as floats (as summary.json holds it); None if it is not one."""
+    if not isinstance(value, dict) or any(k not in BY_NAME or not (v is None or (
+            isinstance(v, (int, float)) and not isinstance(v, bool))) for k, v in value.items()):
+        return None
+    return {k: (None if v is None else float(v)) for k, v in value.items()}

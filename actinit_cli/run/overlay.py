@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from actinit_cli.nn import activations, initializers
+from actinit_cli.nn import activations
 from actinit_cli.theory import blocks as block_theory, phase, profile as theory
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import THEORY

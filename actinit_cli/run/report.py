@@ -29,7 +29,8 @@ def summary(run: Run, run_id: str, created: str) -> dict:
         "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version(),
                      "platform": platform.platform()},
         "timings": {"total_seconds": run.seconds, **{f"{k}_seconds": v for k, v in run.timings.items()}},
-        "headline": headline(run.rows), "theory": _theory(run), "loss": run.losses, "notes": run.notes,
+        "headline": headline(run.rows), "theory": _theory(run), "scalars": run.scalars, "loss": run.losses,
+        "notes": run.notes,
         "layers": run.rows,
     })
 

@@ -14,8 +14,7 @@ import math
 import os
 import secrets
 import shutil
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -26,7 +25,7 @@ from actinit_cli import signals
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
 from actinit_cli.nn.registry import shown
-from actinit_cli.run.files import umask
+from actinit_cli.run import partials
 from actinit_cli.torch import rows as module_rows
 
 FORMAT_VERSION = 2  # bump when layers.csv or summary.json change incompatibly
@@ -97,7 +96,7 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
     tmp: Path | None = None
     try:
         with signals.deferred():  # a signal while the folder is made arrives once `tmp` is known (cleaned below)
-            tmp = _partial(final.parent, root)
+            tmp = partials.fresh(final.parent, root)
         fill(tmp, run_id, created)
         os.rename(tmp, final)
     except BaseException as exc:
@@ -112,49 +111,6 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
                                f"({exc.strerror or exc}); free some space or choose another --out") from None
         raise
     return final
-
-
-PARTIAL = ".partial-"  # a run directory being written: .partial-<pid>-<random>
-
-
-def _partial(folder: Path, root: Path) -> Path:
-    """A fresh hidden folder to write a run directory into, after removing those of dead processes."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(folder)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{os.getpid()}-", dir=folder))
-        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a run directory is not
-        return tmp
-    except OSError as exc:
-        raise ActinitError(f"--out: cannot create a run directory under {str(root)!r} ({exc.strerror}); "
-                           f"choose a writable --out") from None
-
-
-def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove the half-written run directories that a killed process (SIGKILL, power loss) left in `folder`:
-    those whose writing process no longer exists. Returns what was removed."""
-    removed = []
-    for path in Path(folder).glob(f"{PARTIAL}*"):
-        pid = path.name[len(PARTIAL):].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    """Whether process `pid` still runs: a zombie (killed, not yet reaped by a parent that may be gone)
-    has finished writing for good."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:  # Linux: the state letter after the command name in /proc/<pid>/stat
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list[list[dict]], summary: dict) -> None:
@@ -186,6 +142,7 @@ class Saved:
     spec: Any
     rows: list[dict]
     per_repeat: list[list[dict]]
+    scalars: dict[str, float | None] = field(default_factory=dict)  # summary.json's (beyond the headline)
 
 
 def _parse_cell(column: str, text: str) -> Any:
@@ -239,15 +196,27 @@ def load(path: Path) -> Saved:
         saved_spec = specs.from_mapping(doc["spec"], source=str(path / SUMMARY))
     except ActinitError as exc:
         raise ActinitError(f"{path}/{SUMMARY}: damaged (its spec does not validate: {exc}); re-run the spec") from None
+    scalars = _scalars(doc, path)
     if saved_spec.torch:  # checks read the module rows (a plain MLP's layers.csv is a view beside them)
-        return _load_modules(path, saved_spec)
+        return _load_modules(path, saved_spec, scalars)
     rows = _read(path / LAYERS, read_csv)
     flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
     per_repeat = [rows]
     if saved_spec["repeats"] > 1:
         per_repeat = _repeats(flat, saved_spec, path)
-    return Saved(path, saved_spec, rows, per_repeat)
+    return Saved(path, saved_spec, rows, per_repeat, scalars)
+
+
+def _scalars(doc: dict, path: Path) -> dict[str, float | None]:
+    """summary.json's run-level quantities: a mapping of known names to numbers or null."""
+    from actinit_cli.nn import scalars
+
+    value = scalars.parse(doc.get("scalars", {}))
+    if value is None:
+        raise ActinitError(f"{path}/{SUMMARY}: damaged (scalars is not a mapping of known quantities to numbers); "
+                           f"re-run the spec")
+    return value
 
 
 def _read(file: Path, parse: Any) -> Any:
@@ -261,7 +230,7 @@ def _read(file: Path, parse: Any) -> Any:
         raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
 
 
-def _load_modules(path: Path, saved_spec: Any) -> Saved:
+def _load_modules(path: Path, saved_spec: Any, scalars: dict[str, float | None]) -> Saved:
     """A torch run's module rows: rows 0..N in order, every column, a count of inf/nan (per repeat too)."""
     rows = _read(path / MODULES, read_csv)
     flat = _read(path / MODULE_REPEATS, read_csv) if saved_spec["repeats"] > 1 else None
@@ -273,7 +242,7 @@ def _load_modules(path: Path, saved_spec: Any) -> Saved:
                 or any(r["nonfinite"] is None for r in table)):
             raise ActinitError(f"{path}/{MODULES}: damaged (rows 0..N in order with every column, and per repeat "
                                f"the same modules); re-run the spec")
-    return Saved(path, saved_spec, rows, tables[1:] if flat else [rows])
+    return Saved(path, saved_spec, rows, tables[1:] if flat else [rows], scalars)
 
 
 def _check_rows(rows: list[dict], sizes: list[int], where: str, columns: tuple[str, ...]) -> None:

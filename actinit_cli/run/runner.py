@@ -38,6 +38,7 @@ class Run:
     arrays: dict[str, np.ndarray] | None = None
     notes: list[str] = field(default_factory=list)
     prediction: overlay.Prediction | None = None
+    scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
 
 
 def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:

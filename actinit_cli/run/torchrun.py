@@ -39,6 +39,7 @@ class TorchRun:
     mlp_spec: dict | None = None  # the actinit spec that reproduces layers.csv, when there is one
     arrays: None = None
     prediction: None = None  # theory lives in `mlp`
+    scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
 
 
 def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int:
@@ -108,7 +109,7 @@ def _mlp_view(spec: specs.Spec, m: Any) -> tuple[runner.Run, dict | None, str]:
     run = runner.Run(mlp_spec, overlay.annotate(m.layers, pred), m.layers_per_repeat, m.seeds, m.losses,
                      stats.histograms(hist_act), stats.histograms(hist_grad), 0.0, {}, None, list(pred.notes), pred)
     exported = raw if not why and known else None
-    note = f"layers.csv: the plain-MLP view; `actinit run` of summary.json's mlp_spec gives the same numbers" \
+    note = "layers.csv: the plain-MLP view; `actinit run` of summary.json's mlp_spec gives the same numbers" \
         if exported else (f"layers.csv: the plain-MLP view ({why or 'own initialization'}: no actinit spec "
                           f"reproduces it)")
     return run, exported, note

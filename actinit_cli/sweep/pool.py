@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from actinit_cli import signals
-from actinit_cli.run import memory, report, rundir, runner
+from actinit_cli.run import memory, partials, report, rundir, runner
 from actinit_cli.sweep import rows
 from actinit_cli.sweep.plan import Point
 
@@ -30,7 +30,8 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
     try:
         result = runner.execute(point.spec)
         run_dir = report.write(result, root, plots=plots)
-        return rows.row(point.values, point.spec, result.rows, run_dir, time.perf_counter() - start)
+        return rows.row(point.values, point.spec, result.rows, run_dir, time.perf_counter() - start,
+                        scalars=result.scalars)
     except Exception as exc:  # a failing point never stops the sweep: record why
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return rows.row(point.values, point.spec, seconds=time.perf_counter() - start, reason=reason)
@@ -47,12 +48,12 @@ def finished(point: Point, root: Path) -> dict | None:
     that a killed worker left in the point's folder are removed on the way."""
     folder = root / point.label
     if folder.is_dir():
-        rundir.remove_stale_partials(folder)
+        partials.remove_stale_partials(folder)
     for run_dir in sorted(folder.glob("*"), reverse=True) if folder.is_dir() else []:
         if (run_dir / "summary.json").is_file() and not run_dir.name.startswith("."):
             saved = rundir.load(run_dir)
             seconds = json.loads((run_dir / "summary.json").read_text())["timings"]["total_seconds"]
-            return rows.row(point.values, saved.spec, saved.rows, run_dir, seconds)
+            return rows.row(point.values, saved.spec, saved.rows, run_dir, seconds, scalars=saved.scalars)
     return None
 
 

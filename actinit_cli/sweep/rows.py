@@ -12,12 +12,13 @@ from typing import Any
 from actinit_cli.errors import ActinitError
 from actinit_cli.gates import verdict
 from actinit_cli.nn import activations, initializers
-from actinit_cli.nn.headline import KEYS, headline, max_known
+from actinit_cli.nn import scalars as run_scalars
+from actinit_cli.nn.headline import max_known
 from actinit_cli.run.spec import Spec
-from actinit_cli.torch import rows as module_rows
 
 # The swept paths come first (as written in the spec), then these, in this order.
-COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", *KEYS, "max_dead_frac",
+COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", *run_scalars.NAMES,
+           "max_dead_frac",
            "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
 
 
@@ -37,23 +38,24 @@ def columns(swept: list[str]) -> tuple[str, ...]:
 
 
 def row(values: dict[str, Any], spec: Spec, rows: list[dict] | None = None, run_dir: Path | None = None,
-        seconds: float = 0.0, reason: str = "") -> dict:
-    """The row of one point: with `rows` (its layers.csv) a finished point, else a failed one and why."""
+        seconds: float = 0.0, reason: str = "", scalars: dict | None = None) -> dict:
+    """The row of one point: with `rows` (its layers.csv) a finished point, else a failed one and why;
+    `scalars`: the run-level quantities its rows do not give."""
     out: dict[str, Any] = dict.fromkeys(COLUMNS)
     out.update({p: show(v) for p, v in values.items()})
     out.update(_identity(spec), status="ok" if rows is not None else "failed", reason=reason,
                seconds=round(seconds, 3))
     if rows is not None:
-        out.update(_measured(rows, spec), run_dir=str(run_dir))
+        out.update(_measured(rows, spec, scalars or {}), run_dir=str(run_dir))
     return out
 
 
-def _measured(rows: list[dict], spec: Spec) -> dict[str, Any]:
-    """Headline ratios and slopes, worst dead/saturated fractions, inf/nan and the checks' outcome."""
+def _measured(rows: list[dict], spec: Spec, scalars: dict) -> dict[str, Any]:
+    """Run-level quantities, worst dead/saturated fractions, inf/nan and the checks' outcome."""
     hidden = rows[1:-1]
-    results = [verdict.evaluate(c, rows, spec.resolved["model"]) for c in spec["checks"]]
-    head = headline(rows) if not spec.torch else module_rows.headline(rows)
-    return {**head,
+    model = spec.resolved["model"]
+    results = [verdict.evaluate(c, rows, model, scalars=scalars) for c in spec["checks"]]
+    return {**{k: None for k in run_scalars.NAMES}, **verdict.scalars_of(rows, model), **scalars,
             "max_dead_frac": max_known(r["dead_frac"] for r in hidden),
             "max_saturated_frac": max_known(r["saturated_frac"] for r in hidden),
             "nonfinite": sum(r["nonfinite"] for r in rows),

@@ -26,6 +26,29 @@ def cut_lines(path, edit):
     path.write_text("\n".join(edit(lines)) + "\n")
 
 
+def edit_summary(path, **changes):
+    doc = json.loads((path / "summary.json").read_text())
+    (path / "summary.json").write_text(json.dumps({**doc, **changes}))
+
+
+def test_run_level_quantities_round_trip(tmp_path, saved):
+    """summary.json's scalars are read back as numbers (null stays None) and reach a run-level check."""
+    import shutil
+
+    from actinit_cli.gates import verdict
+
+    copy = tmp_path / "copy"
+    shutil.copytree(saved[1], copy)
+    assert rundir.load(copy).scalars == {}  # a plain run: the rows give every run-level quantity
+    edit_summary(copy, scalars={"act_m2_slope_log2": 7, "grad_m2_slope_log2": None})
+    back = rundir.load(copy)
+    assert back.scalars == {"act_m2_slope_log2": 7.0, "grad_m2_slope_log2": None}
+    check = {"name": None, "quantity": "act_m2_slope_log2", "relative_to": None, "min": None, "max": 5,
+             "slope_log2": None, "layers": "run"}
+    r = verdict.evaluate(check, back.rows, back.spec.resolved["model"], "t", back.scalars)
+    assert not r.passed and r.value == 7.0 and "above max 5" in r.message
+
+
 def test_round_trip(saved):
     run, path = saved
     back = rundir.load(path)
@@ -45,6 +68,9 @@ def test_round_trip(saved):
     (lambda p: cut_lines(p / "layers.csv", lambda lines: [lines[0], lines[2], lines[1]] + lines[3:]), "damaged"),
     (lambda p: cut_lines(p / "layers.csv", lambda lines: [lines[0]] + [",".join([""] + l.split(",")[1:])
                                                                        for l in lines[1:]]), "damaged"),
+    (lambda p: edit_summary(p, scalars=[1, 2]), "scalars is not a mapping"),
+    (lambda p: edit_summary(p, scalars={"no_such_quantity": 1.0}), "scalars is not a mapping"),
+    (lambda p: edit_summary(p, scalars={"act_m2_slope_log2": "big"}), "scalars is not a mapping"),
     (lambda p: (p / "layers_repeats.csv").unlink(), "layers_repeats.csv: missing or damaged"),
     (lambda p: cut_lines(p / "layers_repeats.csv", lambda lines: [",".join(l.split(",")[1:]) for l in lines]),
      "layers_repeats.csv: missing or damaged"),

@@ -45,7 +45,6 @@ def reference(arch, act, sw2, sb2, depth, mean, std, head=(2.0, 2.0, 0.0)):
     q, means, pre, share, norm_in, factors = [M * M + V], [M], [None], [None], [None], []
     for _ in range(depth):
         Q = M * M + V
-        rec = {"in": Q}
         if arch.norm == "layer" and arch.position == "pre":
             uM, uV, back_pre = 0.0, V / (V + EPS), 1 / (V + EPS)
         elif arch.norm == "rms" and arch.position == "pre":
