@@ -28,14 +28,31 @@ def _trends() -> tuple[Scalar, ...]:
     return tuple(out)
 
 
-TABLE: tuple[Scalar, ...] = _trends()
+_JAC = "the input-output Jacobian d y^depth / d x (analysis.jacobian; mean over its samples)"
+JACOBIAN: tuple[Scalar, ...] = (
+    Scalar(name="jac_sv2_mean", meaning=f"{_JAC}: mean of the squared singular values", scale=True),
+    Scalar(name="jac_sv2_var", meaning=f"{_JAC}: variance of the squared singular values", scale=True),
+    Scalar(name="jac_sv2_var_rel", meaning=f"{_JAC}: variance of the squared singular values over their mean "
+           "squared (0: isometry at any scale)", scale=True),
+    Scalar(name="jac_sv_spread", meaning=f"{_JAC}: log10 of the 95th over the 5th percentile of the singular "
+           "values (0: isometry)"),
+    Scalar(name="pred_jac_sv2_mean", meaning="predicted jac_sv2_mean, wide limit (prod sigma_w^2 E[phi'^2])",
+           scale=True),
+    Scalar(name="pred_jac_sv2_var", meaning="predicted jac_sv2_var, wide limit (Pennington et al. 2017)", scale=True),
+    Scalar(name="pred_jac_sv2_var_rel", meaning="predicted jac_sv2_var_rel, wide limit", scale=True),
+)
+
+TABLE: tuple[Scalar, ...] = _trends() + JACOBIAN
 BY_NAME = {s.name: s for s in TABLE}
 NAMES = tuple(BY_NAME)
 
 
+NONFINITE = ("inf", "-inf", "nan")  # how summary.json writes them (JSON has no inf or NaN)
+
+
 def parse(value: object) -> dict[str, float | None] | None:
     """A mapping of known names to numbers or None, as floats (as summary.json holds it); None if it is not one."""
-    if not isinstance(value, dict) or any(k not in BY_NAME or not (v is None or (
+    if not isinstance(value, dict) or any(k not in BY_NAME or not (v is None or v in NONFINITE or (
             isinstance(v, (int, float)) and not isinstance(v, bool))) for k, v in value.items()):
         return None
     return {k: (None if v is None else float(v)) for k, v in value.items()}

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-from actinit_cli.nn import activations, blockstats, initializers, losses, mlp, stats
-from actinit_cli.run import blockrun, overlay, structure
+from actinit_cli.nn import activations, blockstats, initializers, jacobian, losses, mlp, stats
+from actinit_cli.run import analysis, blockrun, overlay, structure
 from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
@@ -39,6 +39,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     prediction: overlay.Prediction | None = None
     scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
+    spectrum: jacobian.Spectrum | None = None  # analysis.jacobian: singular values of the first samples
 
 
 def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
@@ -53,6 +54,7 @@ def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) ->
         return blockrun.check_memory(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
+    need += analysis.extra_bytes(spec.resolved, spec.sizes)
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
     what = (f"model: this run (depth {spec['model.depth']}, widest layer {max(spec.sizes)}, batch "
             f"{spec['data.batch_size']}, {spec['model.dtype']})")
@@ -103,6 +105,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     per_repeat, seeds, loss_values = [], [], []
     hist: dict[str, dict] = {"act": {}, "grad": {}}
     arrays: dict[str, np.ndarray] | None = None
+    spectrum = None
     for r in range(spec["repeats"]):
         seed = spec["seed"] + r
         seeds.append(seed)
@@ -114,7 +117,9 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
         for b in range(spec["data.batches"]):
             keep = save_arrays and r == 0 and b == 0
-            value, saved = _batch(spec, net, data_rng, acc, keep, tick, clock)
+            jac = analysis.samples(spec.resolved) if r == 0 and b == 0 else 0
+            value, saved, found = _batch(spec, net, data_rng, acc, keep, tick, clock, jac)
+            spectrum = found or spectrum
             loss_values.append(value)
             arrays = saved if keep else arrays
             acc.keep_hist = False
@@ -126,13 +131,19 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
     notes = list(prediction.notes)  # why theory does not apply, if it does not, is in prediction.reason
+    scalars = {}
+    if spectrum is not None:
+        predicted, why = analysis.predict(spec.resolved, spec.sizes, prediction.profile)
+        notes += [f"Jacobian spectrum: no prediction ({why})"] if why else []
+        scalars = analysis.scalars(spectrum, predicted)
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
-               arrays, notes, prediction)
+               arrays, notes, prediction, scalars, spectrum)
 
 
 def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,
-           tick: Progress, clock: dict[str, float]) -> tuple[float, dict | None]:
-    """Forward, loss, backward and statistics of one batch; the arrays of it when `keep`."""
+           tick: Progress, clock: dict[str, float], jac: int = 0) -> tuple[float, dict | None, Any]:
+    """Forward, loss, backward and statistics of one batch; the arrays of it when `keep`; the Jacobian
+    spectrum of its first `jac` inputs (None when 0)."""
     dtype = np.dtype(spec["model.dtype"])
     t0 = time.perf_counter()
     x = inputs(spec, rng, dtype)
@@ -142,9 +153,10 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
     if not isinstance(net, mlp.Network):  # a network of blocks
         value, saved = blockrun.step(spec["loss"], net, x, target, acc, keep, tick)
         clock["forward_backward_statistics"] += time.perf_counter() - t1
-        return value, saved
+        return value, saved, None
     tape = mlp.forward(net, x, acc.forward_layer)
     tick(len(tape.y))
+    first = [h[:jac].copy() for h in tape.h[1:-1]] if jac else []  # backward releases the tape
     out = len(net.weights)
     grad = losses.evaluate(spec["loss"], tape.h[out], tape.y[out], target, net.output)
     saved = _arrays(net, tape, x, target, grad.value) if keep else None
@@ -153,8 +165,13 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
         if saved is not None:
             _save_grad(saved, g)
         tick(1)
-    clock["forward_backward_statistics"] += time.perf_counter() - t1
-    return grad.value, saved
+    t2 = time.perf_counter()
+    clock["forward_backward_statistics"] += t2 - t1
+    if not jac:
+        return grad.value, saved, None
+    spectrum = jacobian.spectrum(net, first)
+    clock["jacobian"] = time.perf_counter() - t2
+    return grad.value, saved, spectrum
 
 
 def _arrays(net: mlp.Network, tape: mlp.Tape, x: np.ndarray, target: np.ndarray, loss: float) -> dict:

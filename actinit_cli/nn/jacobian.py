@@ -1,0 +1,82 @@
+"""The input-output Jacobian of a plain MLP and the spectrum of its singular values (dynamical isometry).
+
+J(x) = d y^depth / d x for one input x, in the layout of the forward pass (row vectors, x @ W): a change dx of
+the input moves the last hidden layer by dx @ J, J = W^1 D^1 W^2 D^2 ... W^depth D^depth with
+D^l = diag(phi_l'(h^l(x))). It is built exactly, one (samples * n_0, n_{l-1}) x (n_{l-1}, n_l) product per
+layer, in float64 whatever the run's dtype, from the pre-activations the forward pass computed; its
+singular values come from numpy.linalg.svd. Pennington, Schoenholz & Ganguli 2017, arXiv:1711.04735.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from actinit_cli.nn.mlp import Network
+
+QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)  # of the singular values, per sample, in spectrum.csv
+
+
+def chain(net: Network, h: list[np.ndarray]) -> np.ndarray:
+    """J[s] = W^1 D^1 ... W^depth D^depth (shape (samples, n_0, n_depth)), float64.
+
+    `h[l - 1]` holds hidden layer l's pre-activations of the samples, shape (samples, n_l), l = 1..depth.
+    """
+    samples, n0 = h[0].shape[0], net.weights[0].shape[0]
+    jac = None
+    with np.errstate(all="ignore"):  # overflow gives inf/nan singular values, reported as such
+        for layer, pre in enumerate(h, start=1):
+            w = net.weights[layer - 1].astype(np.float64, copy=False)
+            d = net.activation(layer).derivative(pre.astype(np.float64, copy=False))
+            jac = w[None] if jac is None else (jac.reshape(samples * n0, -1) @ w).reshape(samples, n0, -1)
+            jac = jac * d[:, None, :]
+    return jac
+
+
+def singular_values(jac: np.ndarray) -> np.ndarray:
+    """The singular values of each J[s], descending, shape (samples, min(n_0, n_depth))."""
+    return np.linalg.svd(jac, compute_uv=False)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Singular values per sample (rows, descending) and what spectrum.csv and the scalars report of them."""
+
+    values: np.ndarray  # (samples, k)
+
+    def rows(self) -> list[dict]:
+        """One row per sample: quantiles of the singular values, mean and variance of their squares, condition."""
+        out = []
+        for s, sv in enumerate(self.values):
+            sv2 = sv.astype(np.float64) ** 2
+            q = np.quantile(sv, QUANTILES)
+            row = {"sample": s, "count": sv.size}
+            row.update({quantile_key(p): float(v) for p, v in zip(QUANTILES, q)})
+            row.update(sv2_mean=float(sv2.mean()), sv2_var=float(sv2.var()),
+                       condition=float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf"))
+            out.append(row)
+        return out
+
+    def scalars(self) -> dict[str, float]:
+        """The run-level numbers (nn/scalars.py): means over the samples of each sample's statistic."""
+        sv2 = self.values.astype(np.float64) ** 2
+        mean, var = sv2.mean(axis=1), sv2.var(axis=1)
+        with np.errstate(all="ignore"):
+            spread = np.log10(np.quantile(self.values, 0.95, axis=1) / np.quantile(self.values, 0.05, axis=1))
+            rel = var / mean**2
+        return {"jac_sv2_mean": float(mean.mean()), "jac_sv2_var": float(var.mean()),
+                "jac_sv2_var_rel": float(rel.mean()), "jac_sv_spread": float(spread.mean())}
+
+
+def quantile_key(p: float) -> str:
+    """spectrum.csv's column of quantile p: sv_min, sv_q05, ..., sv_median, ..., sv_max."""
+    return {0.0: "sv_min", 0.5: "sv_median", 1.0: "sv_max"}.get(p, f"sv_q{round(100 * p):02d}")
+
+
+COLUMNS = ("sample", "count", *(quantile_key(p) for p in QUANTILES), "sv2_mean", "sv2_var", "condition")
+
+
+def spectrum(net: Network, h: list[np.ndarray]) -> Spectrum:
+    """The Jacobian spectrum of the samples whose hidden pre-activations are `h` (see `chain`)."""
+    return Spectrum(singular_values(chain(net, h)))
