@@ -10,10 +10,12 @@ singular values come from numpy.linalg.svd. Pennington, Schoenholz & Ganguli 201
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from actinit_cli.nn.mlp import Network
+if TYPE_CHECKING:  # saved runs read spectrum.csv's columns from here without the network code
+    from actinit_cli.nn.mlp import Network
 
 QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)  # of the singular values, per sample, in spectrum.csv
 

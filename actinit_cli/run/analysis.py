@@ -65,6 +65,15 @@ def predict(resolved: Mapping[str, Any], sizes: list[int], profile: Any) -> tupl
         return None, str(exc)
 
 
+def results(resolved: Mapping[str, Any], sizes: list[int], spectrum: Spectrum | None,
+            profile: Any) -> tuple[dict[str, float | None], list[str]]:
+    """The run's scalars of the analysis and its notes (why there is no prediction, if there is none)."""
+    if spectrum is None:
+        return {}, []
+    predicted, why = predict(resolved, sizes, profile)
+    return scalars(spectrum, predicted), [f"Jacobian spectrum: no prediction ({why})"] if why else []
+
+
 def scalars(spectrum: Spectrum | None, predicted: isometry.Isometry | None) -> dict[str, float | None]:
     """The jac_* and pred_jac_* scalars of a run with the analysis on (empty without it)."""
     if spectrum is None:

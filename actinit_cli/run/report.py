@@ -65,6 +65,11 @@ def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
             f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
 
 
+def analysis_lines(run: Any) -> list[str]:
+    """The terminal's lines of the spec's analysis: the Jacobian spectrum's, if it was computed."""
+    return [jacobian_line(run)] if getattr(run, "spectrum", None) is not None else []  # a torch run has none
+
+
 def jacobian_line(run: Run) -> str:
     """One line: the Jacobian spectrum's mean and variance of sv^2 beside their prediction, and its spread."""
     s = run.scalars
@@ -183,7 +188,7 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
     lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run, "outside_band = 1 below"), ""]
-    lines += [jacobian_line(run), ""] if run.spectrum is not None else []
+    lines += [*analysis_lines(run), ""] if run.spectrum is not None else []
     lines += ["## Per layer", ""]
     cols = REPORT
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

@@ -107,22 +107,10 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     arrays: dict[str, np.ndarray] | None = None
     spectrum = None
     for r in range(spec["repeats"]):
-        seed = spec["seed"] + r
-        seeds.append(seed)
-        w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
-        t0 = time.perf_counter()
-        blocks = blockrun.is_blocks(spec)
-        net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
-        clock["draw_weights_and_data"] += time.perf_counter() - t0
-        acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
-        for b in range(spec["data.batches"]):
-            keep = save_arrays and r == 0 and b == 0
-            jac = analysis.samples(spec.resolved) if r == 0 and b == 0 else 0
-            value, saved, found = _batch(spec, net, data_rng, acc, keep, tick, clock, jac)
-            spectrum = found or spectrum
-            loss_values.append(value)
-            arrays = saved if keep else arrays
-            acc.keep_hist = False
+        seeds.append(spec["seed"] + r)
+        acc, values, saved, found = _repeat(spec, r, save_arrays, tick, clock)
+        loss_values += values
+        arrays, spectrum = (saved, found) if r == 0 else (arrays, spectrum)
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
     hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
@@ -130,14 +118,30 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
-    notes = list(prediction.notes)  # why theory does not apply, if it does not, is in prediction.reason
-    scalars = {}
-    if spectrum is not None:
-        predicted, why = analysis.predict(spec.resolved, spec.sizes, prediction.profile)
-        notes += [f"Jacobian spectrum: no prediction ({why})"] if why else []
-        scalars = analysis.scalars(spectrum, predicted)
+    scalars, more = analysis.results(spec.resolved, spec.sizes, spectrum, prediction.profile)
+    notes = list(prediction.notes) + more  # why theory does not apply, if it does not, is in prediction.reason
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
                arrays, notes, prediction, scalars, spectrum)
+
+
+def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[str, float]) -> tuple[Any, list, Any, Any]:
+    """Repeat r: its weights, its batches through them; (the accumulator, the loss values, the first batch's
+    arrays when saved, the first batch's Jacobian spectrum when asked for, both in repeat 0 only)."""
+    w_seq, d_seq = np.random.SeedSequence(spec["seed"] + r).spawn(2)
+    t0 = time.perf_counter()
+    blocks = blockrun.is_blocks(spec)
+    net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
+    clock["draw_weights_and_data"] += time.perf_counter() - t0
+    acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
+    values, arrays, spectrum = [], None, None
+    for b in range(spec["data.batches"]):
+        keep = save_arrays and r == 0 and b == 0
+        jac = analysis.samples(spec.resolved) if r == 0 and b == 0 else 0  # the first batch's first inputs
+        value, saved, found = _batch(spec, net, data_rng, acc, keep, tick, clock, jac)
+        values.append(value)
+        arrays, spectrum = (saved, found) if b == 0 else (arrays, spectrum)
+        acc.keep_hist = False
+    return acc, values, arrays, spectrum
 
 
 def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,
