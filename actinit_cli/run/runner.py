@@ -7,6 +7,7 @@ is spawned again into one stream per layer (drawn in parallel, the same numbers 
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from actinit_cli.nn import activations, blockstats, initializers, jacobian, losses, mlp, stats
-from actinit_cli.run import analysis, blockrun, overlay, structure
+from actinit_cli.run import analysis, blockrun, datainit, overlay, structure
 from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
@@ -78,10 +79,11 @@ def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
     m = spec.resolved["model"]
     if not m["layers"]:
         return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
-                         initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
+                         datainit.base(initializers.get(m["initializer"])), initializers.get(m["bias_initializer"]),
                          np.dtype(m["dtype"]), seed)
     return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
-                     structure.initializers_of(m, "initializer"), structure.initializers_of(m, "bias_initializer"),
+                     [datainit.base(i) for i in structure.initializers_of(m, "initializer")],
+                     structure.initializers_of(m, "bias_initializer"),
                      np.dtype(m["dtype"]), seed, structure.hidden_activations(m))
 
 
@@ -105,12 +107,12 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     per_repeat, seeds, loss_values = [], [], []
     hist: dict[str, dict] = {"act": {}, "grad": {}}
     arrays: dict[str, np.ndarray] | None = None
-    spectrum = None
+    spectrum, fitted = None, []
     for r in range(spec["repeats"]):
         seeds.append(spec["seed"] + r)
-        acc, values, saved, found = _repeat(spec, r, save_arrays, tick, clock)
+        acc, values, saved, found, more = _repeat(spec, r, save_arrays, tick, clock)
         loss_values += values
-        arrays, spectrum = (saved, found) if r == 0 else (arrays, spectrum)
+        arrays, spectrum, fitted = (saved, found, more) if r == 0 else (arrays, spectrum, fitted)
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
     hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
@@ -119,19 +121,22 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
     scalars, more = analysis.results(spec.resolved, spec.sizes, spectrum, prediction.profile)
-    notes = list(prediction.notes) + more  # why theory does not apply, if it does not, is in prediction.reason
+    notes = list(prediction.notes) + fitted + more  # why theory does not apply, if it does not, is in prediction.reason
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
                arrays, notes, prediction, scalars, spectrum)
 
 
-def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[str, float]) -> tuple[Any, list, Any, Any]:
-    """Repeat r: its weights, its batches through them; (the accumulator, the loss values, the first batch's
-    arrays when saved, the first batch's Jacobian spectrum when asked for, both in repeat 0 only)."""
+def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[str, float]) -> tuple[Any, ...]:
+    """Repeat r: its weights (LSUV resolved on its first batch), its batches through them; (the accumulator, the
+    loss values, the first batch's arrays when saved, the first batch's Jacobian spectrum when asked for, notes)."""
     w_seq, d_seq = np.random.SeedSequence(spec["seed"] + r).spawn(2)
     t0 = time.perf_counter()
     blocks = blockrun.is_blocks(spec)
     net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
     clock["draw_weights_and_data"] += time.perf_counter() - t0
+    if not blocks:  # LSUV sees the batch the run starts with: a copy of the data stream draws it
+        net, notes = datainit.resolve(net, spec.resolved["model"], inputs(spec, copy.deepcopy(data_rng),
+                                                                        net.weights[0].dtype))
     acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
     values, arrays, spectrum = [], None, None
     for b in range(spec["data.batches"]):
@@ -141,7 +146,7 @@ def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[s
         values.append(value)
         arrays, spectrum = (saved, found) if b == 0 else (arrays, spectrum)
         acc.keep_hist = False
-    return acc, values, arrays, spectrum
+    return acc, values, arrays, spectrum, notes if not blocks else []
 
 
 def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,
