@@ -33,7 +33,7 @@ def validate(resolved: Mapping[str, Any], where: Where) -> None:
                                f"model; use its base (e.g. orthogonal)")
         return
     overrides = [(f"model.layers[{i}].{k}", o[k]) for i, o in enumerate(m["layers"]) for k in o if "initializer" in k]
-    named = [(k, m[k]) for k in ("initializer", "bias_initializer")] + overrides
+    named = [(f"model.{k}", m[k]) for k in ("initializer", "bias_initializer")] + overrides
     for field, ref in named:
         if _named(ref) and field.endswith("bias_initializer"):
             raise ActinitError(f"{where(field)}: lsuv rescales weight matrices; give biases another initializer "
