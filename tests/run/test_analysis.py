@@ -109,3 +109,17 @@ def test_orthogonal_and_gaussian_differ_only_in_the_spread():
     assert ortho["pred_jac_sv2_mean"] == pytest.approx(gauss["pred_jac_sv2_mean"], rel=1e-12)
     assert ortho["pred_jac_sv2_var_rel"] < 1e-3 and gauss["pred_jac_sv2_var_rel"] == pytest.approx(16, rel=1e-3)
     assert ortho["jac_sv_spread"] < 0.05 < 5 < gauss["jac_sv_spread"]
+
+
+def test_a_sweep_ranks_orthogonal_against_gaussian_in_points_csv(cli, tmp_path):
+    """points.csv carries the jac_* columns (nn/scalars.py): orthogonal's spread beside Gaussian's, per point,
+    with the linear network's closed forms predicted (0 and the depth)."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: g\nmodel: {depth: 8, width: 64, activation: identity}\ndata: {batch_size: 8}\n"
+                    "analysis: {jacobian: {samples: 2}}\nsweep:\n  model.initializer: [orthogonal, lecun_normal]\n")
+    assert cli("sweep", path, "--out", tmp_path, "--jobs", "1").exit_code == 0
+    (folder,) = (tmp_path / "g").iterdir()
+    rows = {r["initializer"]: r for r in csv.DictReader((folder / "points.csv").open())}
+    assert float(rows["orthogonal"]["jac_sv2_var_rel"]) < 1e-6 < 2 < float(rows["lecun_normal"]["jac_sv2_var_rel"])
+    assert float(rows["orthogonal"]["pred_jac_sv2_var_rel"]) == 0
+    assert float(rows["lecun_normal"]["pred_jac_sv2_var_rel"]) == pytest.approx(8, rel=1e-12)
