@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # saved runs read spectrum.csv's columns from here without the network code
+    from actinit_cli.nn.blocks import Network as BlockNetwork
     from actinit_cli.nn.mlp import Network
 
 QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)  # of the singular values, per sample, in spectrum.csv
@@ -86,3 +87,24 @@ COLUMNS = ("sample", "count", *(quantile_key(p) for p in QUANTILES), "sv2_mean",
 def spectrum(net: Network, h: list[np.ndarray]) -> Spectrum:
     """The Jacobian spectrum of the samples whose hidden pre-activations are `h` (see `chain`)."""
     return Spectrum(singular_values(chain(net, h)))
+
+
+def through_blocks(net: "BlockNetwork", x: np.ndarray) -> np.ndarray:
+    """J[s] = d x^depth / d x of a network of blocks (the stream after the last block against the input),
+    shape (samples, n_0, n_depth), from the blocks' own forward maps and vector-Jacobian products: sample s's
+    input repeated n_depth times goes forward, the identity's rows go back, and dL/dx's rows are J's columns
+    (a cotangent e_j gives sum_k e_j,k d x^depth_k / d x = J[:, j]). Each row of a batch must be its own
+    sample, so BatchNorm, which couples the rows, cannot be taken this way."""
+    n_last = net.blocks[-1].dense[-1].W.shape[1]
+    out = []
+    with np.errstate(all="ignore"):
+        for row in x:
+            stream, caches = np.repeat(row[None], n_last, axis=0), []
+            for block in net.blocks:
+                stream, cache = block.forward(stream)
+                caches.append(cache)
+            d = np.eye(n_last, dtype=stream.dtype)
+            for block, cache in zip(reversed(net.blocks), reversed(caches)):
+                d, _ = block.backward(cache, d)
+            out.append(d.T)
+    return np.stack(out)

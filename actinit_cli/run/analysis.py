@@ -31,23 +31,25 @@ def validate(resolved: Mapping[str, Any], where: Where) -> None:
     if m.get("torch"):
         raise ActinitError(f"{where(FIELD)}: the Jacobian spectrum is computed for actinit's own MLP, not a torch "
                            f"model; remove analysis.jacobian")
-    if not structure.of(m).plain:
-        raise ActinitError(f"{where(FIELD)}: the Jacobian spectrum is computed for plain MLPs only, not networks "
-                           f"of blocks (model.block); remove analysis.jacobian or the residual/norm")
+    if m["block"]["norm"] == "batch":
+        raise ActinitError(f"{where(FIELD)}: the Jacobian spectrum is computed per input, and BatchNorm couples the "
+                           f"inputs of a batch; remove analysis.jacobian or use norm: layer or rms")
     if n > resolved["data"]["batch_size"]:
         raise ActinitError(f"{where(FIELD)}: {n} samples but data.batch_size is {resolved['data']['batch_size']}; "
                            f"the samples are inputs of the first batch")
 
 
 def extra_bytes(resolved: Mapping[str, Any], sizes: list[int]) -> int:
-    """Peak memory of the spectrum: the Jacobians (float64) twice while a product is formed, and the samples'
-    pre-activations."""
+    """Peak memory of the spectrum, at 8 bytes a value: the Jacobians twice while a product is formed, and the
+    samples' pre-activations."""
     n = samples(resolved)
     return n * (2 * sizes[0] * max(sizes[1:-1]) + sum(sizes[1:-1])) * 8
 
 
 def predict(resolved: Mapping[str, Any], sizes: list[int], profile: Any) -> tuple[isometry.Isometry | None, str]:
     """The wide-limit prediction of the spectrum's mean and variance, or why there is none."""
+    if not structure.of(resolved["model"]).plain:
+        return None, "the prediction is for plain MLPs; networks of blocks are measured only"
     if profile is None:
         return None, "no mean-field profile"
     if len(set(sizes[:-1])) != 1:

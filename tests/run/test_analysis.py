@@ -4,11 +4,12 @@ anything runs, the files a run writes, its scalars read back and checked, and me
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import jacobian, scalars
-from actinit_cli.run import rundir, runner, spec
+from actinit_cli.run import blockrun, rundir, runner, spec
 
 SMALL = ("name: jac\nmodel: {depth: 6, width: 32, activation: tanh, initializer: orthogonal}\n"
          "data: {batch_size: 16}\nanalysis: {jacobian: {samples: 3}}\n")
@@ -20,8 +21,8 @@ GAUSS = {"name": "lecun_normal", "distribution": "untruncated_normal"}
     ("analysis: {jacobian: {samples: -1}}", "analysis.jacobian.samples: must be >= 0"),
     ("analysis: {jacobian: {samples: 2.5}}", "analysis.jacobian.samples: expected an integer"),
     ("analysis: {jacobien: {samples: 2}}", "analysis.jacobien: unknown key; did you mean 'jacobian'?"),
-    ("analysis: {jacobian: {samples: 2}}\nmodel: {depth: 3, width: 8, block: {residual: true}}",
-     "analysis.jacobian.samples: the Jacobian spectrum is computed for plain MLPs only"),
+    ("analysis: {jacobian: {samples: 2}}\nmodel: {depth: 3, width: 8, block: {residual: true, norm: batch}}",
+     "analysis.jacobian.samples: the Jacobian spectrum is computed per input, and BatchNorm couples the inputs"),
 ])
 def test_bad_analysis_is_refused(extra, message):
     text = "data: {batch_size: 16}\n" + extra
@@ -79,6 +80,18 @@ def test_no_prediction_for_non_square_layers_says_why():
     assert run.spectrum.values.shape == (2, 5)
     assert run.scalars["jac_sv2_mean"] > 0 and run.scalars["pred_jac_sv2_mean"] is None
     assert any("square weight matrices" in n for n in run.notes)
+
+
+def test_a_network_of_blocks_is_measured_without_a_prediction():
+    """Pre-LN residual ReLU blocks: the run's spectrum equals the VJP Jacobian of the same inputs."""
+    s = spec.parse("model: {depth: 6, width: 16, activation: relu, initializer: he_normal, block: {residual: true, "
+                   "norm: layer}}\ndata: {batch_size: 8}\nanalysis: {jacobian: {samples: 3}}")
+    run = runner.execute(s)
+    w_seq, d_seq = np.random.SeedSequence(0).spawn(2)  # the runner's streams of repeat 0 (seed 0)
+    x = runner.inputs(s, np.random.default_rng(d_seq), np.dtype("float32"))[:3]
+    expected = jacobian.singular_values(jacobian.through_blocks(blockrun.network(s, w_seq), x))
+    assert run.spectrum.values.tobytes() == expected.tobytes() and run.scalars["jac_sv2_mean"] > 0
+    assert run.scalars["pred_jac_sv2_mean"] is None and any("networks of blocks are measured only" in n for n in run.notes)
 
 
 def tanh(init):
