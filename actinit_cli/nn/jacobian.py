@@ -51,6 +51,12 @@ class Spectrum:
     """Singular values per sample (rows, descending) and what spectrum.csv and the scalars report of them."""
 
     values: np.ndarray  # (samples, k)
+    eps: float = float(np.finfo(np.float64).eps)  # the Jacobian's dtype's rounding: below eps x the largest is 0
+
+    @property
+    def floor(self) -> np.ndarray:
+        """Per sample, eps x its largest singular value: smaller ones are zero within the product's rounding."""
+        return self.eps * self.values[:, 0]
 
     def rows(self) -> list[dict]:
         """One row per sample: quantiles of the singular values, mean and variance of their squares, condition."""
@@ -70,7 +76,8 @@ class Spectrum:
         sv2 = self.values.astype(np.float64) ** 2
         mean, var = sv2.mean(axis=1), sv2.var(axis=1)
         with np.errstate(all="ignore"):
-            spread = np.log10(np.quantile(self.values, 0.95, axis=1) / np.quantile(self.values, 0.05, axis=1))
+            low = np.maximum(np.quantile(self.values, 0.05, axis=1), self.floor)  # rounding reads as the floor
+            spread = np.log10(np.quantile(self.values, 0.95, axis=1) / low)
             rel = var / mean**2
         return {"jac_sv2_mean": float(mean.mean()), "jac_sv2_var": float(var.mean()),
                 "jac_sv2_var_rel": float(rel.mean()), "jac_sv_spread": float(spread.mean())}
@@ -86,7 +93,8 @@ COLUMNS = ("sample", "count", *(quantile_key(p) for p in QUANTILES), "sv2_mean",
 
 def spectrum(net: Network, h: list[np.ndarray]) -> Spectrum:
     """The Jacobian spectrum of the samples whose hidden pre-activations are `h` (see `chain`)."""
-    return Spectrum(singular_values(chain(net, h)))
+    jac = chain(net, h)
+    return Spectrum(singular_values(jac), float(np.finfo(jac.dtype).eps))
 
 
 def through_blocks(net: "BlockNetwork", x: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ JACOBIAN: tuple[Scalar, ...] = (
     Scalar(name="jac_sv2_var_rel", meaning=f"{_JAC}: variance of the squared singular values over their mean "
            "squared (0: isometry at any scale)", scale=True),
     Scalar(name="jac_sv_spread", meaning=f"{_JAC}: log10 of the 95th over the 5th percentile of the singular "
-           "values (0: isometry)"),
+           "values, the latter at least the dtype's eps x the largest (smaller ones are rounding; 0: isometry)"),
     Scalar(name="pred_jac_sv2_mean", meaning="predicted jac_sv2_mean, wide limit (prod sigma_w^2 E[phi'^2])",
            scale=True),
     Scalar(name="pred_jac_sv2_var", meaning="predicted jac_sv2_var, wide limit (Pennington et al. 2017)", scale=True),

@@ -150,7 +150,8 @@ def draw_plots(run: Run, out: Path) -> list[str]:
         samples = run.spectrum.values.shape[0]
         plots.spectrum_density(out / "spectrum.png", run.spectrum.values,
                                f"{name}\nsingular values of the input-output Jacobian dy^{run.spec['model.depth']}/dx "
-                               f"(depth {run.spec['model.depth']}), {samples} input{'s' * (samples > 1)}", jacobian_line(run))
+                               f"(depth {run.spec['model.depth']}), {samples} input{'s' * (samples > 1)}", jacobian_line(run),
+                               float(run.spectrum.floor.max()))
         pngs.append("spectrum.png")
     return pngs
 

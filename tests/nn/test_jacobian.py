@@ -116,6 +116,14 @@ def test_spectrum_rows_and_scalars_are_the_statistics_of_the_values():
     assert sc["jac_sv_spread"] == pytest.approx(np.log10(q95 / q05) / 2)
 
 
+def test_values_below_the_rounding_level_do_not_make_the_spread():
+    """Below eps x the largest, a singular value is zero within rounding: the spread reads eps there."""
+    values = np.array([[10.0] * 10 + [1e-40] * 10])
+    assert jacobian.Spectrum(values, eps=1e-16).scalars()["jac_sv_spread"] == pytest.approx(16.0)
+    assert jacobian.Spectrum(values, eps=1e-7).scalars()["jac_sv_spread"] == pytest.approx(7.0)
+    assert jacobian.Spectrum(values).floor == pytest.approx([10 * np.finfo(np.float64).eps])
+
+
 def test_the_spectrum_is_reproducible_to_the_byte():
     a = net([64] * 10, "tanh", "glorot_normal", seed=5)
     x = np.random.default_rng(1).standard_normal((4, 64))
