@@ -29,6 +29,17 @@ def last_hidden(n: mlp.Network, x: np.ndarray) -> np.ndarray:
     return mlp.forward(n, x).y[-2]
 
 
+def agrees_with_finite_differences(jac, f, x, eps=1e-6):
+    """jac[s, i] against the central difference (f(x_s + eps e_i) - f(x_s - eps e_i)) / (2 eps), float64."""
+    for s in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            up, down = x[s:s + 1].copy(), x[s:s + 1].copy()
+            up[0, i] += eps
+            down[0, i] -= eps
+            fd = (f(up) - f(down))[0] / (2 * eps)
+            np.testing.assert_allclose(jac[s, i], fd, rtol=1e-6, atol=1e-8 * max(1.0, np.abs(fd).max()))
+
+
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_jacobian_equals_finite_differences(name):
     """Non-square layers (5 -> 7 -> 6 -> 4), biases, two inputs; central differences, step 1e-6 in float64."""
@@ -36,14 +47,7 @@ def test_jacobian_equals_finite_differences(name):
     x = np.random.default_rng(2).standard_normal((2, 5))
     jac = jacobian.chain(n, mlp.forward(n, x).h[1:-1])
     assert jac.shape == (2, 5, 4)
-    eps = 1e-6
-    for s in range(2):
-        for i in range(5):
-            up, down = x[s:s + 1].copy(), x[s:s + 1].copy()
-            up[0, i] += eps
-            down[0, i] -= eps
-            fd = (last_hidden(n, up) - last_hidden(n, down))[0] / (2 * eps)
-            np.testing.assert_allclose(jac[s, i], fd, rtol=1e-6, atol=1e-8 * max(1.0, np.abs(fd).max()))
+    agrees_with_finite_differences(jac, lambda v: last_hidden(n, v), x)
 
 
 def test_a_float32_jacobian_agrees_with_float64():
@@ -151,14 +155,7 @@ def test_block_jacobian_equals_finite_differences(norm, position, residual, bran
     x = np.random.default_rng(0).standard_normal((2, 5)) * 1.3 + 0.2
     jac = jacobian.through_blocks(net, x)
     assert jac.shape == (2, 5, stream(net, x).shape[1])
-    eps = 1e-6
-    for s in range(2):
-        for i in range(5):
-            up, down = x[s:s + 1].copy(), x[s:s + 1].copy()
-            up[0, i] += eps
-            down[0, i] -= eps
-            fd = (stream(net, up) - stream(net, down))[0] / (2 * eps)
-            np.testing.assert_allclose(jac[s, i], fd, rtol=1e-6, atol=1e-8 * max(1.0, np.abs(fd).max()))
+    agrees_with_finite_differences(jac, lambda v: stream(net, v), x)
 
 
 def test_linear_residual_blocks_give_the_product_of_identity_plus_alpha_w():
