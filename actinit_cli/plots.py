@@ -207,6 +207,7 @@ def spectrum_density(path: Path, values: np.ndarray, title: str, note: str = "",
 
     sv = np.asarray(values, float).ravel()
     sv = sv[np.isfinite(sv) & (sv > 0)]
+    floor = floor if floor is not None and np.isfinite(floor) and floor > 0 else None  # NaN: an overflowed net
     below = int(np.sum(sv < floor)) if floor else 0
     sv = np.maximum(sv, floor) if floor else sv
     fig, axes = _figure((7.0, 4.6), {**MARGINS, "bottom": 0.2, "top": 0.86})  # room for the note under the axis

@@ -42,8 +42,17 @@ def chain(net: Network, h: list[np.ndarray]) -> np.ndarray:
 
 
 def singular_values(jac: np.ndarray) -> np.ndarray:
-    """The singular values of each J[s] (taken in float64), descending, shape (samples, min(n_0, n_depth))."""
-    return np.linalg.svd(jac.astype(np.float64, copy=False), compute_uv=False)
+    """The singular values of each J[s] (taken in float64), descending, shape (samples, min(n_0, n_depth)); NaN
+    for a sample whose Jacobian overflowed (inf or NaN entries) or whose SVD does not converge: overflow is
+    reported, never raised."""
+    jac = jac.astype(np.float64, copy=False)
+    out = np.full(jac.shape[:1] + (min(jac.shape[1:]),), np.nan)
+    for s in np.flatnonzero(np.isfinite(jac).all(axis=(1, 2))):
+        try:
+            out[s] = np.linalg.svd(jac[s], compute_uv=False)
+        except np.linalg.LinAlgError:
+            pass
+    return out
 
 
 @dataclass(frozen=True)
@@ -60,16 +69,17 @@ class Spectrum:
 
     def rows(self) -> list[dict]:
         """One row per sample: quantiles of the singular values, mean and variance of their squares, condition."""
-        out = []
-        for s, sv in enumerate(self.values):
-            sv2 = sv.astype(np.float64) ** 2
-            q = np.quantile(sv, QUANTILES)
-            row = {"sample": s, "count": sv.size}
-            row.update({quantile_key(p): float(v) for p, v in zip(QUANTILES, q)})
-            row.update(sv2_mean=float(sv2.mean()), sv2_var=float(sv2.var()),
-                       condition=float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf"))
-            out.append(row)
-        return out
+        with np.errstate(all="ignore"):  # an overflowed sample's NaN values give NaN cells
+            return [self._row(s, sv) for s, sv in enumerate(self.values)]
+
+    @staticmethod
+    def _row(s: int, sv: np.ndarray) -> dict:
+        sv2 = sv.astype(np.float64) ** 2
+        row = {"sample": s, "count": sv.size}
+        row.update({quantile_key(p): float(v) for p, v in zip(QUANTILES, np.quantile(sv, QUANTILES))})
+        row.update(sv2_mean=float(sv2.mean()), sv2_var=float(sv2.var()),
+                   condition=float(np.divide(sv[0], sv[-1])))  # x / 0 = inf, NaN stays NaN
+        return row
 
     def scalars(self) -> dict[str, float]:
         """The run-level numbers (nn/scalars.py): means over the samples of each sample's statistic."""

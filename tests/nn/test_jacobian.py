@@ -120,6 +120,15 @@ def test_spectrum_rows_and_scalars_are_the_statistics_of_the_values():
     assert sc["jac_sv_spread"] == pytest.approx(np.log10(q95 / q05) / 2)
 
 
+def test_an_overflowed_sample_has_nan_singular_values_and_the_others_are_kept():
+    jac = np.stack([np.eye(3) * 2, np.full((3, 3), np.inf), np.full((3, 3), np.nan)])
+    sv = jacobian.singular_values(jac)
+    assert sv[0] == pytest.approx([2, 2, 2]) and np.isnan(sv[1:]).all()
+    rows = jacobian.Spectrum(sv).rows()
+    assert rows[0]["condition"] == 1.0 and np.isnan(rows[1]["condition"]) and np.isnan(rows[2]["sv2_mean"])
+    assert jacobian.Spectrum(np.array([[1.0, 0.0]])).rows()[0]["condition"] == np.inf
+
+
 def test_values_below_the_rounding_level_do_not_make_the_spread():
     """Below eps x the largest, a singular value is zero within rounding: the spread reads eps there."""
     values = np.array([[10.0] * 10 + [1e-40] * 10])

@@ -74,6 +74,21 @@ def test_same_seed_same_bytes(cli, tmp_path):
         assert (a / name).read_bytes() == (b / name).read_bytes()
 
 
+def test_an_overflowing_network_reports_nan_and_fails_its_gate(cli, tmp_path):
+    """Overflow never crashes a run: the Jacobian's inf/NaN give NaN singular values, cells and scalars, written
+    and read back as nan, and a gate on them fails saying so."""
+    path = tmp_path / "ov.yaml"
+    path.write_text("name: ov\nmodel: {depth: 40, width: 32, activation: relu, initializer: {name: random_normal, "
+                    "stddev: 10}}\ndata: {batch_size: 16}\nanalysis: {jacobian: {samples: 2}}\n"
+                    "checks:\n  - {quantity: jac_sv2_mean, max: 10}\n")
+    r = cli("check", path, "--out", tmp_path / "runs")
+    assert r.exit_code == 1 and "jac_sv2_mean is not finite" in r.stdout, r.output
+    (d,) = (tmp_path / "runs" / "ov").iterdir()
+    assert all(row["sv2_mean"] == "nan" for row in csv.DictReader((d / "spectrum.csv").open()))
+    assert rundir.load(d).scalars["jac_sv2_mean"] != rundir.load(d).scalars["jac_sv2_mean"]  # NaN
+    assert (d / "spectrum.png").is_file()
+
+
 def test_no_prediction_for_non_square_layers_says_why():
     s = spec.parse("model: {depth: 3, width: 8, input_dim: 5}\ndata: {batch_size: 4}\nanalysis: {jacobian: {samples: 2}}")
     run = runner.execute(s)
