@@ -282,3 +282,6 @@ def main() -> None:
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
     app(prog_name="actinit")
+
+
+from actinit_cli import train_command  # noqa: E402,F401  (registers `actinit train` on the app)
