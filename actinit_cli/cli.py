@@ -86,6 +86,9 @@ def run(
     from actinit_cli.run import experiment
 
     job = experiment.prepare(spec_path, out, save_arrays, check)
+    if job.spec.resolved.get("train"):
+        sys.stderr.write("warning: train: is ignored by actinit run (it measures the network at initialization); "
+                         "train it with actinit train\n")
     result, path = terminal.with_progress(lambda tick: experiment.execute(job, not no_plots, tick), job.steps,
                                           enabled=not (quiet or as_json))
     terminal.show_run(result, path, quiet, as_json)

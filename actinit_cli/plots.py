@@ -239,6 +239,9 @@ def layer_step_map(path: Path, steps: Sequence[int], layers: Sequence[int], grid
     mesh = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto", origin="lower", vmin=lo, vmax=hi,
                      interpolation="nearest", extent=(steps[0] - dx, steps[-1] + dx, layers[0] - 0.5, layers[-1] + 0.5))
     fig.colorbar(mesh, ax=ax, label=label)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("layer")
     ax.set_title(title)
