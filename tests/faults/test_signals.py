@@ -33,8 +33,8 @@ sweep:
   seed: [0, 1, 2]
 """
 TRAIN_SPEC = """name: f
-model: {depth: 20, width: 256, activation: relu, initializer: he_normal}
-train: {task: {name: gaussian_mixture, samples: 4096, features: 32}, steps: 80, batch_size: 256, eval_every: 10,
+model: {depth: 10, width: 128, activation: relu, initializer: he_normal}
+train: {task: {name: gaussian_mixture, samples: 2048, features: 32}, steps: 150, batch_size: 128, eval_every: 10,
         optimizer: {name: momentum, lr: 0.01}}
 """
 COMMANDS = {
