@@ -23,7 +23,7 @@ from actinit_cli.nn.headline import TRENDS, Trend
 from actinit_cli.run import rundir
 from actinit_cli.run.files import write_atomic, write_with
 from actinit_cli.run.spec import Spec
-from actinit_cli.sweep import pool, recommend
+from actinit_cli.sweep import pool, recommend, training
 from actinit_cli.sweep import rows as point_rows
 from actinit_cli.sweep.plan import Plan, Point
 
@@ -95,12 +95,18 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
     write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
     torch = bool(base.torch)  # recommendations and heatmaps compare activation x initializer pairs of actinit's MLP
+    if training.is_training(base):  # its own heatmaps and rules: the trained networks' (sweep/training.py)
+        write_atomic(folder / "recommendations.md", training.markdown(rows, base).encode(), "--out")
+        if plots:
+            training.heatmaps(folder, base, rows, lambda path, draw: write_with(path, draw, "--out"))
+        torch = True  # no initialization advice below
     advice = recommend.advise(rows, bound) if ok and not torch else []
     depths = sorted({int(r["depth"]) for r in rows}) if not torch else []
     text = recommend.markdown(advice, depths, bound) if not torch else (
         "# Recommendations\n\nNone: they rank activation x initializer pairs of actinit's own MLP, and this sweep "
         "measures a torch: model; compare its points in points.csv.\n")
-    write_atomic(folder / "recommendations.md", text.encode(), "--out")
+    if not training.is_training(base):
+        write_atomic(folder / "recommendations.md", text.encode(), "--out")
     if plots and not torch:
         _heatmaps(folder, base, rows)
     doc = {"format_version": rundir.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],
