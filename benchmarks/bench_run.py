@@ -12,6 +12,7 @@ arrays; `actinit --help` < 0.3 s.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,21 @@ def timed_run(s: spec.Spec) -> tuple[float, float, float]:
     """(forward+backward+statistics, drawing weights and data, total) seconds of one run."""
     result = runner.execute(s)
     return (result.timings["forward_backward_statistics"], result.timings["draw_weights_and_data"], result.seconds)
+
+
+def faults() -> int:
+    """Minor page faults of this process so far (a page touched for the first time)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def fault_seconds(pages: int) -> float:
+    """Seconds to touch `pages` fresh pages once each (one mmap'd array, unmapped again): the kernel's and the
+    hypervisor's price for the memory a first run must fault in, with no computation."""
+    page = resource.getpagesize()
+    fresh = np.empty(pages * page, dtype=np.uint8)
+    start = time.perf_counter()
+    fresh[::page] = 1
+    return time.perf_counter() - start
 
 
 def peak_memory(s: spec.Spec) -> int:
@@ -79,7 +95,9 @@ def main() -> None:
                    f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
     rng = np.random.default_rng(0)
     first_bare = bare_products(args.depth, args.width, args.batch, rng)
+    before = faults()
     first, _, _ = timed_run(s)  # the first run also faults in its tape's pages (a one-shot CLI run pays this)
+    first_faults = faults() - before
     runs, draws, bares = [], [], []
     for _ in range(args.rounds):
         bares.append(bare_products(args.depth, args.width, args.batch, rng))
@@ -90,6 +108,8 @@ def main() -> None:
     draw_ratios = [d / b for d, b in zip(draws, bares)]
     peak, kept = peak_memory(s), mlp.kept_bytes(s.sizes, args.batch, 4)
     show(args, runs, bares, ratios, first / first_bare, draw_ratios, peak / kept, help_seconds())
+    print(f"first run: {first_faults} page faults ({first - statistics.median(runs):+.3f} s over a steady run); "
+          f"touching as many fresh pages alone takes {fault_seconds(first_faults):.3f} s on this machine")
 
 
 def show(args, runs, bares, ratios, first, draws, memory_ratio, help_s) -> None:
