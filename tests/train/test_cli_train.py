@@ -4,6 +4,7 @@ nothing in --out."""
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -113,6 +114,19 @@ BAD = [
     ("blocks", {"initializer: he_normal": "initializer: he_normal, block: {residual: true}, input_dim: 16"},
      r"model\.block: actinit train does not train residual"),
     ("repeats", {"name: tr": "name: tr\nrepeats: 2"}, r"repeats: actinit train runs one network"),
+    ("task is a number", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: 5"}, r"train\.task"),
+    ("task parameter", {"samples: 400": "samples: 1"}, r"train\.task\.samples: must be >= 2"),
+    ("task unknown parameter", {"samples: 400": "sample: 400"}, r"has no parameter 'sample'; did you mean 'samples'"),
+    ("lr text", {"lr: 0.05": "lr: fast"}, r"train\.optimizer\.lr: expected a number"),
+    ("lr nan", {"lr: 0.05": "lr: .nan"}, r"train\.optimizer\.lr: must be finite"),
+    ("steps bool", {"steps: 30": "steps: true"}, r"train\.steps: expected an integer"),
+    ("steps huge", {"steps: 30": "steps: 1e99"}, r"train\.steps"),
+    ("file not text", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: {file: 5}"},
+     r"train\.task: a file task is"),
+    ("csv without target", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: {csv: d.csv}"},
+     r"train\.task: a csv task is"),
+    ("no task", {"task: {name: gaussian_mixture, samples: 400, features: 6}, ": ""}, r"train\.task: missing"),
+    ("sweep spec", {"name: tr": "name: tr\nsweep: {seed: [0, 1]}"}, r"has a sweep: section; run it with actinit sweep"),
 ]
 
 
@@ -126,7 +140,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(cli, tmp_path, change, mes
     r = cli("train", spec_file(tmp_path, text), "--out", out)
     assert r.exit_code == 2, r.output
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ")
-    assert pytest.importorskip("re").search(message, r.stderr), r.stderr
+    assert re.search(message, r.stderr), r.stderr
     assert not out.exists() or not any(out.rglob("*"))
 
 
@@ -163,14 +177,13 @@ def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
     user_data(tmp_path, "csv")
     user_data(tmp_path, "regression")
     if task == "diabetes":
-        pytest.importorskip("re")
         from tests.cases import need
 
         need("sklearn")
     text = SPEC.replace("{name: gaussian_mixture, samples: 400, features: 6}", task) + extra
     r = cli("train", spec_file(tmp_path, text), "--out", tmp_path / "runs")
     assert r.exit_code == 2, r.output
-    assert pytest.importorskip("re").search(message, r.stderr), r.stderr
+    assert re.search(message, r.stderr), r.stderr
     assert not (tmp_path / "runs").exists()
 
 
@@ -183,3 +196,8 @@ def test_missing_data_extra_names_the_install_command(cli, tmp_path, monkeypatch
     assert r.exit_code == 2
     assert r.stderr == ('error: train.task digits needs scikit-learn\'s bundled datasets (sklearn.datasets is not '
                         'installed); install it with: pip install "actinit[data]"\n')
+
+
+def test_train_section_not_a_mapping(cli, tmp_path):
+    r = cli("train", spec_file(tmp_path, "name: tr\ntrain: [1]\n"), "--out", tmp_path / "runs")
+    assert r.exit_code == 2 and re.search(r"tr\.yaml:2: train: expected a mapping", r.stderr), r.stderr
