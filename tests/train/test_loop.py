@@ -90,3 +90,13 @@ def test_targets_follow_the_loss(tmp_path, loss, kind, shape):
 
 def test_accuracy_of_one_output_thresholds_at_a_half():
     assert data.accuracy(np.array([[0.2], [0.7], [0.5]]), np.array([0, 0, 1])) == pytest.approx(2 / 3)
+
+
+def test_per_layer_overrides_train(tmp_path):
+    """model.layers: each hidden layer's own activation and width is what the training step runs."""
+    text = SPEC.replace("dtype: float64}", "dtype: float64,\n        layers: [{at: 2, activation: relu, width: 8}]}")
+    j = prepared(tmp_path, text)
+    assert j.net.sizes == [5, 16, 8, 16, 3] and j.net.activation(2).name == "relu"
+    result = loop.train(j.spec, j.net, j.split, j.order)
+    assert result.scalars["final_loss_ratio"] < 1
+    assert [r["layer"] for r in result.layers if r["step"] == 0] == list(range(5))
