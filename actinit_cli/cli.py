@@ -264,7 +264,8 @@ def init(
         terminal.show_examples()
         return
     path = specs.write(name, output, force)
-    sys.stdout.write(f"wrote {path}; run it with: actinit run {path}\n")
+    verb = "train" if "\ntrain:" in path.read_text() else "run"  # a training spec's command is actinit train
+    sys.stdout.write(f"wrote {path}; run it with: actinit {verb} {path}\n")
 
 
 @app.command("schema", epilog=examples("actinit schema > actinit.schema.json"))

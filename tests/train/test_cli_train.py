@@ -201,3 +201,8 @@ def test_missing_data_extra_names_the_install_command(cli, tmp_path, monkeypatch
 def test_train_section_not_a_mapping(cli, tmp_path):
     r = cli("train", spec_file(tmp_path, "name: tr\ntrain: [1]\n"), "--out", tmp_path / "runs")
     assert r.exit_code == 2 and re.search(r"tr\.yaml:2: train: expected a mapping", r.stderr), r.stderr
+
+
+def test_init_names_the_train_command(cli, tmp_path):
+    r = cli("init", "train_digits", "--output", tmp_path / "d.yaml")
+    assert r.exit_code == 0 and "run it with: actinit train" in r.stdout

@@ -100,3 +100,19 @@ def test_per_layer_overrides_train(tmp_path):
     result = loop.train(j.spec, j.net, j.split, j.order)
     assert result.scalars["final_loss_ratio"] < 1
     assert [r["layer"] for r in result.layers if r["step"] == 0] == list(range(5))
+
+
+@pytest.mark.parametrize("task", ["teacher", "gaussian_mixture", "spirals", "binary", "digits", "breast_cancer",
+                                  "diabetes"])
+def test_every_task_trains(tmp_path, task):
+    """Each task, with its own loss and output, through the whole loop: the train loss falls in 60 Adam steps."""
+    if task in ("digits", "breast_cancer", "diabetes"):
+        from tests.cases import need
+
+        need("sklearn")
+    text = (f"model: {{depth: 2, width: 32, activation: tanh, initializer: glorot_normal}}\n"
+            f"train: {{task: {task}, steps: 60, batch_size: 32, eval_every: 30, optimizer: {{name: adam, lr: 0.01}}}}\n")
+    j = prepared(tmp_path, text)
+    result = loop.train(j.spec, j.net, j.split, j.order)
+    assert result.scalars["final_loss_ratio"] < 0.9, result.history
+    assert (result.scalars["test_accuracy"] is None) == (j.split.kind == "regression")
