@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from actinit_cli.run.spec import Spec
+from actinit_cli.sweep import grids
 
 HEATMAPS = (("heatmap_final_loss.png", "final_loss_ratio", "log10(final / initial train loss)", math.log10),
             ("heatmap_dead.png", "max_dead_frac", "worst dead fraction of a hidden layer over the steps", float))
@@ -27,23 +28,13 @@ def axes(base: Spec) -> tuple[str, str, list[str]]:
     return "activation", col, [a for a in swept[1:]]
 
 
-def grid(rows: list[dict], column: str, transform: Callable[[float], float], row_axis: str, col_axis: str,
-         panel_axes: list[str]) -> tuple[list[str], list[str], dict, dict]:
-    """Per panel a row x col matrix of one points.csv column (transformed), with the cells' texts."""
-    row_names = list(dict.fromkeys(str(r[row_axis]) for r in rows))
-    col_names = list(dict.fromkeys(str(r[col_axis]) for r in rows))
-    panels: dict[str, list] = {}
-    texts: dict[str, list] = {}
-    for r in rows:
-        key = ", ".join(f"{a.split('.')[-1]} {r[a]}" for a in panel_axes) or "all points"
-        g = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
-        t = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
-        i, j = row_names.index(str(r[row_axis])), col_names.index(str(r[col_axis]))
+def cell(column: str, transform: Callable[[float], float]) -> Callable[[dict], tuple[float | None, str]]:
+    """A heatmap cell of one points.csv column: its value transformed (a log needs it positive) and printed."""
+    def one(r: dict) -> tuple[float | None, str]:
         v = r.get(column) if r["status"] == "ok" else None
         ok = v is not None and math.isfinite(v) and (v > 0 or transform is float)
-        g[i][j] = transform(v) if ok else None
-        t[i][j] = "fail" if r["status"] != "ok" else (f"{v:.3g}" if ok else "n/a")
-    return row_names, col_names, panels, texts
+        return (transform(v) if ok else None), ("fail" if r["status"] != "ok" else f"{v:.3g}" if ok else "n/a")
+    return one
 
 
 def heatmaps(folder: Path, base: Spec, rows: list[dict], write: Callable) -> None:
@@ -51,7 +42,7 @@ def heatmaps(folder: Path, base: Spec, rows: list[dict], write: Callable) -> Non
 
     row_axis, col_axis, panel_axes = axes(base)
     for name, column, label, transform in HEATMAPS:
-        r, c, panels, texts = grid(rows, column, transform, row_axis, col_axis, panel_axes)
+        r, c, panels, texts = grids.grid(rows, row_axis, col_axis, panel_axes, cell(column, transform))
         title = f"{base.name}: {column} (cells: the value; grey: failed or no value)"
         write(folder / name, lambda tmp: plots.heatmaps(tmp, r, c, panels, texts, title, label,
                                                         clip=1.0 if transform is float else 3.0,
