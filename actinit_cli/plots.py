@@ -205,7 +205,7 @@ def curves(path: Path, x: Sequence[float], series: Mapping[str, Sequence[float |
     `colorbar` names the colour scale; `guide` = (y, label) draws a dashed reference line."""
     import matplotlib as mpl
 
-    fig, ((ax,),) = _figure((8, 4.8), {**MARGINS, "right": 0.99 if colorbar else 0.97})
+    fig, ((ax,),) = _figure((8, 4.8), {**MARGINS, "left": 0.13, "right": 0.99 if colorbar else 0.97})
     cmap = mpl.colormaps["viridis"]
     for i, (label, values) in enumerate(series.items()):
         y = _positive(values) if log else _floats(values)
