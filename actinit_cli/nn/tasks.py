@@ -9,7 +9,7 @@ output-layer cases, multi-class, binary and regression.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -95,17 +95,26 @@ def _sklearn(loader: str, kind: str) -> Callable[[], Maker]:
     return factory
 
 
-SAMPLES = Param("samples", low=2, doc="samples drawn (train and test together)", kind=int)
-FEATURES = Param("features", low=1, doc="input features", kind=int)
-CLASSES = Param("classes", low=2, doc="classes", kind=int)
+SAMPLES = Param("samples", low=2, high=10_000_000, doc="samples drawn (train and test together)", kind=int)
+FEATURES = Param("features", low=1, high=100_000, doc="input features", kind=int)
+CLASSES = Param("classes", low=2, high=10_000, doc="classes", kind=int)
+MAX_VALUES = 50_000_000  # samples x features drawn at most (400 MB of float64): a data set, not a stress test
+
+
+def _fits(params: Mapping[str, Any]) -> str | None:
+    n = params["samples"] * max(params.get("features", 2), params.get("outputs", 1), params.get("hidden", 1))
+    if params.get("hidden", 0) ** 2 > MAX_VALUES:  # the teacher's hidden x hidden weights
+        return f"hidden {params['hidden']} gives the teacher more than {MAX_VALUES:,} weights; lower it"
+    return (f"samples x features is {n:,}, more than {MAX_VALUES:,} values; draw fewer samples or features"
+            if n > MAX_VALUES else None)
 REGISTRY: Registry = Registry("task", [
-    Entry("teacher", _teacher, (SAMPLES, FEATURES, Param("outputs", low=1), Param("hidden", low=1),
-                                Param("noise", low=0.0)), formula="regression on a random tanh teacher MLP"),
-    Entry("gaussian_mixture", _mixture, (SAMPLES, FEATURES, CLASSES, Param("separation", low=0.0)),
+    Entry("teacher", _teacher, (SAMPLES, FEATURES, Param("outputs", low=1, high=100_000),
+                                Param("hidden", low=1, high=100_000), Param("noise", low=0.0)), check=_fits, formula="regression on a random tanh teacher MLP"),
+    Entry("gaussian_mixture", _mixture, (SAMPLES, FEATURES, CLASSES, Param("separation", low=0.0)), check=_fits,
           formula="k Gaussian classes"),
     Entry("spirals", _spirals, (SAMPLES, CLASSES, Param("turns", low=0.0, low_open=True), Param("noise", low=0.0)),
           formula="2-D interleaved spirals"),
-    Entry("binary", _binary, (SAMPLES, FEATURES, Param("separation", low=0.0)), formula="two Gaussian classes"),
+    Entry("binary", _binary, (SAMPLES, FEATURES, Param("separation", low=0.0)), check=_fits, formula="two Gaussian classes"),
     Entry("digits", _sklearn("load_digits", "multiclass"), formula="scikit-learn: 1797 8x8 digits, 10 classes"),
     Entry("breast_cancer", _sklearn("load_breast_cancer", "binary"), formula="scikit-learn: 569 tumours, binary"),
     Entry("diabetes", _sklearn("load_diabetes", "regression"), formula="scikit-learn: 442 patients, regression"),

@@ -126,6 +126,10 @@ BAD = [
     ("csv without target", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: {csv: d.csv}"},
      r"train\.task: a csv task is"),
     ("no task", {"task: {name: gaussian_mixture, samples: 400, features: 6}, ": ""}, r"train\.task: missing"),
+    ("samples too many", {"samples: 400": "samples: 100000000"}, r"train\.task\.samples: must be <= 1e\+07"),
+    ("data too large", {"samples: 400, features: 6": "samples: 5000000, features: 100"},
+     r"train\.task: samples x features is 500,000,000, more than 50,000,000"),
+    ("network beyond memory", {"width: 16": "width: 100000"}, r"train: this run .* reduce train\.batch_size"),
     ("sweep spec", {"name: tr": "name: tr\nsweep: {seed: [0, 1]}"}, r"has a sweep: section; run it with actinit sweep"),
 ]
 
