@@ -46,7 +46,20 @@ def draw(task: object, rng: np.random.Generator, folder: Path) -> Data:
     return tasks.generate(task, rng)
 
 
+MAX_FILE = 1 << 30  # a user's data file: at most 1 GiB
+
+
+def _regular(path: Path, where: str) -> None:
+    """A regular file of at most MAX_FILE bytes (a FIFO or a device would block or never end)."""
+    if not path.is_file():
+        raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of a .npz or .csv (relative "
+                           f"to the spec's folder)")
+    if path.stat().st_size > MAX_FILE:
+        raise ActinitError(f"{where}: {str(path)!r} is larger than 1 GiB; use a sample of it")
+
+
 def _npz(path: Path, where: str) -> Data:
+    _regular(path, where)
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in ("x", "y") if k in f.files}
@@ -63,6 +76,7 @@ def _npz(path: Path, where: str) -> Data:
 
 
 def _csv(path: Path, target: str) -> Data:
+    _regular(path, "train.task.csv")
     try:
         with open(path, newline="") as f:
             rows = list(csv.reader(f))

@@ -173,7 +173,9 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
 
 @pytest.mark.parametrize("task, extra, message", [
     ("{csv: d.csv, target: y}", "", r"train\.task\.target: no column 'y' in"),
-    ("{file: missing.npz}", "", r"train\.task\.file: cannot read"),
+    ("{file: missing.npz}", "", r"train\.task\.file: '.*missing\.npz' is not a file"),
+    ("{file: .}", "", r"train\.task\.file: '.*' is not a file"),
+    ("{file: d.csv}", "", r"train\.task\.file: cannot read '.*d\.csv' as \.npz"),
     ("{file: d.npz}", "loss: cross_entropy\n", r"loss: cross_entropy needs class labels, but the task's targets are real"),
     ("diabetes", "loss: binary_cross_entropy\n", r"loss: binary_cross_entropy needs class labels"),
 ])
