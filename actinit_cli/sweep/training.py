@@ -115,28 +115,44 @@ def rule_dead(rows: list[dict], lr_axis: str | None) -> list[str]:
     return out
 
 
-def rule_output(rows: list[dict], base: Spec) -> list[str]:
-    """Which output activation fitted each task best (held-out loss is not comparable across losses, so
-    classification compares accuracy and regression the held-out mse)."""
+def rule_output(rows: list[dict], base: Spec, failed: list[dict] = ()) -> list[str]:
+    """Which output layer fitted each task best: classification by held-out accuracy, regression by held-out
+    loss (comparable only under one loss); ties named as ties, failed points named as failed."""
     sweep = base.resolved["sweep"]
     if "model.output_activation" not in sweep and "loss" not in sweep:
         return ["output activation per task type: not measured (the sweep varies neither "
                 "model.output_activation nor loss)"]
     key = "model.output_activation" if "model.output_activation" in sweep else "loss"
+    task_of = lambda r: str(r.get("train.task", base.resolved["train"]["task"]))  # noqa: E731
     out = []
-    tasks = list(dict.fromkeys(str(r.get("train.task", base.resolved["train"]["task"])) for r in rows))
-    for task in tasks:
-        mine = [r for r in rows if str(r.get("train.task", base.resolved["train"]["task"])) == task]
+    for task in dict.fromkeys(task_of(r) for r in [*rows, *failed]):
+        mine = [r for r in rows if task_of(r) == task]
+        lost = [str(r[key]) for r in failed if task_of(r) == task]
+        note = f"; {', '.join(lost)} failed (see points.csv)" if lost else ""
         acc = [r for r in mine if r.get("test_accuracy") is not None]
-        if acc:
-            best = max(acc, key=lambda r: r["test_accuracy"])
+        if len(mine) < 2:
+            ran = f"only {_output(key, mine[0][key], base)} trained" if mine else "no point trained"
+            out.append(f"task {task}: nothing to compare, {ran}{note}")
+        elif acc:
+            top = max(r["test_accuracy"] for r in acc)
+            best = [_output(key, r[key], base) for r in acc if r["test_accuracy"] == top]
             each = ", ".join(f"{r[key]}: {r['test_accuracy']:.3f}" for r in acc)
-            out.append(f"task {task}: the best held-out accuracy, {best['test_accuracy']:.3f}, with {key} "
-                       f"{best[key]} (of {each})")
-        elif mine:
-            best = min(mine, key=lambda r: r.get("final_test_loss") or math.inf)
-            out.append(f"task {task}: the lowest held-out loss, {best['final_test_loss']:.3g}, with {key} {best[key]}")
+            out.append(f"task {task}: the best held-out accuracy, {top:.3f}, with {' and '.join(best)}"
+                       f"{' (tied)' if len(best) > 1 else ''} (of {each}){note}")
+        else:
+            out.append(f"task {task}: held-out losses are not comparable across losses; see points.csv{note}")
     return out
+
+
+def _output(key: str, value: Any, base: Spec) -> str:
+    """'loss cross_entropy (softmax output)': a loss names the output layer it trains."""
+    if key != "loss":
+        return f"output {value}"
+    from actinit_cli.nn import losses
+
+    fused = losses.LOSSES[str(value)].output if str(value) in losses.LOSSES else None
+    head = fused or (base.raw or {}).get("model", {}).get("output_activation") or "identity"
+    return f"loss {value} ({head if isinstance(head, str) else head.get('name')} output)"
 
 
 def markdown(rows: list[dict], base: Spec) -> str:
@@ -152,5 +168,6 @@ def markdown(rows: list[dict], base: Spec) -> str:
              f"train losses at evaluated steps; dead fractions on the held-out split.", "",
              "## The notes' rules, measured in training", ""]
     lines += [f"- {line}" for line in (speed or ["relu vs sigmoid and tanh: not measured (not both swept)"])]
-    lines += [f"- {line}" for line in rule_dead(ok, lr_axis) + rule_output(ok, base)]
+    failed = [r for r in rows if r["status"] != "ok"]
+    lines += [f"- {line}" for line in rule_dead(ok, lr_axis) + rule_output(ok, base, failed)]
     return "\n".join(lines) + "\n"

@@ -64,4 +64,17 @@ def test_output_rule_compares_accuracy_per_task():
     rows = [{**row("relu", "x", 0, acc=0.9), "model.output_activation": "softmax"},
             {**row("relu", "x", 0, acc=0.7), "model.output_activation": "identity"}]
     (line,) = training.rule_output(rows, base)
-    assert "best held-out accuracy, 0.900, with model.output_activation softmax" in line
+    assert "best held-out accuracy, 0.900, with output softmax (of softmax: 0.900, identity: 0.700)" in line
+
+
+def test_output_rule_names_ties_and_failures():
+    base = specs.parse(SPEC.replace("train.optimizer.lr: [0.001, 0.1]", "loss: [cross_entropy, binary_cross_entropy, mse]"))
+    rows = [{**row("relu", "x", 0, acc=0.95), "loss": "cross_entropy"},
+            {**row("relu", "x", 0, acc=0.95), "loss": "binary_cross_entropy"},
+            {**row("relu", "x", 0, acc=0.7), "loss": "mse"}]
+    (line,) = training.rule_output(rows, base)
+    assert ("with loss cross_entropy (softmax output) and loss binary_cross_entropy (sigmoid output) (tied)"
+            in line)
+    (line,) = training.rule_output(rows[2:], base, [{**rows[0], "status": "failed"}])
+    assert line.endswith("nothing to compare, only loss mse (identity output) trained; cross_entropy failed "
+                         "(see points.csv)")
