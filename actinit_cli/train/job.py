@@ -18,11 +18,12 @@ from actinit_cli.train import data, loop
 
 @dataclass(frozen=True)
 class Job:
-    """A validated training spec (completed from its data), its data split, the network and where it goes."""
+    """A validated training spec (completed from its data), its data split, the weights' stream (the network is
+    drawn when it trains: `actinit check` prepares every target before running the first) and where it goes."""
 
     spec: specs.Spec
     split: data.Split
-    net: mlp.Network
+    weights: np.random.SeedSequence
     order: np.random.Generator
     out: Path
 
@@ -49,7 +50,7 @@ def refuse(spec: specs.Spec) -> None:
 
 
 def prepare(spec: specs.Spec, out: Path) -> Job:
-    """The spec completed from its data, the data split, the network drawn, memory and --out checked."""
+    """The spec completed from its data, the data split, memory and --out checked."""
     refuse(spec)
     weights, task_rng, order = loop.streams(spec["seed"])
     d = data.draw(spec["train.task"], task_rng, data.folder(spec))
@@ -60,7 +61,7 @@ def prepare(spec: specs.Spec, out: Path) -> Job:
                            f"{len(split.x_train)} training samples; lower it")
     files.check_out(out)
     check_memory(spec, split)
-    return Job(spec, split, runner.network(spec, weights), order, Path(out))
+    return Job(spec, split, weights, order, Path(out))
 
 
 def check_memory(spec: specs.Spec, split: data.Split) -> int:
@@ -89,6 +90,6 @@ def execute(job: Job, plots: bool = True, tick: loop.Tick | None = None) -> tupl
         from actinit_cli import plots as drawing
 
         threading.Thread(target=drawing.preload, daemon=True).start()
-    result = loop.train(job.spec, job.net, job.split, job.order, tick)
+    result = loop.train(job.spec, runner.network(job.spec, job.weights), job.split, job.order, tick)
     return result, record.write(result, job.out, plots)
 

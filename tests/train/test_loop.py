@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from actinit_cli.nn import losses, mlp
+from actinit_cli.run import runner
 from actinit_cli.run import spec as specs
 from actinit_cli.train import data, job, loop
 
@@ -17,8 +18,16 @@ train: {task: {name: gaussian_mixture, samples: 300, features: 5}, steps: 4, bat
 """
 
 
+class Prepared:
+    """A prepared job with its network drawn, as job.execute draws it."""
+
+    def __init__(self, j):
+        self.spec, self.split, self.order = j.spec, j.split, j.order
+        self.net = runner.network(j.spec, j.weights)
+
+
 def prepared(tmp_path, text=SPEC):
-    return job.prepare(specs.parse(text), tmp_path)
+    return Prepared(job.prepare(specs.parse(text), tmp_path))
 
 
 def full_loss(net, x, t, loss):
