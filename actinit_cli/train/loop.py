@@ -15,10 +15,12 @@ from typing import Callable
 
 import numpy as np
 
+from actinit_cli import blas
 from actinit_cli.nn import losses, mlp, optimizers, stats
 from actinit_cli.run.spec import Spec
 from actinit_cli.train.data import Split, accuracy
 
+SMALL_PRODUCT = 1 << 24  # multiply-adds of a step's largest product below which BLAS runs on one thread (blas.py)
 EVAL_SAMPLES = 4096  # the train loss is measured on the first 4096 training samples; the held-out split likewise
 LAYER_COLUMNS = ("act_m2", "act_mean", "dead_frac", "saturated_frac", "grad_preact_m2", "grad_w_m2", "weight_var")
 HISTORY = ("step", "train_loss", "test_loss", "test_accuracy", "lr")  # history.csv's columns
@@ -93,7 +95,14 @@ def evaluate(net: mlp.Network, split: Split, loss: str) -> tuple[dict, list[dict
 
 def train(spec: Spec, net: mlp.Network, split: Split, order: np.random.Generator, tick: Tick | None = None
           ) -> Training:
-    """Run train.steps optimizer steps; evaluate at step 0, every eval_every steps and at the last."""
+    """Run train.steps optimizer steps; evaluate at step 0, every eval_every steps and at the last. Small
+    networks train with one BLAS thread (the products are too small to share; blas.py says why)."""
+    product = spec["train.batch_size"] * max(w.shape[0] * w.shape[1] for w in net.weights)
+    with blas.limited(1 if product < SMALL_PRODUCT else 1 << 16):
+        return _train(spec, net, split, order, tick)
+
+
+def _train(spec: Spec, net: mlp.Network, split: Split, order: np.random.Generator, tick: Tick | None) -> Training:
     cfg, loss = spec.resolved["train"], spec["loss"]
     opt = optimizers.get(cfg["optimizer"])
     steps, every, size = cfg["steps"], cfg["eval_every"], cfg["batch_size"]
