@@ -86,6 +86,9 @@ def run(
     from actinit_cli.run import experiment
 
     job = experiment.prepare(spec_path, out, save_arrays, check)
+    if job.spec.resolved.get("train"):
+        sys.stderr.write("warning: train: is ignored by actinit run (it measures the network at initialization); "
+                         "train it with actinit train\n")
     result, path = terminal.with_progress(lambda tick: experiment.execute(job, not no_plots, tick), job.steps,
                                           enabled=not (quiet or as_json))
     terminal.show_run(result, path, quiet, as_json)
@@ -261,7 +264,8 @@ def init(
         terminal.show_examples()
         return
     path = specs.write(name, output, force)
-    sys.stdout.write(f"wrote {path}; run it with: actinit run {path}\n")
+    verb = "train" if "\ntrain:" in path.read_text() else "run"  # a training spec's command is actinit train
+    sys.stdout.write(f"wrote {path}; run it with: actinit {verb} {path}\n")
 
 
 @app.command("schema", epilog=examples("actinit schema > actinit.schema.json"))
@@ -282,3 +286,6 @@ def main() -> None:
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
     app(prog_name="actinit")
+
+
+from actinit_cli import train_command  # noqa: E402,F401  (registers `actinit train` on the app)

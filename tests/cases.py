@@ -31,10 +31,14 @@ def printed(x: float) -> float:
     return 0.0 if math.isinf(x) else 0.51 * 10.0 ** Decimal(repr(x)).as_tuple().exponent
 
 
+EXTRA_OF = {"torch": "torch", "dask": "dask", "distributed": "dask", "sklearn": "data"}  # module -> pyproject extra
+
+
 def need(module: str):
     """Import an optional extra for a test. Locally a missing extra skips the test with the install hint;
     in CI (.ci/run sets ACTINIT_REQUIRE_EXTRAS=1 and installs every extra) it is an error, so an extra's
     tests are never skipped silently."""
     if os.environ.get("ACTINIT_REQUIRE_EXTRAS"):
         return importlib.import_module(module)
-    return pytest.importorskip(module, reason=f"{module} is an optional extra: pip install -e '.[test,...]'")
+    extra = EXTRA_OF[module.split(".")[0]]
+    return pytest.importorskip(module, reason=f"{module} comes with the {extra} extra: pip install -e '.[test,{extra}]'")

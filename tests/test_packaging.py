@@ -63,3 +63,13 @@ def test_floors_are_the_versions_ci_tests():
     assert pinned == floors, "pyproject.toml's floors and .ci/floors.txt's pins differ: change both"
     readme = (REPO / "README.md").read_text()
     assert [f"{n}>={v}" for n, v in floors.items() if f"`{n}>={v}`" not in readme] == [], "README's Requirements"
+
+
+def test_every_extra_a_test_may_need_is_declared():
+    """tests/cases.need names the extra a skipped test wants; actinit's own message names the same extras."""
+    from actinit_cli import extras
+    from tests.cases import EXTRA_OF
+
+    declared = set(PROJECT["project"]["optional-dependencies"])
+    assert set(EXTRA_OF.values()) <= declared
+    assert set(extras.EXTRAS) <= declared

@@ -43,6 +43,7 @@ class Planned:
     saved: rundir.Saved | None = None
     spec: specs.Spec | None = None
     skip: str = ""
+    job: Any = None  # a spec with train: (train/job.py), its data read and its network drawn
 
     @property
     def sizes(self) -> list[int] | None:
@@ -59,13 +60,16 @@ class Planned:
         """Progress units of running it (a spec: one per layer, forward and backward; a saved run: 0)."""
         if self.spec is None:
             return 0
+        if self.job is not None:
+            return self.job.steps
         from actinit_cli.run import runner  # a spec about to run: the runner loads anyway
 
         return runner.total_steps(self.spec)
 
 
-def plan(path: Path) -> Planned:
-    """Load a run directory, or validate a spec (memory included), without running anything."""
+def plan(path: Path, out: Path = Path("runs")) -> Planned:
+    """Load a run directory, or validate a spec (memory included), without running anything; a spec with
+    train: is prepared for training (its data read and checked)."""
     path = Path(path)
     if path.is_dir():
         return Planned(path, saved=rundir.load(path))
@@ -74,6 +78,11 @@ def plan(path: Path) -> Planned:
     spec = specs.load(path)
     if spec.resolved.get("sweep"):
         return Planned(path, skip=f"skipped {path}: a sweep spec (run it with actinit sweep)")
+    if spec.resolved.get("train"):
+        from actinit_cli.train import job
+
+        prepared = job.prepare(spec, out)
+        return Planned(path, spec=prepared.spec, job=prepared)
     runner.check_memory(spec, False)
     return Planned(path, spec=spec)
 
@@ -83,6 +92,12 @@ def resolve(p: Planned, out: Path, plots: bool, progress: Callable[[int], None] 
     if p.saved is not None:
         return Target(str(p.path), p.path, p.saved.spec, p.saved.rows, p.saved.per_repeat,
                       scalars=p.saved.scalars)
+    if p.job is not None:
+        from actinit_cli.train import job
+
+        tick = progress or (lambda n: None)
+        run, run_dir = job.execute(p.job, plots, lambda n, loss: tick(n))
+        return Target.of_run(str(p.path), run_dir, run)
     from actinit_cli.run import experiment
 
     run, run_dir = experiment.execute(experiment.Job(p.spec, out), plots, progress)
@@ -106,9 +121,9 @@ def evaluate(target: Target, strict: bool = False) -> list[Result]:
     return results
 
 
-def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | None) -> list[Planned]:
+def _planned(paths: list[Path], saved: rundir.Saved | None, baseline: Path | None, out: Path) -> list[Planned]:
     """Every target validated (with the baseline's shape); sweep specs are left out with a notice."""
-    planned = [plan(p) for p in paths]
+    planned = [plan(p, out) for p in paths]
     todo = [p for p in planned if not p.skip]
     if not todo:
         raise ActinitError("check: every target is a sweep spec (run those with actinit sweep); give a spec "
@@ -150,7 +165,7 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     if junit is not None:
         files.check_file(junit, "--junit")
     saved = rundir.load(baseline) if baseline is not None else None
-    return Gate(_planned(paths, saved, baseline), Path(out), strict, saved, tolerance, junit)
+    return Gate(_planned(paths, saved, baseline, Path(out)), Path(out), strict, saved, tolerance, junit)
 
 
 def run(g: Gate, plots: bool = True, progress: Callable[[int], None] | None = None
@@ -186,7 +201,7 @@ def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path
     baselines.check_replaceable(baseline)
     files.check_out(Path(baseline).parent, "--baseline")
     files.check_out(out)
-    p = plan(path)
+    p = plan(path, out)
     if p.skip:
         raise ActinitError(p.skip.replace("skipped", "cannot use", 1))
     target = resolve(p, out, plots)

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from actinit_cli.nn.columns import SCALE
 from actinit_cli.run.checks import RUN, applies, interval, label, select
-from actinit_cli.nn.headline import headline, slope_log2
+from actinit_cli.nn.headline import headline, max_known, slope_log2
 from actinit_cli.torch import rows as module_rows
 
 
@@ -33,8 +33,11 @@ def value(row: Mapping, quantity: str) -> float | None:
 
 
 def scalars_of(rows: list[dict], model: Mapping) -> dict[str, float | None]:
-    """The run-level quantities (nn/scalars.py) that follow from the rows alone: the headline's."""
-    return module_rows.headline(rows) if "torch" in model else headline(rows)
+    """The run-level quantities (nn/scalars.py) that follow from the rows alone: the headline's and, for
+    actinit's MLP, max_dead_frac over its hidden layers (a training run gives its own, over the steps)."""
+    if "torch" in model:
+        return module_rows.headline(rows)
+    return {**headline(rows), "max_dead_frac": max_known(r.get("dead_frac") for r in rows[1:-1])}
 
 
 def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "",

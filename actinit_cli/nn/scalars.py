@@ -42,7 +42,23 @@ JACOBIAN: tuple[Scalar, ...] = (
     Scalar(name="pred_jac_sv2_var_rel", meaning="predicted jac_sv2_var_rel, wide limit", scale=True),
 )
 
-TABLE: tuple[Scalar, ...] = _trends() + JACOBIAN
+# A training run's quantities (actinit train, train/loop.py); empty for a run at initialization. "evaluated":
+# at step 0, every train.eval_every steps and at the last step; losses on the training split's evaluation
+# sample, dead units and accuracy on the held-out split.
+TRAINING: tuple[Scalar, ...] = (
+    Scalar(name="final_loss_ratio", meaning="training: final / initial train loss", scale=True),
+    Scalar(name="final_train_loss", meaning="training: train loss at the last step"),
+    Scalar(name="final_test_loss", meaning="training: held-out loss at the last step"),
+    Scalar(name="test_accuracy", meaning="training: held-out accuracy at the last step (classification tasks)"),
+    Scalar(name="max_dead_frac", meaning="training: the largest dead_frac of any hidden layer at any evaluated step"),
+    Scalar(name="max_dead_step", meaning="training: the first evaluated step where max_dead_frac occurred"),
+    Scalar(name="steps_to_loss", meaning="training: the first evaluated step whose train loss is <= "
+           "train.target_loss (empty if never, or without a target)"),
+    Scalar(name="top_act_mean_first", meaning="training: mean activation of the top hidden layer at step 0"),
+    Scalar(name="top_act_mean_min", meaning="training: the smallest mean activation of the top hidden layer over "
+           "the evaluated steps (Glorot & Bengio 2010, Fig. 2)"),
+)
+TABLE: tuple[Scalar, ...] = _trends() + TRAINING + JACOBIAN
 BY_NAME = {s.name: s for s in TABLE}
 NAMES = tuple(BY_NAME)
 

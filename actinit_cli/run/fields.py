@@ -226,6 +226,7 @@ def _ref_schema(registry: Any, exclude: tuple[str, ...] = ()) -> list[dict]:
 
 
 SWEEPABLE = tuple(p for p in FIELDS if p != "name")
+TRAIN_PREFIX = "train."  # any path inside train: (train.optimizer.lr, train.task, ...): each point validates it
 MAX_POINTS = 1000  # a larger sweep needs --yes
 HARD_MAX_POINTS = 20_000  # refused even with --yes: split such a study into several sweeps
 
@@ -238,7 +239,7 @@ def validate_sweep(raw: Any, where: Any = str) -> dict[str, list] | None:
         raise ActinitError(f"{where('sweep')}: expected a mapping of spec paths to lists, e.g. "
                            f"{{model.activation: [tanh, relu]}}, got {shown(raw)}")
     for key, values in raw.items():
-        if key not in SWEEPABLE and not torch_section.sweepable(str(key)):
+        if key not in SWEEPABLE and not torch_section.sweepable(str(key)) and not str(key).startswith(TRAIN_PREFIX):
             hint = did_you_mean(str(key), SWEEPABLE) or f"; sweepable: {', '.join(SWEEPABLE)}"
             raise ActinitError(f"{where(f'sweep.{key}')}: {str(key)!r} is not a spec path{hint}")
         if not isinstance(values, list) or not values:
@@ -261,4 +262,5 @@ def sweep_schema() -> dict:
     return {"type": "object", "description": "spec paths mapped to lists of values: `actinit sweep` runs "
             "their product", "additionalProperties": False,
             "properties": {p: {"type": "array", "minItems": 1} for p in SWEEPABLE},
-            "patternProperties": {torch_section.SWEEP_PATTERN: {"type": "array", "minItems": 1}}}
+            "patternProperties": {torch_section.SWEEP_PATTERN: {"type": "array", "minItems": 1},
+                                  r"^train\.": {"type": "array", "minItems": 1}}}

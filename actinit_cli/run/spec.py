@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from actinit_cli.nn import activations, losses
-from actinit_cli.run import analysis, checks, datainit, structure, yamlio
+from actinit_cli.run import analysis, checks, datainit, structure, training, yamlio
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.nn.registry import did_you_mean, type_name
@@ -28,7 +28,8 @@ class Section:
 
 
 SECTIONS: dict[str, Section] = {"checks": Section(checks.validate, checks.schema),
-                                "sweep": Section(validate_sweep, sweep_schema)}
+                                "sweep": Section(validate_sweep, sweep_schema),
+                                "train": Section(training.validate, training.schema)}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Spec:
         return [m["input_dim"], *m["width"], m["output_dim"]]
 
 
-def _folder(source: str) -> Path:
+def folder(source: str) -> Path:
     """The spec file's folder (relative paths in the spec start there); the working directory otherwise."""
     path = Path(source)
     return path.parent.resolve() if path.is_file() else Path.cwd()
@@ -104,7 +105,7 @@ def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
                            f"file's stem ({default_name!r})")
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     if torch_parts is not None:
-        torch_section.resolve(resolved, torch_parts, lines.where, _folder(lines.source))
+        torch_section.resolve(resolved, torch_parts, lines.where, folder(lines.source))
         raw["model"]["torch"]["folder"] = resolved["model"]["torch"]["folder"]  # sweep points import the same code
     else:
         _resolve_model(resolved, lines)

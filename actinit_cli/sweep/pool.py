@@ -28,8 +28,13 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
     """Run one point into root/<label>/<time>-<id>/ and return its row; any failure becomes its reason."""
     start = time.perf_counter()
     try:
-        result = runner.execute(point.spec)
-        run_dir = report.write(result, root, plots=plots)
+        if point.spec.resolved.get("train"):  # a training point: its data read, trained, written (train/job.py)
+            from actinit_cli.train import job
+
+            result, run_dir = job.execute(job.prepare(point.spec, root), plots)
+        else:
+            result = runner.execute(point.spec)
+            run_dir = report.write(result, root, plots=plots)
         return rows.row(point.values, point.spec, result.rows, run_dir, time.perf_counter() - start,
                         scalars=result.scalars)
     except Exception as exc:  # a failing point never stops the sweep: record why

@@ -23,7 +23,7 @@ from actinit_cli.nn.headline import TRENDS, Trend
 from actinit_cli.run import rundir
 from actinit_cli.run.files import write_atomic, write_with
 from actinit_cli.run.spec import Spec
-from actinit_cli.sweep import pool, recommend
+from actinit_cli.sweep import grids, pool, recommend, training
 from actinit_cli.sweep import rows as point_rows
 from actinit_cli.sweep.plan import Plan, Point
 
@@ -69,23 +69,16 @@ def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_ax
     direction its signal travels (forward for activations, output to input for gradients: blue is always
     vanishing, red exploding), and the cell texts: the value, 'to 0' (vanished to exactly 0: drawn at the
     blue end), 'inf', 'fail' or 'n/a'."""
-    row_names = list(dict.fromkeys(r[row_axis] for r in rows))
-    col_names = list(dict.fromkeys(r[col_axis] for r in rows))
-    panels: dict[str, list] = {}
-    texts: dict[str, list] = {}
-    for r in rows:
-        key = ", ".join(f"{a.split('.')[-1]} {r[a]}" for a in panel_axes) or "all points"
-        grid = panels.setdefault(key, [[None] * len(col_names) for _ in row_names])
-        text = texts.setdefault(key, [["" for _ in col_names] for _ in row_names])
-        i, j = row_names.index(r[row_axis]), col_names.index(r[col_axis])
+    def cell(r: dict) -> tuple[float | None, str]:
         v = r.get(trend.slope_key)
         v = None if v is None else (v if trend.forward else -v)
         # No slope with every value finite: some layer reached exactly 0 (the ratio is 0, or 0/0 when both ends did)
         gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(trend.ratio_key) == 0 or v is None)
-        grid[i][j] = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
-        text[i][j] = ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
-                      "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
-    return row_names, col_names, panels, texts
+        value = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
+        return value, ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
+                       "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
+
+    return grids.grid(rows, row_axis, col_axis, panel_axes, cell)
 
 
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
@@ -95,12 +88,18 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
     write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
     torch = bool(base.torch)  # recommendations and heatmaps compare activation x initializer pairs of actinit's MLP
+    if training.is_training(base):  # its own heatmaps and rules: the trained networks' (sweep/training.py)
+        write_atomic(folder / "recommendations.md", training.markdown(rows, base).encode(), "--out")
+        if plots:
+            training.heatmaps(folder, base, rows, lambda path, draw: write_with(path, draw, "--out"))
+        torch = True  # no initialization advice below
     advice = recommend.advise(rows, bound) if ok and not torch else []
     depths = sorted({int(r["depth"]) for r in rows}) if not torch else []
     text = recommend.markdown(advice, depths, bound) if not torch else (
         "# Recommendations\n\nNone: they rank activation x initializer pairs of actinit's own MLP, and this sweep "
         "measures a torch: model; compare its points in points.csv.\n")
-    write_atomic(folder / "recommendations.md", text.encode(), "--out")
+    if not training.is_training(base):
+        write_atomic(folder / "recommendations.md", text.encode(), "--out")
     if plots and not torch:
         _heatmaps(folder, base, rows)
     doc = {"format_version": rundir.FORMAT_VERSION, "name": base.name, "sweep": base.resolved["sweep"],

@@ -18,7 +18,6 @@ from actinit_cli.run.spec import Spec
 
 # The swept paths come first (as written in the spec), then these, in this order.
 COLUMNS = ("activation", "initializer", "depth", "width", "sigma_w2", "status", "reason", *run_scalars.NAMES,
-           "max_dead_frac",
            "max_saturated_frac", "nonfinite", "checks", "checks_failed", "run_dir", "seconds")
 
 
@@ -56,7 +55,8 @@ def _measured(rows: list[dict], spec: Spec, scalars: dict) -> dict[str, Any]:
     model = spec.resolved["model"]
     results = [verdict.evaluate(c, rows, model, scalars=scalars) for c in spec["checks"]]
     return {**{k: None for k in run_scalars.NAMES}, **verdict.scalars_of(rows, model), **scalars,
-            "max_dead_frac": max_known(r["dead_frac"] for r in hidden),
+            "max_dead_frac": scalars["max_dead_frac"] if "max_dead_frac" in scalars  # a training run's, over its steps
+            else max_known(r["dead_frac"] for r in hidden),
             "max_saturated_frac": max_known(r["saturated_frac"] for r in hidden),
             "nonfinite": sum(r["nonfinite"] for r in rows),
             "checks": "" if not results else ("pass" if all(r.passed for r in results) else "fail"),

@@ -141,7 +141,8 @@ def trend_rows():
 
 
 HEADLINE = tuple(n for n in scalars.NAMES if n in headline(trend_rows()))
-ANALYSIS = tuple(n for n in scalars.NAMES if n not in HEADLINE)  # given by the run (analysis:), not the rows
+TRAINING = tuple(s.name for s in scalars.TRAINING)  # tested with the training runs
+ANALYSIS = tuple(n for n in scalars.NAMES if n not in HEADLINE + TRAINING)  # given by the run (analysis:)
 
 
 def test_the_scalars_split_into_headline_and_analysis():
@@ -179,6 +180,25 @@ def test_every_scalar_is_a_run_check(name):
     assert not r.passed and "has no value" in r.message
     r = verdict.evaluate(c, table, model(table), "t", scalars={name: float("inf")})
     assert not r.passed and "not finite" in r.message
+
+
+@pytest.mark.parametrize("name", [s.name for s in scalars.TRAINING])
+def test_every_training_scalar_is_a_run_check(name):
+    """A training run's quantities come from the run (Run.scalars), not from the rows: checked as given."""
+    table = trend_rows()
+    c = check(quantity=name, min=0.4, max=0.6)
+    assert c["layers"] == checks.RUN and checks.label(c) == name
+    assert verdict.evaluate(c, table, model(table), "t", scalars={name: 0.5}).passed
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: 0.7})
+    assert not r.passed and "above max" in r.message
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: None})
+    assert not r.passed and "has no value" in r.message
+
+
+def test_max_dead_frac_of_a_run_at_initialization_comes_from_its_hidden_rows():
+    table = rows([1, 1, 1, 1, 1], dead_frac=[None, 0.1, 0.4, 0.2, None])
+    assert verdict.scalars_of(table, model(table))["max_dead_frac"] == pytest.approx(0.4)
+    assert verdict.evaluate(check(quantity="max_dead_frac", max=0.3), table, model(table), "t").value == 0.4
 
 
 @pytest.mark.parametrize("extra, message", [

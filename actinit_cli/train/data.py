@@ -1,0 +1,181 @@
+"""A training spec's data: the task drawn or read, split into train and test, inputs standardised on the
+training split, targets shaped for the loss; and the spec completed from the data (loss, input and output
+widths when the spec leaves them out). Every refusal happens here, before the first step.
+
+Standardisation: x <- (x - mean_train) / std_train per feature (a constant feature: std 1); regression
+targets likewise, so a loss of 1 is the variance of the targets and a ratio of losses reads the same on
+every task.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn import tasks
+from actinit_cli.nn.tasks import KINDS, Data
+from actinit_cli.run import spec as specs
+
+MAX_CLASSES = 1000  # integer targets with more distinct values than this read as regression
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train and test inputs and loss targets; `labels` (classification) for the accuracy, and the kind."""
+
+    x_train: np.ndarray
+    t_train: np.ndarray
+    x_test: np.ndarray
+    t_test: np.ndarray
+    labels_train: np.ndarray | None
+    labels_test: np.ndarray | None
+    kind: str
+    outputs: int
+
+
+def draw(task: object, rng: np.random.Generator, folder: Path) -> Data:
+    """The whole data set of a task reference: a named task, {file: x.npz} or {csv: x.csv, target: y}."""
+    if isinstance(task, dict) and "file" in task:
+        return _npz(folder / task["file"], "train.task.file")
+    if isinstance(task, dict) and "csv" in task:
+        return _csv(folder / task["csv"], task["target"])
+    return tasks.generate(task, rng)
+
+
+MAX_FILE = 1 << 30  # a user's data file: at most 1 GiB
+
+
+def _regular(path: Path, where: str) -> None:
+    """A regular file of at most MAX_FILE bytes (a FIFO or a device would block or never end)."""
+    if not path.is_file():
+        raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of a .npz or .csv (relative "
+                           f"to the spec's folder)")
+    if path.stat().st_size > MAX_FILE:
+        raise ActinitError(f"{where}: {str(path)!r} is larger than 1 GiB; use a sample of it")
+
+
+def _npz(path: Path, where: str) -> Data:
+    _regular(path, where)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in ("x", "y") if k in f.files}
+    except (OSError, ValueError) as exc:
+        raise ActinitError(f"{where}: cannot read {str(path)!r} as .npz ({' '.join(str(exc).split())[:100]})") from None
+    if set(arrays) != {"x", "y"}:
+        raise ActinitError(f"{where}: {str(path)!r} needs arrays named x (samples, features) and y (targets)")
+    x, y = arrays["x"], arrays["y"]
+    if x.ndim != 2 or y.ndim not in (1, 2) or len(y) != len(x) or not np.issubdtype(x.dtype, np.number) \
+            or not np.issubdtype(y.dtype, np.number):
+        raise ActinitError(f"{where}: x must be numbers (samples, features) and y numbers with as many rows; got "
+                           f"x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
+    return infer(x.astype(np.float64), y, where)
+
+
+def _csv(path: Path, target: str) -> Data:
+    _regular(path, "train.task.csv")
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ActinitError(f"train.task.csv: cannot read {str(path)!r} ({getattr(exc, 'strerror', None) or exc})") \
+            from None
+    if len(rows) < 3:
+        raise ActinitError(f"train.task.csv: {str(path)!r} needs a header row and at least two data rows")
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise ActinitError(f"train.task.target: no column {target!r} in {str(path)!r} (columns: "
+                           f"{', '.join(header)[:120]})")
+    try:
+        values = np.array([[float(c) for c in r] for r in rows[1:] if r], dtype=np.float64)
+    except ValueError as exc:
+        raise ActinitError(f"train.task.csv: {str(path)!r} has a value that is not a number ({exc})") from None
+    if values.ndim != 2 or values.shape[1] != len(header):
+        raise ActinitError(f"train.task.csv: {str(path)!r} has rows with more or fewer cells than its header")
+    col = header.index(target)
+    return infer(np.delete(values, col, axis=1), values[:, col], "train.task")
+
+
+def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
+    """A user's data: integer targets 0/1 are binary, other non-negative integers (up to MAX_CLASSES distinct)
+    multi-class labels, anything else regression (a spec's loss overrides this, see `fit`)."""
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ActinitError(f"{where}: the data has nan or inf values")
+    if y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= MAX_CLASSES:
+        labels = y.astype(np.int64)
+        kind = "binary" if labels.max() <= 1 else "multiclass"
+        return Data(x, labels, kind, int(labels.max()) + 1 if kind == "multiclass" else 2)
+    return Data(x, y.astype(np.float64).reshape(len(y), -1), "regression")
+
+
+def targets(d: Data, loss: str) -> tuple[np.ndarray, int]:
+    """Loss targets for the data (all rows) and the output width they need; refuses labels that do not fit."""
+    if loss == "random_projection":
+        raise ActinitError("loss: random_projection is not a training loss; use mse, cross_entropy or "
+                           "binary_cross_entropy, or leave loss out for the task's own")
+    if d.kind == "regression":
+        if loss != "mse":
+            raise ActinitError(f"loss: {loss} needs class labels, but the task's targets are real numbers "
+                               f"(regression); use loss: mse or leave loss out")
+        return d.y, d.y.shape[1]
+    if loss == "cross_entropy":
+        return d.y, d.classes
+    outputs = 1 if d.kind == "binary" else d.classes
+    onehot = d.y[:, None].astype(np.float64) if outputs == 1 else np.eye(outputs)[d.y]
+    return onehot, outputs
+
+
+def split(d: Data, loss: str, test_fraction: float, rng: np.random.Generator, dtype: np.dtype) -> Split:
+    """Shuffle, hold out round(test_fraction n) samples (at least one each side), standardise, shape targets."""
+    n = len(d.x)
+    n_test = min(max(1, round(test_fraction * n)), n - 1)
+    if n < 2:
+        raise ActinitError(f"train.task: {n} sample; a training run needs at least 2 (train and test)")
+    order = rng.permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    t, outputs = targets(d, loss)
+    x = _standard(d.x, train)
+    if d.kind == "regression":
+        t = _standard(t, train)
+    labels = d.y if d.kind != "regression" else None
+    cast = (lambda a: a) if loss == "cross_entropy" else (lambda a: a.astype(dtype))
+    return Split(x[train].astype(dtype), cast(t[train]), x[test].astype(dtype), cast(t[test]),
+                 None if labels is None else labels[train], None if labels is None else labels[test], d.kind, outputs)
+
+
+def _standard(a: np.ndarray, train: np.ndarray) -> np.ndarray:
+    mean, std = a[train].mean(axis=0), a[train].std(axis=0)
+    return (a - mean) / np.where(std > 0, std, 1.0)
+
+
+def complete(spec: specs.Spec, d: Data) -> specs.Spec:
+    """The spec with what the data decides filled in (loss from the task's kind, model.input_dim from its
+    features, model.output_dim from its targets), re-validated; a width the spec states must match."""
+    raw = dict(spec.raw)
+    model = dict(raw.get("model") or {})
+    loss = raw.get("loss") or KINDS[d.kind]
+    _, outputs = targets(d, loss)
+    for key, need in (("input_dim", d.x.shape[1]), ("output_dim", outputs)):
+        given = model.get(key)
+        if given is not None and given != need:
+            raise ActinitError(f"{spec.where(f'model.{key}')}: {given}, but the task's data needs {need}; "
+                               f"set it to {need} or leave it out")
+        model[key] = need
+    raw.update(model=model, loss=loss)
+    return specs.validate(raw, spec.lines, spec.name)
+
+
+def folder(spec: specs.Spec) -> Path:
+    """Where a spec's relative data paths start: its file's folder."""
+    return specs.folder(spec.lines.source) if spec.lines is not None else Path.cwd()
+
+
+def accuracy(y: np.ndarray, labels: np.ndarray | None) -> float | None:
+    """Share of samples whose predicted class is the label: argmax over outputs, or y >= 0.5 with one output."""
+    if labels is None:
+        return None
+    pred = (y[:, 0] >= 0.5).astype(np.int64) if y.shape[1] == 1 else np.argmax(y, axis=1)
+    return float(np.mean(pred == labels))

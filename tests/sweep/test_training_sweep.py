@@ -1,0 +1,80 @@
+"""A sweep of training runs: points.csv's training columns, its heatmaps, and recommendations that state only
+comparisons whose points ran (checked on hand-made rows, where the expected sentence is known)."""
+
+import csv
+
+import pytest
+
+from actinit_cli.run import spec as specs
+from actinit_cli.sweep import training
+
+SPEC = """name: swt
+model: {depth: 2, width: 16, initializer: he_normal}
+train: {task: {name: gaussian_mixture, samples: 300, features: 4}, steps: 20, batch_size: 32, eval_every: 10,
+        optimizer: {name: adam, lr: 0.001}, target_loss: 0.9}
+sweep:
+  model.activation: [relu, leaky_relu]
+  train.optimizer.lr: [0.001, 0.1]
+"""
+
+
+def test_sweep_over_training(cli, tmp_path):
+    (tmp_path / "s.yaml").write_text(SPEC)
+    r = cli("sweep", tmp_path / "s.yaml", "--out", tmp_path / "o", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    (folder,) = (tmp_path / "o" / "swt").iterdir()
+    rows = list(csv.DictReader((folder / "points.csv").open()))
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    assert all(r["final_loss_ratio"] and r["max_dead_frac"] != "" for r in rows)
+    assert list(rows[0])[:2] == ["model.activation", "train.optimizer.lr"]
+    assert {"heatmap_final_loss.png", "heatmap_dead.png"} <= {p.name for p in folder.iterdir()}
+    text = (folder / "recommendations.md").read_text()
+    assert "## The notes' rules, measured in training" in text
+    assert "relu vs sigmoid and tanh: not measured" in text  # neither sigmoid nor tanh was swept
+    assert "output activation per task type: not measured" in text
+
+
+def row(act, lr, dead, steps=None, acc=None, status="ok"):
+    return {"activation": act, "train.optimizer.lr": lr, "max_dead_frac": dead, "steps_to_loss": steps,
+            "test_accuracy": acc, "status": status, "final_test_loss": 1.0}
+
+
+def test_dead_rule_reads_the_numbers():
+    rows = [row("relu", "0.001", 0.1), row("relu", "0.1", 0.9), row("leaky_relu", "0.1", 0.0)]
+    lines = training.rule_dead(rows, "train.optimizer.lr")
+    assert lines[0] == "dead relu units grew with the learning rate (worst dead fraction by lr: 0.001: 0.10, 0.1: 0.90)"
+    assert lines[1] == "leaky relu avoided dead units at lr 0.1 (relu at the same rate: 0.90)"
+    shrinking = training.rule_dead([row("relu", "0.001", 0.5), row("relu", "0.1", 0.2)], "train.optimizer.lr")
+    assert shrinking[0].startswith("dead relu units did not grow steadily")
+    assert "not measured" in shrinking[1]
+
+
+@pytest.mark.parametrize("relu, tanh, word", [(20, 40, "reached the target loss in fewer steps than tanh"),
+                                              (40, 20, "did not reach"), (20, 20, "in as many steps as tanh"),
+                                              (None, 20, "did not reach"), (20, None, "fewer steps than tanh"),
+                                              (None, None, "neither reached")])
+def test_speed_rule(relu, tanh, word):
+    (line,) = training.rule_speed([row("relu", "0.01", 0, relu), row("tanh", "0.01", 0, tanh)], ["train.optimizer.lr"])
+    assert word in line
+
+
+def test_output_rule_compares_accuracy_per_task():
+    base = specs.parse(SPEC.replace("train.optimizer.lr: [0.001, 0.1]", "model.output_activation: [softmax, identity]")
+                       + "loss: mse\n")
+    rows = [{**row("relu", "x", 0, acc=0.9), "model.output_activation": "softmax"},
+            {**row("relu", "x", 0, acc=0.7), "model.output_activation": "identity"}]
+    (line,) = training.rule_output(rows, base)
+    assert "best held-out accuracy, 0.900, with output softmax (of softmax: 0.900, identity: 0.700)" in line
+
+
+def test_output_rule_names_ties_and_failures():
+    base = specs.parse(SPEC.replace("train.optimizer.lr: [0.001, 0.1]", "loss: [cross_entropy, binary_cross_entropy, mse]"))
+    rows = [{**row("relu", "x", 0, acc=0.95), "loss": "cross_entropy"},
+            {**row("relu", "x", 0, acc=0.95), "loss": "binary_cross_entropy"},
+            {**row("relu", "x", 0, acc=0.7), "loss": "mse"}]
+    (line,) = training.rule_output(rows, base)
+    assert ("with loss cross_entropy (softmax output) and loss binary_cross_entropy (sigmoid output) (tied)"
+            in line)
+    (line,) = training.rule_output(rows[2:], base, [{**rows[0], "status": "failed"}])
+    assert line.endswith("nothing to compare, only loss mse (identity output) trained; cross_entropy failed "
+                         "(see points.csv)")
