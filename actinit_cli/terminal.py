@@ -216,7 +216,7 @@ def show_run(result: Any, path: Path, quiet: bool, as_json: bool) -> None:
         from actinit_cli.torch import rows as module_rows  # module rows: dL/d(output), not dL/dh
 
         line = headline_plain(module_rows.headline(result.rows), "module", {"grad_preact_m2": "E[dy^2]"})
-    lines = [line, report.theory_line(result)]
+    lines = [line, report.theory_line(result), *report.analysis_lines(result)]
     lines += [f"note: {n}" for n in result.notes]
     sys.stdout.write("\n".join(lines + [f"run directory: {path}"]) + "\n")  # plain: never wrapped in logs
 

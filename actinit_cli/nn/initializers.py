@@ -192,6 +192,29 @@ def identity(gain: float = 1.0) -> Initializer:
     return Initializer("identity", sample, expect, {"gain": gain})
 
 
+LSUV_BASES = ("orthogonal", "glorot_normal", "glorot_uniform", "lecun_normal", "he_normal", "standard")
+
+
+def lsuv(base: str = "orthogonal", tol: float = 0.1, max_iter: int = 10) -> Initializer:
+    """LSUV (Mishkin & Matas 2016, arXiv:1511.06422): `base` weights rescaled layer by layer until each layer's
+    pre-activations have variance 1 within `tol` (at most `max_iter` rescalings) on the run's first batch.
+    It needs data, so only `actinit run` resolves it (nn/lsuv.py); sampling it alone is refused."""
+
+    def sample(rng: np.random.Generator, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        raise ActinitError("lsuv: needs a batch of data (it rescales each layer on the run's first input batch), so "
+                           "it cannot be sampled alone; use it as model.initializer in a spec, or sample its base "
+                           f"({base})")
+
+    def expect(shape: tuple) -> Expected:
+        fi, fo = compute_fans(shape)
+        return Expected(fi, fo, 0.0, math.nan, family=DATA_FAMILY)
+
+    return Initializer("lsuv", sample, expect, {"base": base, "tol": tol, "max_iter": max_iter})
+
+
+DATA_FAMILY = "data-dependent"  # Expected.family of an initializer whose scale is set on data (std NaN)
+
+
 # --- the registry --------------------------------------------------------------------------------
 
 _TRUNC = ("truncated_normal", "untruncated_normal", "normal")  # normal = truncated_normal, as in Keras
@@ -234,6 +257,9 @@ REGISTRY: Registry[Initializer] = Registry("initializer", [
     Entry("identity", identity, (Param("gain"),), formula="gain * eye(rows, cols)"),
     Entry("random", random, (Param("stddev", low=0.0),),
           formula="N(0, stddev^2), stddev 0.01: the notes' 'random' init (signal collapses)"),
+    Entry("lsuv", lsuv, (Param("base", LSUV_BASES, kind=str), Param("tol", **_POSITIVE),
+                         Param("max_iter", low=1, high=1000, kind=int)), pairing="any (data-driven)",
+          formula="base weights, then W^l / sqrt(Var h^l) on the first batch, layer by layer, until |Var h^l - 1| < tol"),
     Entry("standard", standard,
           formula="U[+-1/sqrt(fan_in)], Var 1/(3 fan_in): Glorot's 'standard', PyTorch nn.Linear default"),
 ], aliases={

@@ -28,6 +28,20 @@ def _trends() -> tuple[Scalar, ...]:
     return tuple(out)
 
 
+_JAC = "the input-output Jacobian d y^depth / d x (analysis.jacobian; mean over its samples)"
+JACOBIAN: tuple[Scalar, ...] = (
+    Scalar(name="jac_sv2_mean", meaning=f"{_JAC}: mean of the squared singular values", scale=True),
+    Scalar(name="jac_sv2_var", meaning=f"{_JAC}: variance of the squared singular values", scale=True),
+    Scalar(name="jac_sv2_var_rel", meaning=f"{_JAC}: variance of the squared singular values over their mean "
+           "squared (0: isometry at any scale)", scale=True),
+    Scalar(name="jac_sv_spread", meaning=f"{_JAC}: log10 of the 95th over the 5th percentile of the singular "
+           "values, the latter at least the dtype's eps x the largest (smaller ones are rounding; 0: isometry)"),
+    Scalar(name="pred_jac_sv2_mean", meaning="predicted jac_sv2_mean, wide limit (prod sigma_w^2 E[phi'^2])",
+           scale=True),
+    Scalar(name="pred_jac_sv2_var", meaning="predicted jac_sv2_var, wide limit (Pennington et al. 2017)", scale=True),
+    Scalar(name="pred_jac_sv2_var_rel", meaning="predicted jac_sv2_var_rel, wide limit", scale=True),
+)
+
 # A training run's quantities (actinit train, train/loop.py); empty for a run at initialization. "evaluated":
 # at step 0, every train.eval_every steps and at the last step; losses on the training split's evaluation
 # sample, dead units and accuracy on the held-out split.
@@ -44,14 +58,17 @@ TRAINING: tuple[Scalar, ...] = (
     Scalar(name="top_act_mean_min", meaning="training: the smallest mean activation of the top hidden layer over "
            "the evaluated steps (Glorot & Bengio 2010, Fig. 2)"),
 )
-TABLE: tuple[Scalar, ...] = _trends() + TRAINING
+TABLE: tuple[Scalar, ...] = _trends() + TRAINING + JACOBIAN
 BY_NAME = {s.name: s for s in TABLE}
 NAMES = tuple(BY_NAME)
 
 
+NONFINITE = ("inf", "-inf", "nan")  # how summary.json writes them (JSON has no inf or NaN)
+
+
 def parse(value: object) -> dict[str, float | None] | None:
     """A mapping of known names to numbers or None, as floats (as summary.json holds it); None if it is not one."""
-    if not isinstance(value, dict) or any(k not in BY_NAME or not (v is None or (
+    if not isinstance(value, dict) or any(k not in BY_NAME or not (v is None or v in NONFINITE or (
             isinstance(v, (int, float)) and not isinstance(v, bool))) for k, v in value.items()):
         return None
     return {k: (None if v is None else float(v)) for k, v in value.items()}

@@ -12,7 +12,7 @@ import numpy as np
 
 from actinit_cli import resources
 from actinit_cli.nn import activations, blocks, blockstats, losses
-from actinit_cli.run import structure
+from actinit_cli.run import analysis, structure
 from actinit_cli.run.spec import Spec
 
 
@@ -30,8 +30,11 @@ def network(spec: Spec, seed: np.random.SeedSequence) -> blocks.Network:
 
 def check_memory(spec: Spec, save_arrays: bool, available: int | None) -> int:
     m = spec.resolved["model"]
-    need = blocks.peak_bytes(spec.sizes, structure.of(m), spec["data.batch_size"], np.dtype(m["dtype"]).itemsize,
-                             save_arrays)
+    itemsize = np.dtype(m["dtype"]).itemsize
+    need = blocks.peak_bytes(spec.sizes, structure.of(m), spec["data.batch_size"], itemsize, save_arrays)
+    if analysis.samples(spec.resolved):  # after the batch: one input repeated n_depth times, forward and back
+        need = max(need, blocks.peak_bytes(spec.sizes, structure.of(m), spec.sizes[-2], itemsize) +
+                   analysis.extra_bytes(spec.resolved, spec.sizes))
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
     what = (f"model: this network of blocks (depth {m['depth']}, widest layer {max(spec.sizes)}, batch "
             f"{spec['data.batch_size']}, {m['dtype']})")

@@ -66,6 +66,8 @@ FIELDS: dict[str, Field] = {
     "data.input.distribution": Field("string", "normal", "input distribution", choices=("normal", "uniform")),
     "data.input.mean": Field("number", 0.0, "input mean"),
     "data.input.std": Field("number", 1.0, "input standard deviation (uniform: the same std)", 0.0),
+    "analysis.jacobian.samples": Field("int", 0, "inputs of the first batch whose input-output Jacobian spectrum "
+                                       "is computed exactly (spectrum.csv, jac_* scalars); 0: off", 0, 4096),
     "loss": Field("string", "random_projection", "what backward starts from (formulas in the README); the default, "
                   "random_projection, is the mean-field convention", choices=tuple(losses.LOSSES)),
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from actinit_cli.nn import activations
+from actinit_cli.nn import activations, initializers
 from actinit_cli.theory import blocks as block_theory, phase, profile as theory
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.columns import THEORY
@@ -36,6 +36,9 @@ class Prediction:
 def _variance(w_init: Any, b_init: Any, fan_in: int, fan_out: int) -> tuple[float, float]:
     """Var(W) and Var(b) of one layer from the initializers' formulas, or ActinitError with the reason."""
     w, b = w_init.expected((fan_in, fan_out)), b_init.expected((fan_out,))
+    if w.family == initializers.DATA_FAMILY:
+        raise ActinitError(f"the weights ({w_init.name}) are scaled on the data, layer by layer: the prediction "
+                           f"would need the fitted scales")
     if w.family == "deterministic" or w.mean != 0:
         raise ActinitError(f"the weights ({w_init.name}) are not zero-mean random: mean-field theory assumes "
                            f"iid zero-mean weights")

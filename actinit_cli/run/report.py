@@ -65,6 +65,26 @@ def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
             f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
 
 
+def analysis_lines(run: Any) -> list[str]:
+    """The terminal's lines of the spec's analysis: the Jacobian spectrum's, if it was computed."""
+    return [jacobian_line(run)] if getattr(run, "spectrum", None) is not None else []  # a torch run has none
+
+
+def jacobian_line(run: Run) -> str:
+    """One line: the Jacobian spectrum's mean and variance of sv^2 beside their prediction, and its spread."""
+    s = run.scalars
+    if run.spectrum is None:
+        return ""
+
+    def both(key: str) -> str:
+        pred = s.get(f"pred_{key}")
+        return fmt(s.get(key)) + ("" if pred is None else f" (predicted {fmt(pred)})")
+
+    return (f"jacobian ({run.spectrum.values.shape[0]} inputs): sv^2 mean {both('jac_sv2_mean')}, variance "
+            f"{both('jac_sv2_var')}, variance/mean^2 {both('jac_sv2_var_rel')}; log10 sv q95/q05 "
+            f"{fmt(s.get('jac_sv_spread'))}")
+
+
 def title(run: Run) -> str:
     if run.spec.torch:
         from actinit_cli.run import torchrun
@@ -94,6 +114,8 @@ def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool) ->
     rundir.write_tables(out, run.spec.resolved, run.rows, run.per_repeat, doc)
     if run.arrays is not None:
         np.savez(out / "arrays.npz", **run.arrays)
+    if run.spectrum is not None:
+        rundir.write_spectrum(out, run.spectrum.rows(), run.spectrum.values)
     pngs = draw_plots(run, out) if plots else []
     (out / "report.md").write_text(markdown(run, doc, pngs))
 
@@ -123,7 +145,15 @@ def draw_plots(run: Run, out: Path) -> list[str]:
                             f"{name}\n{arch}" if arch else name, theory, note,
                             [r["layer"] for r in run.rows if r["nonfinite"]],
                             [r["layer"] for r in run.rows if r.get("outside_band")])
-    return ["variance_by_layer.png", *_histograms(run, out, name, arch, blocks)]
+    pngs = ["variance_by_layer.png", *_histograms(run, out, name, arch, blocks)]
+    if run.spectrum is not None:
+        samples = run.spectrum.values.shape[0]
+        plots.spectrum_density(out / "spectrum.png", run.spectrum.values,
+                               f"{name}\nsingular values of the input-output Jacobian dy^{run.spec['model.depth']}/dx "
+                               f"(depth {run.spec['model.depth']}), {samples} input{'s' * (samples > 1)}", jacobian_line(run),
+                               float(run.spectrum.floor.max()))
+        pngs.append("spectrum.png")
+    return pngs
 
 
 def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list[str]:
@@ -158,7 +188,9 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     head = doc["headline"]
     lines = [f"# {title(run)}", "", f"Run `{doc['run_id']}`, seeds {run.seeds}, actinit {__version__}, "
              f"{run.seconds:.2f} s.", "", "## Headline", ""]
-    lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run, "outside_band = 1 below"), "", "## Per layer", ""]
+    lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run, "outside_band = 1 below"), ""]
+    lines += [*analysis_lines(run), ""] if run.spectrum is not None else []
+    lines += ["## Per layer", ""]
     cols = REPORT
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in run.rows]

@@ -19,10 +19,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import yaml
 
 from actinit_cli import signals
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn import jacobian
 from actinit_cli.nn.columns import INTEGER, MEASURED, NAMES
 from actinit_cli.nn.registry import shown
 from actinit_cli.run import partials
@@ -32,6 +34,7 @@ FORMAT_VERSION = 2  # bump when layers.csv or summary.json change incompatibly
 COLUMNS_DIGEST = "b408230873a3b9fe"  # columns.digest() of FORMAT_VERSION's layers.csv (a test ties them)
 SPEC, LAYERS, REPEATS, SUMMARY = "spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json"
 MODULES, MODULE_REPEATS = "modules.csv", "modules_repeats.csv"  # a torch: model's module rows
+SPECTRUM, SINGULAR_VALUES = "spectrum.csv", "singular_values.csv"  # analysis.jacobian
 CORE_FILES = (SUMMARY, LAYERS, SPEC)  # a torch run has MODULES where a plain MLP's run has LAYERS
 
 
@@ -122,6 +125,14 @@ def write_tables(folder: Path, spec: Mapping, rows: list[dict], per_repeat: list
         flat = [{"repeat": r, **row} for r, rep in enumerate(per_repeat) for row in rep]
         (folder / REPEATS).write_text(csv_text(flat, ("repeat",) + MEASURED))
     (folder / SUMMARY).write_text(json_text({"format_version": FORMAT_VERSION, **summary}))
+
+
+def write_spectrum(folder: Path, rows: list[dict], values: np.ndarray) -> None:
+    """spectrum.csv (per sample: quantiles of the Jacobian's singular values, mean and variance of their squares,
+    condition number) and singular_values.csv (every value: sample, rank from 1 = largest, sv)."""
+    (folder / SPECTRUM).write_text(csv_text(rows, jacobian.COLUMNS))
+    flat = [{"sample": s, "rank": k + 1, "sv": float(v)} for s, sv in enumerate(values) for k, v in enumerate(sv)]
+    (folder / SINGULAR_VALUES).write_text(csv_text(flat, ("sample", "rank", "sv")))
 
 
 def write_modules(folder: Path, rows: list[dict], per_repeat: list[list[dict]]) -> None:

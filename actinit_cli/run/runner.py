@@ -7,15 +7,16 @@ is spawned again into one stream per layer (drawn in parallel, the same numbers 
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-from actinit_cli.nn import activations, blockstats, initializers, losses, mlp, stats
-from actinit_cli.run import blockrun, overlay, structure
+from actinit_cli.nn import activations, blockstats, initializers, jacobian, losses, mlp, stats
+from actinit_cli.run import analysis, blockrun, datainit, overlay, structure
 from actinit_cli import resources
 from actinit_cli.run.spec import Spec
 
@@ -39,6 +40,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     prediction: overlay.Prediction | None = None
     scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
+    spectrum: jacobian.Spectrum | None = None  # analysis.jacobian: singular values of the first samples
 
 
 def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
@@ -53,6 +55,7 @@ def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) ->
         return blockrun.check_memory(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
+    need += analysis.extra_bytes(spec.resolved, spec.sizes)
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
     what = (f"model: this run (depth {spec['model.depth']}, widest layer {max(spec.sizes)}, batch "
             f"{spec['data.batch_size']}, {spec['model.dtype']})")
@@ -76,10 +79,11 @@ def network(spec: Spec, seed: np.random.SeedSequence) -> mlp.Network:
     m = spec.resolved["model"]
     if not m["layers"]:
         return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
-                         initializers.get(m["initializer"]), initializers.get(m["bias_initializer"]),
+                         datainit.base(initializers.get(m["initializer"])), initializers.get(m["bias_initializer"]),
                          np.dtype(m["dtype"]), seed)
     return mlp.build(spec.sizes, activations.get(m["activation"]), activations.get(m["output_activation"]),
-                     structure.initializers_of(m, "initializer"), structure.initializers_of(m, "bias_initializer"),
+                     [datainit.base(i) for i in structure.initializers_of(m, "initializer")],
+                     structure.initializers_of(m, "bias_initializer"),
                      np.dtype(m["dtype"]), seed, structure.hidden_activations(m))
 
 
@@ -103,21 +107,12 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     per_repeat, seeds, loss_values = [], [], []
     hist: dict[str, dict] = {"act": {}, "grad": {}}
     arrays: dict[str, np.ndarray] | None = None
+    spectrum, fitted = None, []
     for r in range(spec["repeats"]):
-        seed = spec["seed"] + r
-        seeds.append(seed)
-        w_seq, d_seq = np.random.SeedSequence(seed).spawn(2)
-        t0 = time.perf_counter()
-        blocks = blockrun.is_blocks(spec)
-        net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
-        clock["draw_weights_and_data"] += time.perf_counter() - t0
-        acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
-        for b in range(spec["data.batches"]):
-            keep = save_arrays and r == 0 and b == 0
-            value, saved = _batch(spec, net, data_rng, acc, keep, tick, clock)
-            loss_values.append(value)
-            arrays = saved if keep else arrays
-            acc.keep_hist = False
+        seeds.append(spec["seed"] + r)
+        acc, values, saved, found, more = _repeat(spec, r, save_arrays, tick, clock)
+        loss_values += values
+        arrays, spectrum, fitted = (saved, found, more) if r == 0 else (arrays, spectrum, fitted)
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
     hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
@@ -125,14 +120,39 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
-    notes = list(prediction.notes)  # why theory does not apply, if it does not, is in prediction.reason
+    scalars, more = analysis.results(spec.resolved, spec.sizes, spectrum, prediction.profile)
+    notes = list(prediction.notes) + fitted + more  # why theory does not apply, if it does not, is in prediction.reason
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
-               arrays, notes, prediction)
+               arrays, notes, prediction, scalars, spectrum)
+
+
+def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[str, float]) -> tuple[Any, ...]:
+    """Repeat r: its weights (LSUV resolved on its first batch), its batches through them; (the accumulator, the
+    loss values, the first batch's arrays when saved, the first batch's Jacobian spectrum when asked for, notes)."""
+    w_seq, d_seq = np.random.SeedSequence(spec["seed"] + r).spawn(2)
+    t0 = time.perf_counter()
+    blocks = blockrun.is_blocks(spec)
+    net, data_rng = (blockrun.network if blocks else network)(spec, w_seq), np.random.default_rng(d_seq)
+    clock["draw_weights_and_data"] += time.perf_counter() - t0
+    if not blocks:  # LSUV sees the batch the run starts with: a copy of the data stream draws it
+        net, notes = datainit.resolve(net, spec.resolved["model"], inputs(spec, copy.deepcopy(data_rng),
+                                                                        net.weights[0].dtype))
+    acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
+    values, arrays, spectrum = [], None, None
+    for b in range(spec["data.batches"]):
+        keep = save_arrays and r == 0 and b == 0
+        jac = analysis.samples(spec.resolved) if r == 0 and b == 0 else 0  # the first batch's first inputs
+        value, saved, found = _batch(spec, net, data_rng, acc, keep, tick, clock, jac)
+        values.append(value)
+        arrays, spectrum = (saved, found) if b == 0 else (arrays, spectrum)
+        acc.keep_hist = False
+    return acc, values, arrays, spectrum, notes if not blocks else []
 
 
 def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Accumulator, keep: bool,
-           tick: Progress, clock: dict[str, float]) -> tuple[float, dict | None]:
-    """Forward, loss, backward and statistics of one batch; the arrays of it when `keep`."""
+           tick: Progress, clock: dict[str, float], jac: int = 0) -> tuple[float, dict | None, Any]:
+    """Forward, loss, backward and statistics of one batch; the arrays of it when `keep`; the Jacobian
+    spectrum of its first `jac` inputs (None when 0)."""
     dtype = np.dtype(spec["model.dtype"])
     t0 = time.perf_counter()
     x = inputs(spec, rng, dtype)
@@ -142,9 +162,10 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
     if not isinstance(net, mlp.Network):  # a network of blocks
         value, saved = blockrun.step(spec["loss"], net, x, target, acc, keep, tick)
         clock["forward_backward_statistics"] += time.perf_counter() - t1
-        return value, saved
+        return value, saved, _spectrum(lambda: jacobian.through_blocks(net, x[:jac]), clock) if jac else None
     tape = mlp.forward(net, x, acc.forward_layer)
     tick(len(tape.y))
+    first = [h[:jac].copy() for h in tape.h[1:-1]] if jac else []  # backward releases the tape
     out = len(net.weights)
     grad = losses.evaluate(spec["loss"], tape.h[out], tape.y[out], target, net.output)
     saved = _arrays(net, tape, x, target, grad.value) if keep else None
@@ -154,7 +175,16 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
             _save_grad(saved, g)
         tick(1)
     clock["forward_backward_statistics"] += time.perf_counter() - t1
-    return grad.value, saved
+    return grad.value, saved, _spectrum(lambda: jacobian.chain(net, first), clock) if jac else None
+
+
+def _spectrum(build: Callable[[], np.ndarray], clock: dict[str, float]) -> jacobian.Spectrum:
+    """The singular values of the Jacobians `build` returns, timed apart from the run."""
+    t0 = time.perf_counter()
+    jac = build()
+    out = jacobian.Spectrum(jacobian.singular_values(jac), float(np.finfo(jac.dtype).eps))
+    clock["jacobian"] = time.perf_counter() - t0
+    return out
 
 
 def _arrays(net: mlp.Network, tape: mlp.Tape, x: np.ndarray, target: np.ndarray, loss: float) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from actinit_cli.nn import activations, losses
-from actinit_cli.run import checks, structure, training, yamlio
+from actinit_cli.run import analysis, checks, datainit, structure, training, yamlio
 from actinit_cli.errors import ActinitError
 from actinit_cli.run.fields import FIELDS, check_value, json_schema_of, sweep_schema, validate_sweep
 from actinit_cli.nn.registry import did_you_mean, type_name
@@ -110,6 +110,8 @@ def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
     else:
         _resolve_model(resolved, lines)
         checks.validate_against(resolved["checks"], resolved["model"], lines.where)
+    analysis.validate(resolved, lines.where)
+    datainit.validate(resolved, lines.where)
     return Spec(resolved, copy.deepcopy(raw), lines)
 
 

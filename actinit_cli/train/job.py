@@ -11,7 +11,7 @@ import numpy as np
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import mlp
 from actinit_cli import resources
-from actinit_cli.run import files, runner
+from actinit_cli.run import analysis, datainit, files, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.train import data, loop
 
@@ -47,6 +47,12 @@ def refuse(spec: specs.Spec) -> None:
     if spec["repeats"] != 1:
         raise ActinitError(f"{spec.where('repeats')}: actinit train runs one network; remove repeats (sweep the "
                            f"seed for several)")
+    if analysis.samples(spec.resolved):
+        raise ActinitError(f"{spec.where(analysis.FIELD)}: actinit train does not compute the Jacobian spectrum; "
+                           f"remove analysis.jacobian (actinit run computes it at initialization)")
+    if datainit.layers(spec.resolved["model"]):
+        raise ActinitError(f"{spec.where('model.initializer')}: actinit train does not resolve lsuv (a data-driven "
+                           f"initializer) yet; use its base (e.g. orthogonal) or actinit run")
 
 
 def prepare(spec: specs.Spec, out: Path) -> Job:

@@ -15,7 +15,8 @@ from scipy import stats
 from actinit_cli.nn import initializers as inits
 from actinit_cli.errors import ActinitError
 
-NAMES = inits.REGISTRY.names()
+ON_DATA = [n for n in inits.REGISTRY.names() if inits.get(n).expected((4, 4)).family == inits.DATA_FAMILY]
+NAMES = [n for n in inits.REGISTRY.names() if n not in ON_DATA]  # what can be sampled without data
 RANDOM = [n for n in NAMES if n not in ("zeros", "ones", "constant", "identity")]
 # Large-sample shape: non-square, so a swapped fan_in/fan_out would change every scaled std.
 BIG = (1500, 700)
@@ -24,6 +25,16 @@ KURTOSIS = {"uniform": -1.2, "truncated_normal": -0.6344633, "normal": 0.0}
 
 def make(name, **params):
     return inits.get({"name": name, **params} if params else name)
+
+
+def test_only_lsuv_needs_data():
+    assert ON_DATA == ["lsuv"]
+
+
+@pytest.mark.parametrize("name", ON_DATA)
+def test_an_initializer_on_data_refuses_to_be_sampled_alone(name):
+    with pytest.raises(ActinitError, match=f"{name}: needs a batch of data"):
+        make(name)(np.random.default_rng(0), (4, 4), np.float32)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -140,7 +140,31 @@ def trend_rows():
     return rows([1, 1, 2, 4, 9], grad_preact_m2=[None, 4, 2, 1, 1], act_unit_var=[1, 0.5, 1, 2, 9])
 
 
-@pytest.mark.parametrize("name", [s.name for s in scalars.TABLE if s not in scalars.TRAINING])
+HEADLINE = tuple(n for n in scalars.NAMES if n in headline(trend_rows()))
+TRAINING = tuple(s.name for s in scalars.TRAINING)  # tested with the training runs
+ANALYSIS = tuple(n for n in scalars.NAMES if n not in HEADLINE + TRAINING)  # given by the run (analysis:)
+
+
+def test_the_scalars_split_into_headline_and_analysis():
+    assert HEADLINE and ANALYSIS and set(ANALYSIS) == {s.name for s in scalars.JACOBIAN}
+
+
+@pytest.mark.parametrize("name", ANALYSIS)
+def test_every_analysis_scalar_is_a_run_check(name):
+    table = trend_rows()
+    c = check(quantity=name, min=0.5, max=0.7)
+    assert c["layers"] == checks.RUN and checks.label(c) == name
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: 0.6})
+    assert r.passed and r.value == pytest.approx(0.6), r.message
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: 0.8})
+    assert not r.passed and "above max" in r.message
+    r = verdict.evaluate(c, table, model(table), "t")  # a run without the analysis has no value
+    assert not r.passed and "has no value" in r.message
+    r = verdict.evaluate(c, table, model(table), "t", scalars={name: float("nan")})
+    assert not r.passed and "not finite" in r.message
+
+
+@pytest.mark.parametrize("name", HEADLINE)
 def test_every_scalar_is_a_run_check(name):
     table = trend_rows()
     # ratio, in the direction of travel, 4; slope against layer number: +1 forward, -1 for the gradient

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from actinit_cli.errors import ActinitError
 from actinit_cli.run import fields, spec
 from actinit_cli.torch import section
 
@@ -50,3 +51,16 @@ def test_schema_accepts_a_torch_sweep():
     jsonschema.validate({"model.torch.kwargs.width": [8, 16], "model.initializer": ["he_normal"]}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"model.torch.factory": ["a:b"]}, schema)
+
+
+@pytest.mark.parametrize("text, message", [
+    (TEXT + "analysis: {jacobian: {samples: 2}}\n",
+     "analysis.jacobian.samples: the Jacobian spectrum is computed for actinit's own MLP, not a torch model"),
+    (TEXT.replace("model:\n", "model:\n  initializer: lsuv\n"),
+     "model.initializer: lsuv is resolved on actinit's own MLP only, not a torch model"),
+])
+def test_what_needs_actinit_s_own_mlp_is_refused_for_a_torch_model(tmp_path, text, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ActinitError, match=message):
+        spec.load(path)
