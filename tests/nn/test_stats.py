@@ -173,3 +173,21 @@ def test_nonfinite_is_reported_by_the_sums():
     a = np.ones((4, 3), np.float32)
     a[1, 1] = np.nan
     assert moments_of(a)[1] == [False]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_rows_in_column_blocks_gives_the_same_bits(monkeypatch, dtype):
+    """A wide array is summed a block of columns at a time: each column's sum runs in the same order, so the
+    sums, the per-unit variance (a risky constant column included) and the counts equal the one-block result."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(2.0, 1.0, size=(16, 1000)).astype(dtype)
+    a[:, 7] = 5.0  # a constant unit: recomputed two-pass
+    whole = stats.RunningSums()
+    got_whole = whole.add_rows(a)
+    monkeypatch.setattr(stats, "COLUMN_BLOCK", 16 * 64)
+    monkeypatch.setattr(stats, "COLUMN_MIN", 1)  # 64 columns a block: 16 blocks, the last one short
+    blocked = stats.RunningSums()
+    got_blocked = blocked.add_rows(a)
+    assert got_blocked == got_whole
+    assert (blocked.n, blocked.s1, blocked.s2) == (whole.n, whole.s1, whole.s2)
+    assert got_whole[0] == pytest.approx(np.var(a.astype(np.float64), axis=0).mean(), rel=1e-12)
