@@ -174,8 +174,11 @@ def test_a_dying_worker_is_retried_then_its_point_is_failed(tmp_path):
     assert [[r[c] for c in numbers] for r in rows[:2]] == [[r[c] for c in numbers] for r in local]
 
 
-SLOW = ("name: slow\nmodel: {depth: 12, width: 256}\ndata: {batch_size: 512}\nloss: random_projection\n"
-        "sweep:\n  seed: [" + ", ".join(map(str, range(24))) + "]\n")
+# points of about 0.4 s (2 finish every ~0.45 s on 2 workers): smaller ones (depth 12, width 256) could all be
+# written in one burst between the first finished point and the SIGINT, and the sweep ended with exit 0
+SLOW_POINTS = 16
+SLOW = ("name: slow\nmodel: {depth: 24, width: 512}\ndata: {batch_size: 512}\nloss: random_projection\n"
+        "sweep:\n  seed: [" + ", ".join(map(str, range(SLOW_POINTS))) + "]\n")
 
 
 def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path):
@@ -199,11 +202,11 @@ def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path):
     assert dashboard.startswith("dask dashboard: http://"), err
     assert last.startswith("error: interrupted; ") and "finished points are kept in" in last and "--resume" in last, err
     kept = int(last.split()[2])
-    assert 1 <= kept < 24, err  # interrupted mid-way: some points finished, not all
+    assert 1 <= kept < SLOW_POINTS, err  # interrupted mid-way: some points finished, not all
     assert dask_cases.psutil.wait_procs(family, timeout=10)[1] == []
     r, folder = sweep(out, "--executor", "dask", "--resume", spec_text=SLOW)
     assert r.exit_code == 0, r.output
     again, reference = sweep(tmp_path / "local", "--jobs", "1", spec_text=SLOW)
     assert again.exit_code == 0, again.output
     assert_same_sweep(reference, folder)
-    assert len(read_csv(folder / "points.csv")) == 24
+    assert len(read_csv(folder / "points.csv")) == SLOW_POINTS
