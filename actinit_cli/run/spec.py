@@ -73,6 +73,13 @@ def folder(source: str) -> Path:
     return path.parent.resolve() if path.is_file() else Path.cwd()
 
 
+def folder_of(spec: Spec) -> Path:
+    """Where a spec's relative paths start: its file's folder, a sweep point's spec's, else the working directory."""
+    if spec.lines is None:
+        return Path.cwd()
+    return spec.lines.folder or folder(spec.lines.source)
+
+
 def load(path: str | Path) -> Spec:
     """Read and validate a spec file."""
     path = Path(path)
@@ -85,9 +92,10 @@ def parse(text: str, source: str = "<spec>", default_name: str = "run") -> Spec:
     return validate(raw if raw is not None else {}, yamlio.Lines(node, source), default_name)
 
 
-def from_mapping(raw: Mapping[str, Any], source: str = "<spec>", default_name: str = "run") -> Spec:
-    """Validate an already-loaded mapping (sweep points, tests)."""
-    return validate(copy.deepcopy(dict(raw)), yamlio.Lines(None, source), default_name)
+def from_mapping(raw: Mapping[str, Any], source: str = "<spec>", default_name: str = "run",
+                 folder: Path | None = None) -> Spec:
+    """Validate an already-loaded mapping (sweep points, tests); `folder`: where its relative paths start."""
+    return validate(copy.deepcopy(dict(raw)), yamlio.Lines(None, source, folder), default_name)
 
 
 def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
@@ -105,7 +113,7 @@ def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
                            f"file's stem ({default_name!r})")
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     if torch_parts is not None:
-        torch_section.resolve(resolved, torch_parts, lines.where, folder(lines.source))
+        torch_section.resolve(resolved, torch_parts, lines.where, lines.folder or folder(lines.source))
         raw["model"]["torch"]["folder"] = resolved["model"]["torch"]["folder"]  # sweep points import the same code
     else:
         _resolve_model(resolved, lines)

@@ -128,8 +128,9 @@ def load_yaml(text: str, source: str = "<value>") -> Any:
 class Lines:
     """YAML line numbers by field path, so errors can point into the file."""
 
-    def __init__(self, node: Any, source: str):
+    def __init__(self, node: Any, source: str, folder: Path | None = None):
         self.source, self.lines = source, {}
+        self.folder = folder  # where relative paths start when `source` is not a file (a sweep point: its spec's)
         if node is not None:
             self._walk(node, ())
 

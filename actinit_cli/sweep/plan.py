@@ -102,7 +102,7 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
         _set(raw, path, value)
     raw["name"] = name
     try:
-        point = specs.from_mapping(raw, source=f"sweep point {name}")
+        point = specs.from_mapping(raw, source=f"sweep point {name}", folder=specs.folder_of(base))
         budget = math.inf  # not local: validated and estimated only; a cluster checks its workers' own limits
         if local:
             free = resources.available_bytes()

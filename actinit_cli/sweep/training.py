@@ -90,28 +90,39 @@ def _steps(v: float | None) -> str:
     return "never" if v is None else str(int(v))
 
 
-def rule_dead(rows: list[dict], lr_axis: str | None) -> list[str]:
-    """Dead relu units against the learning rate, and leaky relu at the largest rate."""
+def rule_dead(rows: list[dict], lr_axis: str | None, others: list[str] = ()) -> list[str]:
+    """Dead relu units against the learning rate, and leaky relu at the largest rate, under the same values of
+    the `others` swept paths (say a seed or a task: points of different settings are never compared)."""
     if lr_axis is None:
         return ["dead units vs learning rate: not measured (the sweep does not vary train.optimizer.lr)"]
+    keys = [k for k in others if k != lr_axis]
+    out = []
+    for ctx in dict.fromkeys(_context(r, keys) for r in rows):
+        same = [r for r in rows if _context(r, keys) == ctx]
+        where = "".join(f", {k.split('.')[-1]} {v}" for k, v in zip(keys, ctx))
+        out += _dead_lines(same, lr_axis, f" ({where[2:]})" if where else "")
+    return out
+
+
+def _dead_lines(rows: list[dict], lr_axis: str, where: str) -> list[str]:
     out = []
     relu = sorted(((float(r[lr_axis]), r.get("max_dead_frac")) for r in rows if _name(r["activation"]) == "relu"))
     if len(relu) >= 2 and all(d is not None for _, d in relu):
         grew = all(b >= a for (_, a), (_, b) in zip(relu, relu[1:])) and relu[-1][1] > relu[0][1]
         shown = ", ".join(f"{lr:g}: {d:.2f}" for lr, d in relu)
-        out.append(f"dead relu units {'grew' if grew else 'did not grow steadily'} with the learning rate "
+        out.append(f"dead relu units {'grew' if grew else 'did not grow steadily'} with the learning rate{where} "
                    f"(worst dead fraction by lr: {shown})")
     else:
-        out.append("dead relu units vs learning rate: not measured (relu at fewer than two learning rates)")
+        out.append(f"dead relu units vs learning rate{where}: not measured (relu at fewer than two learning rates)")
     leaky = sorted(((float(r[lr_axis]), r.get("max_dead_frac")) for r in rows if _name(r["activation"]) == "leaky_relu"))
     if leaky and relu:
         lr, dead = leaky[-1]
         at = [d for l2, d in relu if l2 == lr]
         versus = f" (relu at the same rate: {at[0]:.2f})" if at and at[0] is not None else ""
         state = "avoided dead units" if dead == 0 else f"had a worst dead fraction of {dead:.2f}"
-        out.append(f"leaky relu {state} at lr {lr:g}{versus}")
+        out.append(f"leaky relu {state} at lr {lr:g}{where}{versus}")
     else:
-        out.append("leaky relu at a large learning rate: not measured (leaky_relu or relu not swept)")
+        out.append(f"leaky relu at a large learning rate{where}: not measured (leaky_relu or relu not swept)")
     return out
 
 
@@ -169,5 +180,5 @@ def markdown(rows: list[dict], base: Spec) -> str:
              "## The notes' rules, measured in training", ""]
     lines += [f"- {line}" for line in (speed or ["relu vs sigmoid and tanh: not measured (not both swept)"])]
     failed = [r for r in rows if r["status"] != "ok"]
-    lines += [f"- {line}" for line in rule_dead(ok, lr_axis) + rule_output(ok, base, failed)]
+    lines += [f"- {line}" for line in rule_dead(ok, lr_axis, others) + rule_output(ok, base, failed)]
     return "\n".join(lines) + "\n"

@@ -59,8 +59,9 @@ def predict(acts: Sequence[Activation], q: Sequence[float], sw2: Sequence[float]
     log_m1, rel = 0.0, 0.0
     for act, ql, w, s in zip(acts, q, sw2, s1s):
         m1, m2 = mu(act, ql)
-        if not m1 > 0:
-            raise ActinitError(f"isometry: E[phi'^2] = 0 at q = {ql:g} ({act.name}): the Jacobian is 0")
+        if not (m1 > 0 and w > 0):
+            raise ActinitError(f"isometry: sigma_w^2 = {w:g}, E[phi'^2] = {m1:g} at q = {ql:g} ({act.name}): "
+                               f"the Jacobian is 0")
         log_m1 += math.log(w * m1)
         rel += m2 / (m1 * m1) - 1.0 - s
     mean = math.exp(log_m1) if log_m1 < 700 else math.inf  # e^709 is float64's largest

@@ -89,12 +89,15 @@ def _csv(path: Path, target: str) -> Data:
     if target not in header:
         raise ActinitError(f"train.task.target: no column {target!r} in {str(path)!r} (columns: "
                            f"{', '.join(header)[:120]})")
+    body = [r for r in rows[1:] if r]
+    ragged = next((i for i, r in enumerate(body, start=2) if len(r) != len(header)), None)
+    if ragged is not None:
+        raise ActinitError(f"train.task.csv: {str(path)!r} row {ragged} has {len(body[ragged - 2])} cells, its "
+                           f"header {len(header)}; give every row one cell per column")
     try:
-        values = np.array([[float(c) for c in r] for r in rows[1:] if r], dtype=np.float64)
+        values = np.array([[float(c) for c in r] for r in body], dtype=np.float64)
     except ValueError as exc:
         raise ActinitError(f"train.task.csv: {str(path)!r} has a value that is not a number ({exc})") from None
-    if values.ndim != 2 or values.shape[1] != len(header):
-        raise ActinitError(f"train.task.csv: {str(path)!r} has rows with more or fewer cells than its header")
     col = header.index(target)
     return infer(np.delete(values, col, axis=1), values[:, col], "train.task")
 
@@ -170,7 +173,7 @@ def complete(spec: specs.Spec, d: Data) -> specs.Spec:
 
 def folder(spec: specs.Spec) -> Path:
     """Where a spec's relative data paths start: its file's folder."""
-    return specs.folder(spec.lines.source) if spec.lines is not None else Path.cwd()
+    return specs.folder_of(spec)
 
 
 def accuracy(y: np.ndarray, labels: np.ndarray | None) -> float | None:

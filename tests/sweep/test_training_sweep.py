@@ -49,6 +49,20 @@ def test_dead_rule_reads_the_numbers():
     assert "not measured" in shrinking[1]
 
 
+def test_dead_rule_compares_points_of_the_same_other_values():
+    """With a third swept path (a seed), each seed's relu points are compared among themselves only."""
+    rows = [{**row("relu", lr, dead), "seed": seed} for seed, lr, dead in
+            [(0, "0.001", 0.1), (0, "0.1", 0.9), (1, "0.001", 0.6), (1, "0.1", 0.3)]]
+    rows.append({**row("leaky_relu", "0.1", 0.0), "seed": 0})
+    lines = training.rule_dead(rows, "train.optimizer.lr", ["train.optimizer.lr", "seed"])
+    assert lines == [
+        "dead relu units grew with the learning rate (seed 0) (worst dead fraction by lr: 0.001: 0.10, 0.1: 0.90)",
+        "leaky relu avoided dead units at lr 0.1 (seed 0) (relu at the same rate: 0.90)",
+        "dead relu units did not grow steadily with the learning rate (seed 1) (worst dead fraction by lr: "
+        "0.001: 0.60, 0.1: 0.30)",
+        "leaky relu at a large learning rate (seed 1): not measured (leaky_relu or relu not swept)"]
+
+
 @pytest.mark.parametrize("relu, tanh, word", [(20, 40, "reached the target loss in fewer steps than tanh"),
                                               (40, 20, "did not reach"), (20, 20, "in as many steps as tanh"),
                                               (None, 20, "did not reach"), (20, None, "fewer steps than tanh"),
@@ -78,3 +92,23 @@ def test_output_rule_names_ties_and_failures():
     (line,) = training.rule_output(rows[2:], base, [{**rows[0], "status": "failed"}])
     assert line.endswith("nothing to compare, only loss mse (identity output) trained; cross_entropy failed "
                          "(see points.csv)")
+
+
+def test_a_sweep_reads_its_data_file_beside_the_spec(cli, tmp_path, monkeypatch):
+    """train.task {file: d.npz} is relative to the spec's folder for every sweep point too, whatever the
+    working directory (points used to look in the working directory and all failed)."""
+    import numpy as np
+
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(spec_dir / "d.npz", x=rng.normal(size=(200, 4)), y=rng.integers(0, 2, size=200))
+    (spec_dir / "s.yaml").write_text(SPEC.replace("{name: gaussian_mixture, samples: 300, features: 4}", "{file: d.npz}"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    r = cli("sweep", spec_dir / "s.yaml", "--out", tmp_path / "o", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    (folder,) = (tmp_path / "o" / "swt").iterdir()
+    rows = list(csv.DictReader((folder / "points.csv").open()))
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows), rows

@@ -61,5 +61,7 @@ def test_tanh_near_zero_q_is_isometric_only_with_orthogonal_weights():
 def test_a_zero_jacobian_and_mismatched_lengths_are_refused():
     with pytest.raises(ActinitError, match="E\\[phi'\\^2\\] = 0"):
         isometry.predict([activations.get("relu")], [0.0], [2.0], [GAUSS])
+    with pytest.raises(ActinitError, match="sigma_w\\^2 = 0, "):  # was math.log(0): a ValueError
+        isometry.predict([activations.get("tanh")], [1.0], [0.0], [GAUSS])
     with pytest.raises(ActinitError, match="one activation, q, sigma_w\\^2 and s_1 per layer"):
         isometry.predict([activations.get("relu")], [1.0, 1.0], [2.0], [GAUSS])

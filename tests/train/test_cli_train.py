@@ -181,10 +181,12 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
     ("{file: d.csv}", "", r"train\.task\.file: cannot read '.*d\.csv' as \.npz"),
     ("{file: d.npz}", "loss: cross_entropy\n", r"loss: cross_entropy needs class labels, but the task's targets are real"),
     ("diabetes", "loss: binary_cross_entropy\n", r"loss: binary_cross_entropy needs class labels"),
+    ("{csv: ragged.csv, target: target}", "", r"train\.task\.csv: '.*ragged\.csv' row 3 has 3 cells, its header 4"),
 ])
 def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
     user_data(tmp_path, "csv")
     user_data(tmp_path, "regression")
+    (tmp_path / "ragged.csv").write_text("a,b,c,target\n1,2,3,0\n1,2,3\n4,5,6,1\n")
     if task == "diabetes":
         from tests.cases import need
 
