@@ -4,6 +4,7 @@ root, SELU's exact chi_1 and the tolerance of a printed number."""
 import importlib
 import math
 import os
+import signal
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,3 +43,10 @@ def need(module: str):
         return importlib.import_module(module)
     extra = EXTRA_OF[module.split(".")[0]]
     return pytest.importorskip(module, reason=f"{module} comes with the {extra} extra: pip install -e '.[test,{extra}]'")
+
+
+def terminal_signals() -> None:
+    """Popen's preexec_fn for a process a test sends Ctrl-C: SIGINT as a terminal's foreground job has it. A
+    suite started as a background job (`pytest &`, some CI runners) inherits SIGINT ignored, and Python keeps
+    an ignored SIGINT ignored (the process would never see the test's Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

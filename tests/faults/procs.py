@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from actinit_cli.run import rundir
+from tests.cases import terminal_signals
 
 POLL = 0.002  # seconds between looks at the process table or the file system
 TERM_CODES = (143,)  # README's exit codes: 143 terminated (SIGTERM), handled like Ctrl-C
@@ -70,12 +71,6 @@ def until(condition: Callable[[], object], deadline: float, what: str) -> object
         time.sleep(POLL)
 
 
-def _terminal_signals() -> None:
-    """In the child before exec: SIGINT as a terminal's foreground job has it. A suite started as a background
-    job (`pytest &`, some CI runners) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @dataclass
 class Proc:
     """One `python -m actinit_cli ...` process; stdout and stderr go to files (a pipe could fill and block it)."""
@@ -89,7 +84,7 @@ class Proc:
         with open(self.out_file, "w") as out, open(self.err_file, "w") as err:
             self.popen = subprocess.Popen([*ENTRY, *map(str, self.args)], cwd=self.cwd,
                                           stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
-                                          preexec_fn=_terminal_signals)
+                                          preexec_fn=terminal_signals)
         self.pid = self.popen.pid
 
     def wait(self, deadline: float) -> int:

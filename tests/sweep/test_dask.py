@@ -18,7 +18,7 @@ from actinit_cli.cli import app
 from actinit_cli.run import spec
 from actinit_cli.sweep import cluster, executors, plan, pool
 from actinit_cli.sweep import remote as remote_points
-from tests.cases import need
+from tests.cases import terminal_signals, need
 
 distributed = need("distributed")  # first: dask_cases imports psutil, which comes with distributed
 
@@ -174,10 +174,8 @@ def test_a_dying_worker_is_retried_then_its_point_is_failed(tmp_path):
     assert [[r[c] for c in numbers] for r in rows[:2]] == [[r[c] for c in numbers] for r in local]
 
 
-# points of about 0.4 s (2 finish every ~0.45 s on 2 workers): smaller ones (depth 12, width 256) could all be
-# written in one burst between the first finished point and the SIGINT, and the sweep ended with exit 0
-SLOW_POINTS = 16
-SLOW = ("name: slow\nmodel: {depth: 24, width: 512}\ndata: {batch_size: 512}\nloss: random_projection\n"
+SLOW_POINTS = 24
+SLOW = ("name: slow\nmodel: {depth: 12, width: 256}\ndata: {batch_size: 512}\nloss: random_projection\n"
         "sweep:\n  seed: [" + ", ".join(map(str, range(SLOW_POINTS))) + "]\n")
 
 
@@ -189,7 +187,8 @@ def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path):
     path.write_text(SLOW)
     out = tmp_path / "runs"
     p = subprocess.Popen([sys.executable, "-m", "actinit_cli", "sweep", str(path), "--out", str(out), "--executor",
-                          "dask"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                          "dask"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=terminal_signals)
     finished = lambda: any(not d.name.startswith(".") for d in out.glob("slow/*/points/*/*"))  # noqa: E731
     dask_cases._wait(lambda: p.poll() is not None or finished(), "a finished point")
     assert p.poll() is None, p.communicate()
