@@ -3,7 +3,6 @@ root checked) before anything runs, then run and written as a run directory."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -53,9 +52,8 @@ def execute(job: Job, plots: bool = True, progress: Callable[[int], None] | None
     imported in a thread while the network computes (the import alone takes about as long as drawing)."""
     from actinit_cli.run import report, runner
 
-    if plots:
-        from actinit_cli import plots as drawing
+    from actinit_cli import plots as drawing
 
-        threading.Thread(target=drawing.preload, daemon=True).start()
-    result = runner.execute(job.spec, job.save_arrays, progress)
+    with drawing.imported_meanwhile(plots):
+        result = runner.execute(job.spec, job.save_arrays, progress)
     return result, report.write(result, job.out, plots=plots)

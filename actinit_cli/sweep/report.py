@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import platform
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,10 +145,6 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
     """Run (or, with resume, continue) the sweep and write its directory (`runner`: where the points
     run, the local pool by default)."""
     folder = start(plan.out, plan.base, plan.points, resume)
-    from actinit_cli import plots as drawing
-
-    # matplotlib's import (0.35-0.6 s) while the points run, not after them before the heatmaps
-    threading.Thread(target=drawing.preload, daemon=True).start()
     began = time.perf_counter()
     try:
         rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)

@@ -3,7 +3,6 @@ the first step (the spec, the data, the network kind, memory, --out), then train
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -92,10 +91,9 @@ def execute(job: Job, plots: bool = True, tick: loop.Tick | None = None) -> tupl
     """Train, then write the run directory whole (or nothing, on an error or Ctrl-C)."""
     from actinit_cli.train import record
 
-    if plots:
-        from actinit_cli import plots as drawing
+    from actinit_cli import plots as drawing
 
-        threading.Thread(target=drawing.preload, daemon=True).start()
-    result = loop.train(job.spec, runner.network(job.spec, job.weights), job.split, job.order, tick)
+    with drawing.imported_meanwhile(plots):
+        result = loop.train(job.spec, runner.network(job.spec, job.weights), job.split, job.order, tick)
     return result, record.write(result, job.out, plots)
 
