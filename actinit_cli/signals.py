@@ -5,8 +5,10 @@ must not be cut in half (spawning a worker, removing a half-written folder)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
+from types import FrameType
 from typing import Iterator
 
 INTERRUPTED, TERMINATED = 130, 128 + signal.SIGTERM
@@ -16,14 +18,51 @@ _BLOCK = {signal.SIGINT}  # what children started inside deferred() inherit bloc
 # SIGTERM stays deliverable, so a child stopped while it starts simply ends (its default action)
 
 
-def _terminate(signum: int, frame: object) -> None:
+RESEND_AFTER = 0.005  # seconds: a signal that arrived where its exception would be lost comes again this late
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    if _swallowed(frame):
+        _resend(signum)
+        return
     _received.append(signum)
     raise KeyboardInterrupt
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C: Python's own KeyboardInterrupt, unless it would be raised where Python only prints it."""
+    if _swallowed(frame):
+        _resend(signum)
+        return
+    raise KeyboardInterrupt
+
+
+def _swallowed(frame: FrameType | None) -> bool:
+    """Whether an exception raised at `frame` would be printed as "Exception ignored in" and dropped: inside a
+    weakref callback of the import system (its module locks' `cb`, run whenever a lock is collected, e.g. while
+    another thread imports) or a __del__. Seen in the fault tests: a Ctrl-C during imports or writing was lost."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or (code.co_name == "cb" and "importlib" in code.co_filename):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _resend(signum: int) -> None:
+    """Deliver the signal to this process again in a moment, when the main thread has left that frame."""
+    timer = threading.Timer(RESEND_AFTER, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
 def install() -> None:
-    """SIGTERM raises KeyboardInterrupt where Python is (Ctrl-C already does); call it first thing."""
+    """SIGTERM raises KeyboardInterrupt where Python is, and Ctrl-C does as Python's own handler does, both
+    never where the exception would be dropped (`_swallowed`); call it first thing. An ignored SIGINT (nohup,
+    a background job) stays ignored."""
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
 
 
 def terminated() -> bool:
