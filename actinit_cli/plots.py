@@ -47,8 +47,9 @@ def preload() -> None:
 def imported_meanwhile(enabled: bool = True) -> Iterator[None]:
     """Import matplotlib in a thread while the block computes, and wait for the import at the block's end: no
     thread is mid-import once run directories are written. With the import still running there, a Ctrl-C
-    at that moment was lost in 2 of about 110 `actinit train` runs (numpy 1.24, matplotlib 3.7; the cause
-    was not found), and in none of 60 with the wait."""
+    at that moment was lost in 2 of about 110 `actinit train` runs (numpy 1.24, matplotlib 3.7), in none of
+    60 with the wait. The cause, found later: a KeyboardInterrupt raised inside an import lock's weakref
+    callback is dropped by Python; signals.py now sends such a signal again."""
     thread = threading.Thread(target=preload, daemon=True) if enabled else None
     if thread is not None:
         thread.start()
