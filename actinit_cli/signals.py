@@ -22,8 +22,8 @@ RESEND_AFTER = 0.005  # seconds: a signal that arrived where its exception would
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    if _swallowed(frame):
-        _resend(signum)
+    if swallowed(frame):
+        resend(signum)
         return
     _received.append(signum)
     raise KeyboardInterrupt
@@ -31,13 +31,13 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C: Python's own KeyboardInterrupt, unless it would be raised where Python only prints it."""
-    if _swallowed(frame):
-        _resend(signum)
+    if swallowed(frame):
+        resend(signum)
         return
     raise KeyboardInterrupt
 
 
-def _swallowed(frame: FrameType | None) -> bool:
+def swallowed(frame: FrameType | None) -> bool:
     """Whether an exception raised at `frame` would be printed as "Exception ignored in" and dropped: inside a
     weakref callback of the import system (its module locks' `cb`, run whenever a lock is collected, e.g. while
     another thread imports) or a __del__. Seen in the fault tests: a Ctrl-C during imports or writing was lost."""
@@ -49,7 +49,7 @@ def _swallowed(frame: FrameType | None) -> bool:
     return False
 
 
-def _resend(signum: int) -> None:
+def resend(signum: int) -> None:
     """Deliver the signal to this process again in a moment, when the main thread has left that frame."""
     timer = threading.Timer(RESEND_AFTER, os.kill, (os.getpid(), signum))
     timer.daemon = True
@@ -58,7 +58,7 @@ def _resend(signum: int) -> None:
 
 def install() -> None:
     """SIGTERM raises KeyboardInterrupt where Python is, and Ctrl-C does as Python's own handler does, both
-    never where the exception would be dropped (`_swallowed`); call it first thing. An ignored SIGINT (nohup,
+    never where the exception would be dropped (`swallowed`); call it first thing. An ignored SIGINT (nohup,
     a background job) stays ignored."""
     signal.signal(signal.SIGTERM, _terminate)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:

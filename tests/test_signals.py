@@ -27,8 +27,8 @@ def frame_in(name: str, filename: str):
     ("work", "<frozen importlib._bootstrap>", False),
 ])
 def test_frames_where_an_exception_would_be_dropped(name, filename, swallowed):
-    assert signals._swallowed(frame_in(name, filename)) is swallowed
-    assert signals._swallowed(None) is False
+    assert signals.swallowed(frame_in(name, filename)) is swallowed
+    assert signals.swallowed(None) is False
 
 
 CHILD = textwrap.dedent("""

@@ -111,6 +111,11 @@ def _die_with(parent: int) -> None:
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: unwind (its half-written run directory is removed), never where Python would drop
+    the exception (signals.swallowed): then the signal comes again a moment later."""
+    if signals.swallowed(frame):
+        signals.resend(signum)
+        return
     raise KeyboardInterrupt
 
 
