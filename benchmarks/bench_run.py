@@ -82,12 +82,18 @@ def verdict(value: float, target: float, below: bool = True) -> str:
     return f"{'PASS' if ok else 'FAIL'} (target {'<=' if below else '>='} {target:g})"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def shape_parser(doc: str) -> argparse.ArgumentParser:
+    """--depth, --width, --batch (the issue's shape by default) and --rounds, for this and bench_train."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--depth", type=int, default=50)
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=5)
+    return parser
+
+
+def main() -> None:
+    parser = shape_parser(__doc__)
     parser.add_argument("--activation", default="tanh")
     args = parser.parse_args()
     memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)

@@ -9,7 +9,6 @@ Target (issue 13): a step <= 1.3 x the bare products (per layer x @ W, dh @ W^T 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -18,17 +17,13 @@ import numpy as np
 from actinit_cli.nn import optimizers
 from actinit_cli.run import memory, runner, spec
 from actinit_cli.train import loop
-from bench_run import bare_products  # the same products, timed the same way (this script's folder is on sys.path)
+from bench_run import bare_products, shape_parser  # the same products, timed the same way (this script's folder is on sys.path)
 
 TARGET = 1.3
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--depth", type=int, default=50)
-    parser.add_argument("--width", type=int, default=1024)
-    parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = shape_parser(__doc__)
     parser.add_argument("--optimizer", default="momentum", choices=optimizers.REGISTRY.names())
     args = parser.parse_args()
     memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)
