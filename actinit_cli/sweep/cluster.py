@@ -88,6 +88,7 @@ def _target(scheduler: str | None) -> tuple[str | None, str]:
 def _local() -> tuple[Any, Any]:
     """A LocalCluster of one single-threaded worker process per core, each with one BLAS thread and the
     settings of LOCAL_CONFIG, and a client of it."""
+    _forkserver()
     import dask
     from distributed import Client, LocalCluster
 
@@ -97,6 +98,19 @@ def _local() -> tuple[Any, Any]:
                                dashboard_address="127.0.0.1:8787",  # this machine only, like the scheduler
                                silence_logs=logging.CRITICAL, preload=[remote.__name__])
     return Client(cluster, set_as_default=False), cluster
+
+
+def _forkserver() -> None:
+    """Start the process the LocalCluster's workers fork from now, with one BLAS thread and NumPy, Dask and
+    actinit's worker side imported: it boots on another core while this process imports Dask and starts the
+    scheduler and its dashboard, instead of after them (0.2-0.5 s less; benchmarks/bench_dask.py). Dask's own
+    later preload setting leaves a running server as it is."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "numpy", remote.__name__])
+    with pool.one_thread_environ():
+        forkserver.ensure_running()
 
 
 def _remote(where: str, source: str) -> Any:

@@ -6,6 +6,7 @@ Workers are spawned with one BLAS thread each (so they do not fight over cores, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -132,10 +133,13 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
     (or any error here) queued points are cancelled and running workers stopped before re-raising."""
     import multiprocessing
 
-    saved = {k: os.environ.get(k) for k in ONE_THREAD}
-    os.environ.update(ONE_THREAD)  # read by each spawned worker when it imports numpy
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+    with one_thread_environ():  # read by each spawned worker when it imports numpy
+        pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(os.getpid(),))
+        yield from _results(pool, points, root, plots)
+
+
+def _results(pool: ProcessPoolExecutor, points: list[Point], root: Path, plots: bool):
     try:
         futures = _submit(pool, points, root, plots)
         for future in as_completed(futures):
@@ -148,6 +152,15 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
     except BaseException:
         _stop(pool)
         raise
+
+
+@contextlib.contextmanager
+def one_thread_environ() -> Iterator[None]:
+    """ONE_THREAD in os.environ inside the block (for processes started there), restored after."""
+    saved = {k: os.environ.get(k) for k in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
+    try:
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
