@@ -47,6 +47,8 @@ class _Group(TyperGroup):
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
+        if signals.interrupted():  # also a Ctrl-C that a library cleared and the command finished (signals.check)
+            code = EXIT_INTERRUPTED
         if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C (and SIGTERM: see signals.py) into Exit(130)
             fail(f"{signals.reason()}; nothing was left half-written", signals.exit_code())
         if standalone_mode:

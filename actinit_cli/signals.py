@@ -1,6 +1,7 @@
 """Signals: SIGTERM unwinds like Ctrl-C (so half-written files are removed) and is remembered, so the
-command can exit 143 instead of 130; and `deferred()` holds both signals back for the few steps that
-must not be cut in half (spawning a worker, removing a half-written folder)."""
+command can exit 143 instead of 130; `deferred()` holds both signals back for the few steps that must not
+be cut in half (spawning a worker, removing a half-written folder); and `check()` raises again, before
+written work is made final, an interrupt that some C code cleared."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from types import FrameType
 from typing import Iterator
 
 INTERRUPTED, TERMINATED = 130, 128 + signal.SIGTERM
-_received: list[int] = []
+_raised: list[int] = []  # each signal whose handler here raised KeyboardInterrupt in this process (see `check`)
 _STOP = {signal.SIGINT, signal.SIGTERM}
 _BLOCK = {signal.SIGINT}  # what children started inside deferred() inherit blocked: a terminal's Ctrl-C;
 # SIGTERM stays deliverable, so a child stopped while it starts simply ends (its default action)
@@ -21,20 +22,30 @@ _BLOCK = {signal.SIGINT}  # what children started inside deferred() inherit bloc
 RESEND_AFTER = 0.005  # seconds: a signal that arrived where its exception would be lost comes again this late
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C and SIGTERM: Python's own KeyboardInterrupt, noted (`check`, `terminated`), unless it would be
+    raised where Python only prints it (`swallowed`): then the signal comes again a moment later."""
     if swallowed(frame):
         resend(signum)
         return
-    _received.append(signum)
+    _raised.append(signum)
     raise KeyboardInterrupt
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C: Python's own KeyboardInterrupt, unless it would be raised where Python only prints it."""
-    if swallowed(frame):
-        resend(signum)
-        return
-    raise KeyboardInterrupt
+def check() -> None:
+    """Raise KeyboardInterrupt again if a handler here raised one and the program went on all the same: C code
+    cleared it without a trace. Call it before a step that makes written work final. Seen at the floors:
+    numpy 1.24's lstsq (under polyfit) compares its rcond, a float64, with "warn"; numpy packs "warn" into an
+    array through PyObject_Str, which runs a pending signal's handler, and then clears the failure and answers
+    NotImplemented (its _failed_comparison_workaround), so the comparison is False and the Ctrl-C is gone.
+    A program that catches KeyboardInterrupt and then writes on must not call this (none does)."""
+    if _raised:
+        raise KeyboardInterrupt
+
+
+def interrupted() -> bool:
+    """Whether a Ctrl-C or SIGTERM raised KeyboardInterrupt in this process (even one that C code cleared)."""
+    return bool(_raised)
 
 
 def swallowed(frame: FrameType | None) -> bool:
@@ -60,14 +71,14 @@ def install() -> None:
     """SIGTERM raises KeyboardInterrupt where Python is, and Ctrl-C does as Python's own handler does, both
     never where the exception would be dropped (`swallowed`); call it first thing. An ignored SIGINT (nohup,
     a background job) stays ignored."""
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, interrupt)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGINT, interrupt)
 
 
 def terminated() -> bool:
     """Whether the unwind in progress was started by SIGTERM."""
-    return signal.SIGTERM in _received
+    return signal.SIGTERM in _raised
 
 
 def exit_code() -> int:

@@ -65,3 +65,69 @@ def test_a_ctrl_c_inside_a_weakref_callback_arrives_afterwards():
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert out.stdout.strip() == "interrupted", (out.stdout, out.stderr)
     assert "Exception ignored" not in out.stderr
+
+
+@pytest.mark.parametrize("raised, interrupted", [([], False), ([signal.SIGINT], True), ([signal.SIGTERM], True)])
+def test_check_raises_again_once_a_handler_raised(monkeypatch, raised, interrupted):
+    monkeypatch.setattr(signals, "_raised", list(raised))
+    assert signals.interrupted() is interrupted
+    if interrupted:
+        with pytest.raises(KeyboardInterrupt):
+            signals.check()
+    else:
+        signals.check()
+
+
+@pytest.mark.parametrize("name, filename, raises", [("work", "mine.py", True), ("__del__", "anything.py", False)])
+def test_the_handler_notes_what_it_raises(monkeypatch, name, filename, raises):
+    monkeypatch.setattr(signals, "_raised", [])
+    monkeypatch.setattr(signals, "resend", lambda signum: None)
+    if raises:
+        with pytest.raises(KeyboardInterrupt):
+            signals.interrupt(signal.SIGTERM, frame_in(name, filename))
+    else:
+        signals.interrupt(signal.SIGTERM, frame_in(name, filename))
+    assert signals._raised == ([signal.SIGTERM] if raises else [])
+    assert signals.terminated() is raises
+
+
+# A signal that comes 50 ms into writing a run directory, while `fill` runs one of these for up to 2 s. The handler is
+# actinit's own (on SIGALRM, from a timer: the kernel delivers it while the loop runs). "numpy str comparison": a
+# float64 compared with a str, as numpy 1.24's lstsq does under polyfit: numpy runs the handler inside (through
+# PyObject_Str) and, at 1.24, clears the KeyboardInterrupt and answers False; "bare except": a library that does so.
+WHILE_WRITING = {
+    "plain": "while time.monotonic() < end: pass",
+    "numpy str comparison": "while time.monotonic() < end: list(map(operator.eq, [np.float64(1.0)] * 1000, ['warn'] * 1000))",
+    "bare except": "try:\n        while time.monotonic() < end: pass\n    except BaseException:\n        pass\n"
+                   "    while time.monotonic() < end: pass",
+}
+WRITER = """
+import operator, os, signal, sys, time
+from pathlib import Path
+import numpy as np
+from actinit_cli import signals
+from actinit_cli.run import rundir
+
+def fill(folder, run_id, created):
+    (folder / "summary.json").write_text("{{}}")
+    end = time.monotonic() + 2
+    {work}
+
+signal.signal(signal.SIGALRM, signals.interrupt)
+signal.setitimer(signal.ITIMER_REAL, 0.05)
+try:
+    rundir.atomic_dir(Path(sys.argv[1]), "f", fill)
+    print("written")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("how", WHILE_WRITING)
+def test_a_signal_while_writing_leaves_no_run_directory(tmp_path, how):
+    script = WRITER.format(work=WHILE_WRITING[how])
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "runs")], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip() == "interrupted", (out.stdout, out.stderr)
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").rglob("*")) == []

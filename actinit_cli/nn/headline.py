@@ -15,7 +15,11 @@ def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
     """
     if len(values) < 2 or any(v is None or not np.isfinite(v) or v <= 0 for v in values):
         return None
-    return float(np.polyfit(np.asarray(layers, float), np.log2(np.asarray(values, float)), 1)[0])
+    x = np.asarray(layers, float)
+    # rcond is polyfit's own default, as a Python float: numpy 1.24's lstsq compares a float64 rcond with "warn",
+    # a comparison that clears a Ctrl-C arriving meanwhile (see actinit_cli/signals.py, check)
+    rcond = len(x) * float(np.finfo(float).eps)
+    return float(np.polyfit(x, np.log2(np.asarray(values, float)), 1, rcond=rcond)[0])
 
 
 def max_known(values) -> float | None:

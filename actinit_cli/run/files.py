@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from actinit_cli import signals
 from actinit_cli.errors import ActinitError
 
 
@@ -38,6 +39,7 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private
+        signals.check()  # a Ctrl-C that a library cleared while `write` ran: the file does not appear
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)

@@ -101,6 +101,7 @@ def atomic_dir(root: Path, name: str, fill: Callable[[Path, str, str], None]) ->
         with signals.deferred():  # a signal while the folder is made arrives once `tmp` is known (cleaned below)
             tmp = partials.fresh(final.parent, root)
         fill(tmp, run_id, created)
+        signals.check()  # a Ctrl-C that a library cleared while `fill` ran: nothing is made final
         os.rename(tmp, final)
     except BaseException as exc:
         with signals.deferred():  # a second Ctrl-C must not cut the cleanup in half

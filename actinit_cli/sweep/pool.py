@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from actinit_cli import signals
 from actinit_cli.run import memory, partials, report, rundir, runner
@@ -93,7 +93,7 @@ def _worker_init(parent: int) -> None:
     signals.unblock()
     _die_with(parent)
     memory.keep_freed_memory()
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # last: a stop during the set-up above just ends us
+    signal.signal(signal.SIGTERM, signals.interrupt)  # last: a stop during the set-up above just ends us
 
 
 PR_SET_PDEATHSIG = 1  # Linux <sys/prctl.h>
@@ -109,15 +109,6 @@ def _die_with(parent: int) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    """SIGTERM in a worker: unwind (its half-written run directory is removed), never where Python would drop
-    the exception (signals.swallowed): then the signal comes again a moment later."""
-    if signals.swallowed(frame):
-        signals.resend(signum)
-        return
-    raise KeyboardInterrupt
 
 
 def _lost(point: Point, exc: BaseException) -> dict:
