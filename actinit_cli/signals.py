@@ -6,6 +6,7 @@ written work is made final, an interrupt that some C code cleared."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import threading
@@ -13,7 +14,7 @@ from types import FrameType
 from typing import Iterator
 
 INTERRUPTED, TERMINATED = 130, 128 + signal.SIGTERM
-_raised: list[int] = []  # each signal whose handler here raised KeyboardInterrupt in this process (see `check`)
+_raised: list[int] = []  # each signal whose handler here raised (or re-sent) KeyboardInterrupt since `install`
 _STOP = {signal.SIGINT, signal.SIGTERM}
 _BLOCK = {signal.SIGINT}  # what children started inside deferred() inherit blocked: a terminal's Ctrl-C;
 # SIGTERM stays deliverable, so a child stopped while it starts simply ends (its default action)
@@ -24,11 +25,12 @@ RESEND_AFTER = 0.005  # seconds: a signal that arrived where its exception would
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C and SIGTERM: Python's own KeyboardInterrupt, noted (`check`, `terminated`), unless it would be
-    raised where Python only prints it (`swallowed`): then the signal comes again a moment later."""
+    raised where Python only prints it (`swallowed`): then the signal comes again a moment later, and is noted
+    now, so that work finished within that moment is not made final (`check`)."""
+    _raised.append(signum)
     if swallowed(frame):
         resend(signum)
         return
-    _raised.append(signum)
     raise KeyboardInterrupt
 
 
@@ -51,10 +53,13 @@ def interrupted() -> bool:
 def swallowed(frame: FrameType | None) -> bool:
     """Whether an exception raised at `frame` would be printed as "Exception ignored in" and dropped: inside a
     weakref callback of the import system (its module locks' `cb`, run whenever a lock is collected, e.g. while
-    another thread imports) or a __del__. Seen in the fault tests: a Ctrl-C during imports or writing was lost."""
+    another thread imports), a __del__, or a garbage-collection callback (gc.callbacks: Dask registers one).
+    Seen in the fault tests and a review: a Ctrl-C during imports, writing or a Dask sweep's start was lost."""
+    collecting = {getattr(cb, "__code__", None) for cb in gc.callbacks}
     while frame is not None:
         code = frame.f_code
-        if code.co_name == "__del__" or (code.co_name == "cb" and "importlib" in code.co_filename):
+        if code.co_name == "__del__" or (code.co_name == "cb" and "importlib" in code.co_filename) or \
+                code in collecting:
             return True
         frame = frame.f_back
     return False
@@ -70,7 +75,9 @@ def resend(signum: int) -> None:
 def install() -> None:
     """SIGTERM raises KeyboardInterrupt where Python is, and Ctrl-C does as Python's own handler does, both
     never where the exception would be dropped (`swallowed`); call it first thing. An ignored SIGINT (nohup,
-    a background job) stays ignored."""
+    a background job) stays ignored. A fresh start: an interrupt of an earlier command in this process (the
+    CLI called in-process) does not carry over."""
+    _raised.clear()
     signal.signal(signal.SIGTERM, interrupt)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, interrupt)

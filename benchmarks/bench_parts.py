@@ -4,7 +4,8 @@ process, interleaved round by round:
   bare products       bench_run's baseline: per layer x @ W, x @ W^T, x^T @ x on one x and one W (in cache)
   own products        the same products along the run's own weights, on fresh arrays (weights and tape from memory)
   no statistics       actinit's forward + backward (activation, derivative, tape) without the statistics
-  with statistics     the same with the statistics: what bench_run times (without drawing the weights)
+  with statistics     the same with the statistics and the first batch's histogram samples, as a run's first
+                      repeat keeps them (bench_run times a whole run: this, the loss and drawing the weights)
 
     python benchmarks/bench_parts.py [--depth 50] [--width 1024] [--batch 1024] [--rounds 5]
 
@@ -43,7 +44,7 @@ def own_products(net: mlp.Network, x: np.ndarray, dy: np.ndarray) -> float:
 
 def actinit_pass(net: mlp.Network, x: np.ndarray, r: np.ndarray, with_stats: bool) -> float:
     """Seconds for actinit's forward + backward (random projection of the output), with or without statistics."""
-    acc = stats.Accumulator(net) if with_stats else None
+    acc = stats.Accumulator(net, keep_hist=True) if with_stats else None
     start = time.perf_counter()
     tape = mlp.forward(net, x, acc.forward_layer if acc else None)
     dh = net.output.vjp(tape.h[-1], tape.y[-1], r)
@@ -71,10 +72,11 @@ def main() -> None:
         side()
     ratios: dict[str, list[float]] = {name: [] for name in sides}
     bares = []
-    for _ in range(args.rounds):
+    names = list(sides)
+    for k in range(args.rounds):  # the sides in a rotated order each round: none always follows the same one
         bares.append(bare_products(args.depth, args.width, args.batch, rng))
-        for name, side in sides.items():
-            ratios[name].append(side() / bares[-1])
+        for name in names[k % len(names):] + names[:k % len(names)]:
+            ratios[name].append(sides[name]() / bares[-1])
     print(f"shape: depth {args.depth}, width {args.width}, batch {args.batch}, float32, {args.activation}; "
           f"bare products median {statistics.median(bares):.3f} s, {args.rounds} rounds")
     for name, values in ratios.items():

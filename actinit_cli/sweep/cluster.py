@@ -32,8 +32,12 @@ CONNECT_TIMEOUT = 5  # seconds to reach a scheduler: long enough for another con
 WORKER_TIMEOUT = 30  # seconds to wait for a first worker when the scheduler has none yet
 ALLOWED_FAILURES = 3  # LocalCluster: a point is retried on 3 more workers after its worker dies (Dask's default)
 MEMORY_SHARE = 0.8  # as for a local run: a point may use 80 % of its share of the worker's memory limit
+# The LocalCluster's workers' environment: one BLAS thread, and the hash seed Dask's nanny gives every worker when
+# none is set (6640, distributed/nanny.py: the same str hashes on every worker), also for the fork server they
+# come from, which starts before any nanny (`_forkserver`)
+WORKER_ENVIRON = {**pool.ONE_THREAD, "PYTHONHASHSEED": "6640"}
 # The LocalCluster's settings: Dask's retries, and less bookkeeping beside long NumPy tasks on as many workers
-# as cores (its defaults cost 18-25 % more CPU than the local pool, these 6-9 %: benchmarks/bench_dask.py)
+# as cores (its defaults cost 18-25 % more CPU than the local pool, these 3-9 %: benchmarks/bench_dask.py)
 LOCAL_CONFIG = {
     "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
     "distributed.worker.profile.enabled": False,  # sampling every thread's stack every 10 ms
@@ -41,8 +45,8 @@ LOCAL_CONFIG = {
     "distributed.admin.system-monitor.interval": "1s",  # the dashboard's CPU/memory/network samples, 500 ms
     "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the point it runs; the rest queue
     # one BLAS thread per worker, as in the local pool, whatever the user's Dask config says (set before the
-    # worker processes start, so NumPy reads it)
-    "distributed.nanny.pre-spawn-environ": pool.ONE_THREAD,
+    # worker processes start, so NumPy reads it), and Dask's own hash seed (see WORKER_ENVIRON)
+    "distributed.nanny.pre-spawn-environ": WORKER_ENVIRON,
     # workers fork from one server process that has imported Dask and NumPy once (with that environment),
     # instead of each spawning a fresh interpreter: 1-2 s less to start and stop
     "distributed.worker.multiprocessing-method": "forkserver",
@@ -109,7 +113,7 @@ def _forkserver() -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "numpy", remote.__name__])
-    with pool.one_thread_environ():
+    with pool.environ(WORKER_ENVIRON):
         forkserver.ensure_running()
 
 
@@ -165,15 +169,16 @@ def session(plan: Plan, scheduler: str | None) -> Iterator[Session]:
     close the client (and the LocalCluster) on the way out, also on Ctrl-C or an error."""
     extras.need("distributed", "dask", "--executor dask")
     where, source = _target(scheduler)
-    client, cluster = _local() if where is None else (_remote(where, source), None)
-    where = where or client.scheduler.address
-    try:
-        found = workers(client, where, source)
-        fit = places(plan.points, found)
-        ready = dataclasses.replace(plan, jobs=sum(w.nthreads for w in found), executor="dask")
-        yield Session(ready, functools.partial(remote.run, client, fit), client.dashboard_link, where)
-    finally:
-        _close(client, cluster)
+    with pool.environ(WORKER_ENVIRON if where is None else {}):  # the nannies set it in ours: restored at the end
+        client, cluster = _local() if where is None else (_remote(where, source), None)
+        where = where or client.scheduler.address
+        try:
+            found = workers(client, where, source)
+            fit = places(plan.points, found)
+            ready = dataclasses.replace(plan, jobs=sum(w.nthreads for w in found), executor="dask")
+            yield Session(ready, functools.partial(remote.run, client, fit), client.dashboard_link, where)
+        finally:
+            _close(client, cluster)
 
 
 def _close(client: Any, cluster: Any) -> None:

@@ -124,7 +124,7 @@ def _pool(points: list[Point], root: Path, jobs: int, plots: bool):
     (or any error here) queued points are cancelled and running workers stopped before re-raising."""
     import multiprocessing
 
-    with one_thread_environ():  # read by each spawned worker when it imports numpy
+    with environ(ONE_THREAD):  # read by each spawned worker when it imports numpy
         pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init, initargs=(os.getpid(),))
         yield from _results(pool, points, root, plots)
@@ -146,10 +146,11 @@ def _results(pool: ProcessPoolExecutor, points: list[Point], root: Path, plots: 
 
 
 @contextlib.contextmanager
-def one_thread_environ() -> Iterator[None]:
-    """ONE_THREAD in os.environ inside the block (for processes started there), restored after."""
-    saved = {k: os.environ.get(k) for k in ONE_THREAD}
-    os.environ.update(ONE_THREAD)
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ inside the block (for processes started there), those keys restored after, whoever
+    changed them meanwhile."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
