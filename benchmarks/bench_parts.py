@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from actinit_cli.nn import mlp, stats
-from actinit_cli.run import memory, runner, spec
+from actinit_cli.run import runner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_run import bare_products, shape_parser, verdict  # noqa: E402
+from bench_run import bare_products, setup, verdict  # noqa: E402
 
 
 def own_products(net: mlp.Network, x: np.ndarray, dy: np.ndarray) -> float:
@@ -55,12 +55,7 @@ def actinit_pass(net: mlp.Network, x: np.ndarray, r: np.ndarray, with_stats: boo
 
 
 def main() -> None:
-    parser = shape_parser(__doc__)
-    parser.add_argument("--activation", default="tanh")
-    args = parser.parse_args()
-    memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)
-    s = spec.parse(f"model: {{depth: {args.depth}, width: {args.width}, activation: {args.activation}}}\n"
-                   f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
+    args, s = setup(__doc__)
     net = runner.network(s, np.random.SeedSequence(0))
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, args.width), dtype=np.float32)

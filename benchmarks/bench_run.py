@@ -92,13 +92,19 @@ def shape_parser(doc: str) -> argparse.ArgumentParser:
     return parser
 
 
-def main() -> None:
-    parser = shape_parser(__doc__)
+def setup(doc: str) -> tuple[argparse.Namespace, spec.Spec]:
+    """The command line (shape, rounds and --activation) and the spec of the run it describes; freed memory kept
+    as the actinit command keeps it (actinit_cli/run/memory.py). For this benchmark and bench_parts."""
+    parser = shape_parser(doc)
     parser.add_argument("--activation", default="tanh")
     args = parser.parse_args()
-    memory.keep_freed_memory()  # as the actinit command does (actinit_cli/run/memory.py)
-    s = spec.parse(f"model: {{depth: {args.depth}, width: {args.width}, activation: {args.activation}}}\n"
-                   f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
+    memory.keep_freed_memory()
+    return args, spec.parse(f"model: {{depth: {args.depth}, width: {args.width}, activation: {args.activation}}}\n"
+                            f"data: {{batch_size: {args.batch}}}\nloss: random_projection")
+
+
+def main() -> None:
+    args, s = setup(__doc__)
     rng = np.random.default_rng(0)
     first_bare = bare_products(args.depth, args.width, args.batch, rng)
     before = faults()
