@@ -3,6 +3,7 @@ the numeric core never imports the face, files or plots, modules and functions s
 repository never points outside itself."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,11 +90,12 @@ def test_nothing_points_outside_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
     if not tracked:
         pytest.fail("git ls-files listed nothing: run the tests from a git checkout")
-    outside = ("../shared", "shared/reference", "/work/")
+    # the development machine's folders beside the clone, spelled in pieces so this file does not name them
+    outside = tuple("/".join(parts) for parts in ((os.pardir, "shared"), ("shared", "reference"), ("", "work", "")))
     hits = []
     for name in tracked:
         path = REPO / name
-        if path.suffix in (".png", ".npz", ".npy") or not path.is_file() or name == "tests/test_layout.py":
+        if path.suffix in (".png", ".npz", ".npy") or not path.is_file():
             continue
         text = path.read_text(errors="replace")
         hits += [f"{name}: {word}" for word in outside if word in text]
