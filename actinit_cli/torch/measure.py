@@ -4,13 +4,12 @@ them. `probe` finds what can be refused before anything runs (factory, input sha
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 
-from actinit_cli import extras
+from actinit_cli import blas, extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import stats
 from actinit_cli.torch import fold, losses, record
@@ -41,13 +40,9 @@ class Measured:
 
 def one_blas_thread():
     """NumPy's BLAS limited to one thread while torch computes: their thread pools otherwise fight over the cores
-    between a hook's statistics and torch's next operation (3-4x slower on 2 cores). Needs threadpoolctl (in the
-    torch extra); without it, nothing changes."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    between a hook's statistics and torch's next operation (3-4x slower on 2 cores). Through blas.py, as for
+    training's small products; where the BLAS is not OpenBLAS, nothing changes."""
+    return blas.limited(1)
 
 
 def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: int, where: Where) -> float:
