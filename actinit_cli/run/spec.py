@@ -75,9 +75,13 @@ def folder(source: str) -> Path:
 
 def folder_of(spec: Spec) -> Path:
     """Where a spec's relative paths start: its file's folder, a sweep point's spec's, else the working directory."""
-    if spec.lines is None:
+    return _start(spec.lines)
+
+
+def _start(lines: yamlio.Lines | None) -> Path:
+    if lines is None:
         return Path.cwd()
-    return spec.lines.folder or folder(spec.lines.source)
+    return lines.folder or folder(lines.source)
 
 
 def load(path: str | Path) -> Spec:
@@ -113,7 +117,7 @@ def validate(raw: Any, lines: yamlio.Lines, default_name: str) -> Spec:
                            f"file's stem ({default_name!r})")
     resolved["name"] = _name(resolved["name"] or default_name, lines.where("name"))
     if torch_parts is not None:
-        torch_section.resolve(resolved, torch_parts, lines.where, lines.folder or folder(lines.source))
+        torch_section.resolve(resolved, torch_parts, lines.where, _start(lines))
         raw["model"]["torch"]["folder"] = resolved["model"]["torch"]["folder"]  # sweep points import the same code
     else:
         _resolve_model(resolved, lines)

@@ -171,11 +171,6 @@ def complete(spec: specs.Spec, d: Data) -> specs.Spec:
     return specs.validate(raw, spec.lines, spec.name)
 
 
-def folder(spec: specs.Spec) -> Path:
-    """Where a spec's relative data paths start: its file's folder."""
-    return specs.folder_of(spec)
-
-
 def accuracy(y: np.ndarray, labels: np.ndarray | None) -> float | None:
     """Share of samples whose predicted class is the label: argmax over outputs, or y >= 0.5 with one output."""
     if labels is None:
