@@ -103,7 +103,11 @@ COLUMNS = ("sample", "count", *(quantile_key(p) for p in QUANTILES), "sv2_mean",
 
 def spectrum(net: Network, h: list[np.ndarray]) -> Spectrum:
     """The Jacobian spectrum of the samples whose hidden pre-activations are `h` (see `chain`)."""
-    jac = chain(net, h)
+    return spectrum_of(chain(net, h))
+
+
+def spectrum_of(jac: np.ndarray) -> Spectrum:
+    """The spectrum of Jacobians J[s] (shape (samples, n_0, n_depth)), with the rounding level of their dtype."""
     return Spectrum(singular_values(jac), float(np.finfo(jac.dtype).eps))
 
 

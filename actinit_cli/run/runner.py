@@ -181,8 +181,7 @@ def _batch(spec: Spec, net: mlp.Network, rng: np.random.Generator, acc: stats.Ac
 def _spectrum(build: Callable[[], np.ndarray], clock: dict[str, float]) -> jacobian.Spectrum:
     """The singular values of the Jacobians `build` returns, timed apart from the run."""
     t0 = time.perf_counter()
-    jac = build()
-    out = jacobian.Spectrum(jacobian.singular_values(jac), float(np.finfo(jac.dtype).eps))
+    out = jacobian.spectrum_of(build())
     clock["jacobian"] = time.perf_counter() - t0
     return out
 
