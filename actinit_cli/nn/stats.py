@@ -3,8 +3,8 @@
 Second moments are the primary quantity: mean-field theory predicts them, and a ReLU layer's variance
 is not its second moment (He init: E[y^2] = 1 but Var[y] = 1 - 1/pi).
 
-Precision. Activations are summed in float64, and each unit's variance across the batch is computed
-two-pass where the one-pass formula would cancel. Pre-activations, gradients and weight gradients of
+Precision. Activations are summed in float64, and the mean over units of each unit's variance across the
+batch is computed two-pass where the one-pass formula would cancel (SAFE_SHARE). Pre-activations, gradients and weight gradients of
 float32 runs take a fast path, float32 partial sums down columns of at most ROW_BLOCK rows added in
 float64 (relative error about 1e-6, at worst 6e-5 for a second moment), only when it is safe: values
 finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4 of the second moment (no
@@ -26,9 +26,8 @@ HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows 
 ROW_BLOCK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
 TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
 MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
-CANCEL = 1e-8  # a unit whose one-pass variance is below 1e-8 of its second moment is recomputed two-pass
-COLUMN_BLOCK = 1 << 18  # float64 values converted at a time by add_rows (2 MiB)
-COLUMN_MIN = 2048  # but never fewer columns than this: narrower blocks cost more per row than they save
+SAFE_SHARE = 1e-3  # one-pass mean unit variance kept only if >= 1e-3 E[a^2]: float64 error (~1e-13) grows <= 1000x
+ROW_BLOCK_VALUES = 1 << 19  # float64 values converted at a time by add_rows (4 MiB: fastest of 2^16..2^20 measured)
 
 
 def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
@@ -72,29 +71,33 @@ class RunningSums:
         return math.isfinite(fast[1])
 
     def add_rows(self, a: np.ndarray) -> tuple[float, bool]:
-        """Accumulate a (batch, units) array in float64; return the mean over units of each unit's
-        variance across the batch, and whether all values are finite. A wide array's float64 copy is made a
-        block of columns at a time (about COLUMN_BLOCK values, 2 MiB, that stay in cache while they are
-        summed, and at least COLUMN_MIN columns): the same sums in the same order, without a whole-array
-        copy (a CNN's (128, 32768) output: 9 -> 4.1 ms; a (1024, 1024) layer is one block, as before)."""
+        """Accumulate a (batch, units) array in float64; return the mean over units of each unit's variance
+        across the batch, and whether all values are finite.
+
+        One pass over float64 copies of about ROW_BLOCK_VALUES values at a time (whole rows, 4 MiB) gives
+        the column sums and the sum of squares; the mean unit variance is then E[a^2] - mean_j(mean_j^2).
+        Where that difference cancels below SAFE_SHARE of E[a^2] (units that barely vary across the batch: the
+        input-collapse case this column exists for), a second pass sums (a - mean_j)^2 instead (two-pass).
+        """
         batch, units = a.shape
-        step = max(COLUMN_MIN, COLUMN_BLOCK // max(batch, 1))
-        col_sum, col_sq = np.empty(units), np.empty(units)
-        for start in range(0, units, step):
-            block = np.asarray(a[:, start:start + step], dtype=np.float64)
-            np.add.reduce(block, axis=0, out=col_sum[start:start + step])  # not ones @ block: see fast_sums
-            np.einsum("ij,ij->j", block, block, out=col_sq[start:start + step])
-        s2 = float(col_sq.sum())
+        col_sum, s2 = np.zeros(units), 0.0
+        for block in _float64_rows(a):
+            col_sum += np.add.reduce(block, axis=0)  # not ones @ block: see fast_sums
+            flat = block.reshape(-1)
+            s2 += float(np.dot(flat, flat))
         self.n += a.size
         self.s1 += float(col_sum.sum())
         self.s2 += s2
         col_mean = col_sum / batch
-        col_var = col_sq / batch - col_mean * col_mean
-        risky = col_var < CANCEL * (col_sq / batch)  # catastrophic cancellation (or exactly 0): two-pass
-        if np.any(risky):
-            d = np.asarray(a[:, risky], dtype=np.float64) - col_mean[risky]
-            col_var[risky] = np.einsum("ij,ij->j", d, d) / batch
-        return float(np.mean(col_var)), math.isfinite(s2)
+        m2 = s2 / a.size if a.size else 0.0
+        unit_var = m2 - float(np.dot(col_mean, col_mean)) / units if units else 0.0
+        if not unit_var >= SAFE_SHARE * m2 or not m2:  # cancellation, nan, or all zero (exactly 0 either way)
+            sq = 0.0
+            for block in _float64_rows(a):
+                d = (block - col_mean).reshape(-1)
+                sq += float(np.dot(d, d))
+            unit_var = sq / a.size if a.size else 0.0
+        return unit_var, math.isfinite(s2)
 
     def mean(self) -> float | None:
         return self.shift + self.s1 / self.n if self.n else None
@@ -112,6 +115,17 @@ class RunningSums:
         if self.shift == 0.0:
             return self.s2 / self.n
         return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
+
+
+def _rows_per_block(a: np.ndarray) -> int:
+    return max(1, ROW_BLOCK_VALUES // max(a.shape[1], 1))
+
+
+def _float64_rows(a: np.ndarray):
+    """Consecutive blocks of whole rows of a (batch, units) array as float64, about ROW_BLOCK_VALUES values each."""
+    step = _rows_per_block(a)
+    for start in range(0, a.shape[0], step):
+        yield np.asarray(a[start:start + step], dtype=np.float64)
 
 
 def count_nonfinite(*arrays: np.ndarray | None) -> int:

@@ -162,32 +162,51 @@ def test_moments_match_two_pass_float64(make):
     assert m.var() == pytest.approx(both.var(), rel=1e-6, abs=1e-12 * np.mean(both**2) + 1e-300)
 
 
-def test_unit_variance_is_never_negative_and_two_pass_where_needed():
-    rng = np.random.default_rng(3)
-    y = (0.5 + rng.normal(size=(256, 16)) * 1e-8).astype(np.float64)  # deep sigmoid: var 1e-16 beside 0.25
-    unit, finite = stats.RunningSums().add_rows(y)
-    assert finite and unit == pytest.approx(np.var(y, axis=0).mean(), rel=1e-6) and unit > 0
-
-
 def test_nonfinite_is_reported_by_the_sums():
     a = np.ones((4, 3), np.float32)
     a[1, 1] = np.nan
     assert moments_of(a)[1] == [False]
 
 
+def _constant_unit(r):
+    a = r.normal(2.0, 1.0, size=(16, 1000))
+    a[:, 7] = 5.0
+    return a
+
+
+# (batch, units) arrays for add_rows -> (array, the path its mean unit variance takes, relative tolerance, absolute
+# tolerance as a share of E[a^2]: a unit constant across the batch has a float64 mean that is not its value exactly)
+UNIT_CASES = {
+    "zero mean": (lambda r: r.normal(size=(16, 1000)), "one pass", 1e-12, 0),
+    "relu-like (mean 0.4, E[y^2] 0.5)": (lambda r: np.maximum(r.normal(size=(16, 1000)), 0), "one pass", 1e-12, 0),
+    "a constant unit among varying ones": (_constant_unit, "one pass", 1e-12, 0),
+    "var just above SAFE_SHARE of E[y^2]": (lambda r: 1 + 0.05 * r.normal(size=(16, 1000)), "one pass", 1e-10, 0),
+    "mean-dominated units": (lambda r: 100 + 1e-3 * r.normal(size=(16, 1000)), "two-pass", 1e-12, 0),
+    "deep sigmoid: var 1e-16 beside 0.25": (lambda r: 0.5 + 1e-8 * r.normal(size=(256, 16)), "two-pass", 1e-9, 0),
+    "units constant across the batch": (lambda r: np.tile(r.normal(size=1000), (16, 1)), "two-pass", 0, 1e-15),
+    "zero": (lambda r: np.zeros((16, 1000)), "two-pass", 0, 0),
+}
+
+
+@pytest.mark.parametrize("block_rows", [None, 3], ids=["one block", "blocks of 3 rows, the last short"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_add_rows_in_column_blocks_gives_the_same_bits(monkeypatch, dtype):
-    """A wide array is summed a block of columns at a time: each column's sum runs in the same order, so the
-    sums, the per-unit variance (a risky constant column included) and the counts equal the one-block result."""
-    rng = np.random.default_rng(3)
-    a = rng.normal(2.0, 1.0, size=(16, 1000)).astype(dtype)
-    a[:, 7] = 5.0  # a constant unit: recomputed two-pass
-    whole = stats.RunningSums()
-    got_whole = whole.add_rows(a)
-    monkeypatch.setattr(stats, "COLUMN_BLOCK", 16 * 64)
-    monkeypatch.setattr(stats, "COLUMN_MIN", 1)  # 64 columns a block: 16 blocks, the last one short
-    blocked = stats.RunningSums()
-    got_blocked = blocked.add_rows(a)
-    assert got_blocked == got_whole
-    assert (blocked.n, blocked.s1, blocked.s2) == (whole.n, whole.s1, whole.s2)
-    assert got_whole[0] == pytest.approx(np.var(a.astype(np.float64), axis=0).mean(), rel=1e-12)
+@pytest.mark.parametrize("case", UNIT_CASES, ids=list(UNIT_CASES))
+def test_add_rows_matches_two_pass_float64(case, dtype, block_rows, monkeypatch):
+    """The mean unit variance, the sums and the count match two-pass float64 NumPy whatever the row blocks; the
+    one-pass formula is used only where it does not cancel (SAFE_SHARE), else a second pass."""
+    make, path, rel, abs_share = UNIT_CASES[case]
+    a = make(np.random.default_rng(3)).astype(dtype)
+    if block_rows:
+        monkeypatch.setattr(stats, "ROW_BLOCK_VALUES", block_rows * a.shape[1])
+    assert (stats._rows_per_block(a) >= len(a)) == (block_rows is None)
+    sums = stats.RunningSums()
+    unit_var, finite = sums.add_rows(a)
+    a64 = a.astype(np.float64)
+    want = np.var(a64, axis=0).mean()
+    assert finite and unit_var >= 0
+    assert unit_var == pytest.approx(want, rel=rel, abs=abs_share * np.mean(a64**2))
+    assert (sums.n, sums.mean(), sums.m2()) == (a.size, pytest.approx(a64.mean(), rel=1e-12),
+                                                pytest.approx(np.mean(a64**2), rel=1e-12))
+    col_mean = a64.mean(axis=0)
+    one_pass = np.mean(a64**2) - np.mean(col_mean**2)
+    assert (one_pass >= stats.SAFE_SHARE * np.mean(a64**2) > 0) == (path == "one pass")
