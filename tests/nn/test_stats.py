@@ -162,6 +162,21 @@ def test_moments_match_two_pass_float64(make):
     assert m.var() == pytest.approx(both.var(), rel=1e-6, abs=1e-12 * np.mean(both**2) + 1e-300)
 
 
+@pytest.mark.parametrize("shape", [(1024, 1024), (3, 5000), (7, 300), (2, 3)])
+def test_fast_sums_without_vecdot_agree(shape, monkeypatch):
+    """NumPy < 2.0 (the dependency floor) has no np.vecdot: the einsum fallback gives the same sums to float32
+    precision, and both match float64 sums within the documented bound."""
+    a = np.random.default_rng(4).normal(0.2, 1.0, size=shape).astype(np.float32)
+    a64 = a.astype(np.float64)
+    got = stats.fast_sums(a)
+    monkeypatch.delattr(np, "vecdot", raising=False)
+    fallback = stats.fast_sums(a)
+    assert got[0] == pytest.approx(fallback[0], abs=1e-6 * np.abs(a64).sum())
+    assert got[1] == pytest.approx(fallback[1], rel=1e-6)
+    assert got[0] == pytest.approx(a64.sum(), abs=1e-6 * np.abs(a64).sum())
+    assert got[1] == pytest.approx(np.sum(a64**2), rel=1e-6)
+
+
 def test_nonfinite_is_reported_by_the_sums():
     a = np.ones((4, 3), np.float32)
     a[1, 1] = np.nan
