@@ -8,8 +8,9 @@ batch is computed two-pass where the one-pass formula would cancel (SAFE_SHARE).
 gradients and weight gradients of float32 runs take a fast path, float32 partial sums of at most CHUNK
 consecutive values added in float64 (relative error about 1e-8, at worst 6e-5 for a second moment),
 only when it is safe: values finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4
-of the second moment (no cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums are float64 and taken
-about a shift (the first batch's mean), so a large mean does not swamp a small variance.
+of the second moment (no cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums
+are float64 and taken about a shift (the first batch's mean), so a large mean does not swamp a small
+variance.
 """
 
 from __future__ import annotations
@@ -35,9 +36,7 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
     """(sum, sum of squares) of a float32 array from float32 partial sums of at most CHUNK consecutive values
     added in float64, or None when they could not be trusted (non-finite, underflowing or mean-dominated
     values). Each chunk is one dot product (BLAS sdot per row under NumPy >= 2: half the time of column sums)."""
-    flat = a.reshape(-1)
-    whole = flat.size - flat.size % CHUNK
-    rows, tail = flat[:whole].reshape(-1, CHUNK), flat[whole:]
+    rows, tail = _chunks(a.reshape(-1))
     with np.errstate(over="ignore", invalid="ignore"):  # float32 squares that overflow: detected below
         tail = tail.astype(np.float64)
         s1 = float(np.add.reduce(_row_dots(rows, _ONES), dtype=np.float64)) + float(np.sum(tail))
@@ -46,6 +45,20 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
     if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
         return None
     return s1, s2
+
+
+def _chunks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-D array as rows of CHUNK values and the tail left over (fewer than CHUNK values)."""
+    whole = flat.size - flat.size % CHUNK
+    return flat[:whole].reshape(-1, CHUNK), flat[whole:]
+
+
+def sum_squares(flat: np.ndarray) -> float:
+    """The sum of squares of a 1-D float64 array, one dot product per CHUNK values: never one dot product
+    over the whole array, which OpenBLAS splits over its threads (above 10,000 values), so that the last
+    bits would depend on the number of cores."""
+    rows, tail = _chunks(flat)
+    return float(np.add.reduce(_row_dots(rows, rows))) + float(np.dot(tail, tail))
 
 
 def _row_dots(m: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -73,7 +86,7 @@ class RunningSums:
                 first = float(np.mean(a64))
                 self.shift = first if math.isfinite(first) else 0.0
             d = a64 - self.shift if self.shift else a64
-            fast = float(np.sum(d)), float(np.dot(d, d))
+            fast = float(np.sum(d)), sum_squares(d)
         self.n += a.size
         self.s1 += fast[0]
         self.s2 += fast[1]
@@ -91,20 +104,16 @@ class RunningSums:
         batch, units = a.shape
         col_sum, s2 = np.zeros(units), 0.0
         for block in _float64_rows(a):
-            col_sum += np.add.reduce(block, axis=0)  # not ones @ block: see fast_sums
-            flat = block.reshape(-1)
-            s2 += float(np.dot(flat, flat))
+            col_sum += np.add.reduce(block, axis=0)  # not ones @ block: a threaded BLAS job this small can
+            s2 += sum_squares(block.reshape(-1))  # cost 40x the sum when its sleeping threads must wake
         self.n += a.size
         self.s1 += float(col_sum.sum())
         self.s2 += s2
         col_mean = col_sum / batch
         m2 = s2 / a.size if a.size else 0.0
-        unit_var = m2 - float(np.dot(col_mean, col_mean)) / units if units else 0.0
+        unit_var = m2 - sum_squares(col_mean) / units if units else 0.0
         if not unit_var >= SAFE_SHARE * m2 or not m2:  # cancellation, nan, or all zero (exactly 0 either way)
-            sq = 0.0
-            for block in _float64_rows(a):
-                d = (block - col_mean).reshape(-1)
-                sq += float(np.dot(d, d))
+            sq = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a))
             unit_var = sq / a.size if a.size else 0.0
         return unit_var, math.isfinite(s2)
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from actinit_cli import blas, resources
 from actinit_cli.nn import activations, initializers, losses, mlp, stats
 from actinit_cli.nn.columns import MEASURED
 
@@ -175,6 +176,26 @@ def test_fast_sums_without_vecdot_agree(shape, monkeypatch):
     assert got[1] == pytest.approx(fallback[1], rel=1e-6)
     assert got[0] == pytest.approx(a64.sum(), abs=1e-6 * np.abs(a64).sum())
     assert got[1] == pytest.approx(np.sum(a64**2), rel=1e-6)
+
+
+def test_sums_do_not_depend_on_the_number_of_blas_threads():
+    """A seed fixes every bit: no sum may be one BLAS dot over a long array, which OpenBLAS splits over its
+    threads (np.dot of these 10^6 float64 values differs by ~1e-9 between 1 and 2 threads on this machine)."""
+    rng = np.random.default_rng(5)
+    a64 = rng.normal(0.3, 1.0, size=(1000, 1003))
+    a32 = a64.astype(np.float32)
+
+    def sums():
+        wide, slow = stats.RunningSums(), stats.RunningSums()
+        unit_var = wide.add_rows(a64)
+        slow.add(a64)
+        return unit_var, (wide.s1, wide.s2), (slow.s1, slow.s2, slow.shift), stats.fast_sums(a32)
+
+    with blas.limited(1) as limited:
+        one = sums()
+    if not limited or resources.cores() < 2:
+        pytest.skip("needs OpenBLAS (which NumPy's wheels bundle) and 2 cores to compare thread counts")
+    assert sums() == one
 
 
 def test_nonfinite_is_reported_by_the_sums():
