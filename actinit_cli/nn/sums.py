@@ -1,0 +1,139 @@
+"""Pooled sums of the statistics: count, sum and sum of squares of arrays, and the mean unit variance.
+
+Precision. Activations are summed in float64, and the mean over units of each unit's variance across the
+batch is computed two-pass where the one-pass formula would cancel (SAFE_SHARE). Pre-activations,
+gradients and weight gradients of float32 runs take a fast path, float32 partial sums of at most CHUNK
+consecutive values added in float64 (relative error about 1e-8, at worst 6e-5 for a second moment),
+only when it is safe: values finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4
+of the second moment (no cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums
+are float64 and taken about a shift (the first batch's mean), so a large mean does not swamp a small
+variance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+CHUNK = 1024  # float32 partial sums run over at most this many terms (error <= 1024 * 2^-24 worst case)
+_ONES = np.ones(CHUNK, np.float32)
+TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
+MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
+SAFE_SHARE = 1e-3  # one-pass mean unit variance kept only if >= 1e-3 E[a^2]: float64 error (~1e-13) grows <= 1000x
+ROW_BLOCK_VALUES = 1 << 19  # float64 values converted at a time by add_rows (4 MiB: fastest of 2^16..2^20 measured)
+
+
+def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
+    """(sum, sum of squares) of a float32 array from float32 partial sums of at most CHUNK consecutive values
+    added in float64, or None when they could not be trusted (non-finite, underflowing or mean-dominated
+    values). Each chunk is one dot product (BLAS sdot per row under NumPy >= 2: half the time of column sums)."""
+    rows, tail = _chunks(a.reshape(-1))
+    with np.errstate(over="ignore", invalid="ignore"):  # float32 squares that overflow: detected below
+        tail = tail.astype(np.float64)
+        s1 = float(np.add.reduce(_row_dots(rows, _ONES), dtype=np.float64)) + float(np.sum(tail))
+        s2 = float(np.add.reduce(_row_dots(rows, rows), dtype=np.float64)) + float(np.dot(tail, tail))
+    n = a.size
+    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
+        return None
+    return s1, s2
+
+
+def _chunks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-D array as rows of CHUNK values and the tail left over (fewer than CHUNK values)."""
+    whole = flat.size - flat.size % CHUNK
+    return flat[:whole].reshape(-1, CHUNK), flat[whole:]
+
+
+def sum_squares(flat: np.ndarray) -> float:
+    """The sum of squares of a 1-D float64 array, one dot product per CHUNK values: never one dot product
+    over the whole array, which OpenBLAS splits over its threads (above 10,000 values), so that the last
+    bits would depend on the number of cores."""
+    rows, tail = _chunks(flat)
+    return float(np.add.reduce(_row_dots(rows, rows))) + float(np.dot(tail, tail))
+
+
+def _row_dots(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The dot product of each row of m with v (a row of the same shape or one vector), in m's dtype."""
+    if hasattr(np, "vecdot"):  # NumPy >= 2.0
+        return np.vecdot(m, v)
+    return np.einsum("ij,ij->i" if v.ndim == 2 else "ij,j->i", m, v)
+
+
+@dataclass
+class RunningSums:
+    """Running count and sums of (a - shift) and (a - shift)^2 in float64."""
+
+    n: int = 0
+    s1: float = 0.0
+    s2: float = 0.0
+    shift: float = 0.0
+
+    def add(self, a: np.ndarray) -> bool:
+        """Accumulate `a`; return whether all its values are finite (their squares sum finitely in float64)."""
+        fast = fast_sums(a) if self.shift == 0.0 and a.dtype == np.float32 and a.ndim == 2 else None
+        if fast is None:
+            a64 = np.asarray(a, dtype=np.float64).reshape(-1)
+            if self.n == 0 and a64.size:
+                first = float(np.mean(a64))
+                self.shift = first if math.isfinite(first) else 0.0
+            d = a64 - self.shift if self.shift else a64
+            fast = float(np.sum(d)), sum_squares(d)
+        self.n += a.size
+        self.s1 += fast[0]
+        self.s2 += fast[1]
+        return math.isfinite(fast[1])
+
+    def add_rows(self, a: np.ndarray) -> tuple[float, bool]:
+        """Accumulate a (batch, units) array in float64; return the mean over units of each unit's variance
+        across the batch, and whether all values are finite.
+
+        One pass over float64 copies of about ROW_BLOCK_VALUES values at a time (whole rows, 4 MiB) gives
+        the column sums and the sum of squares; the mean unit variance is then E[a^2] - mean_j(mean_j^2).
+        Where that difference cancels below SAFE_SHARE of E[a^2] (units that barely vary across the batch: the
+        input-collapse case this column exists for), a second pass sums (a - mean_j)^2 instead (two-pass).
+        """
+        batch, units = a.shape
+        col_sum, s2 = np.zeros(units), 0.0
+        for block in _float64_rows(a):
+            col_sum += np.add.reduce(block, axis=0)  # not ones @ block: a threaded BLAS job this small can
+            s2 += sum_squares(block.reshape(-1))  # cost 40x the sum when its sleeping threads must wake
+        self.n += a.size
+        self.s1 += float(col_sum.sum())
+        self.s2 += s2
+        col_mean = col_sum / batch
+        m2 = s2 / a.size if a.size else 0.0
+        unit_var = m2 - sum_squares(col_mean) / units if units else 0.0
+        if not unit_var >= SAFE_SHARE * m2 or not m2:  # cancellation, nan, or all zero (exactly 0 either way)
+            sq = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a))
+            unit_var = sq / a.size if a.size else 0.0
+        return unit_var, math.isfinite(s2)
+
+    def mean(self) -> float | None:
+        return self.shift + self.s1 / self.n if self.n else None
+
+    def var(self) -> float | None:
+        if not self.n:
+            return None
+        d = self.s1 / self.n  # mean - shift: small when the shift is the mean
+        return max(self.s2 / self.n - d * d, 0.0) if math.isfinite(d) else float("nan")
+
+    def m2(self) -> float | None:
+        """E[a^2] = Var a + mean^2 (equal to s2 / n when there is no shift)."""
+        if not self.n:
+            return None
+        if self.shift == 0.0:
+            return self.s2 / self.n
+        return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
+
+
+def _rows_per_block(a: np.ndarray) -> int:
+    return max(1, ROW_BLOCK_VALUES // max(a.shape[1], 1))
+
+
+def _float64_rows(a: np.ndarray):
+    """Consecutive blocks of whole rows of a (batch, units) array as float64, about ROW_BLOCK_VALUES values each."""
+    step = _rows_per_block(a)
+    for start in range(0, a.shape[0], step):
+        yield np.asarray(a[start:start + step], dtype=np.float64)

@@ -1,0 +1,130 @@
+"""nn/sums.py: every pooled sum against float64 NumPy, on the values where float32 shortcuts go wrong."""
+
+import numpy as np
+import pytest
+
+from actinit_cli import blas, resources
+from actinit_cli.nn import sums
+
+
+@pytest.mark.parametrize("shape", [(1024, 1024), (3000, 17), (5, 2049), (1, 8)])
+def test_float32_fast_sums_are_accurate(shape):
+    a = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    s1, s2 = sums.fast_sums(a)
+    a64 = a.astype(np.float64)
+    assert s2 == pytest.approx(np.sum(a64**2), rel=1e-5)
+    assert abs(s1 - a64.sum()) < 1e-5 * np.sqrt(s2 * a.size)
+
+
+def moments_of(*arrays):
+    m = sums.RunningSums()
+    finite = [m.add(a) for a in arrays]
+    return m, finite
+
+
+# Values where float32 shortcuts go wrong: squares that underflow, overflow, or a mean that swamps the
+# variance. Each must match two-pass float64 NumPy (the reference) to 1e-9.
+HARD = {
+    "tiny (squares underflow float32)": lambda r: (r.normal(size=(64, 32)) * 1e-25).astype(np.float32),
+    "huge (squares overflow float32)": lambda r: (r.normal(size=(64, 32)) * 3e19).astype(np.float32),
+    "large mean, tiny spread": lambda r: (100 + r.normal(size=(64, 32)) * 1e-3).astype(np.float32),
+    "constant": lambda r: np.full((64, 32), 7.5, np.float32),
+    "zero": lambda r: np.zeros((64, 32), np.float32),
+}
+
+
+@pytest.mark.parametrize("make", HARD.values(), ids=HARD.keys())
+def test_moments_match_two_pass_float64(make):
+    rng = np.random.default_rng(2)
+    a, b = make(rng), make(rng)
+    m, finite = moments_of(a, b)
+    both = np.concatenate([a.ravel(), b.ravel()]).astype(np.float64)
+    assert all(finite)
+    assert m.mean() == pytest.approx(both.mean(), rel=1e-9, abs=1e-300)
+    assert m.m2() == pytest.approx(np.mean(both**2), rel=1e-9, abs=1e-300)
+    assert m.var() == pytest.approx(both.var(), rel=1e-6, abs=1e-12 * np.mean(both**2) + 1e-300)
+
+
+@pytest.mark.parametrize("shape", [(1024, 1024), (3, 5000), (7, 300), (2, 3)])
+def test_fast_sums_without_vecdot_agree(shape, monkeypatch):
+    """NumPy < 2.0 (the dependency floor) has no np.vecdot: the einsum fallback gives the same sums to float32
+    precision, and both match float64 sums within the documented bound."""
+    a = np.random.default_rng(4).normal(0.2, 1.0, size=shape).astype(np.float32)
+    a64 = a.astype(np.float64)
+    got = sums.fast_sums(a)
+    monkeypatch.delattr(np, "vecdot", raising=False)
+    fallback = sums.fast_sums(a)
+    assert got[0] == pytest.approx(fallback[0], abs=1e-6 * np.abs(a64).sum())
+    assert got[1] == pytest.approx(fallback[1], rel=1e-6)
+    assert got[0] == pytest.approx(a64.sum(), abs=1e-6 * np.abs(a64).sum())
+    assert got[1] == pytest.approx(np.sum(a64**2), rel=1e-6)
+
+
+def test_sums_do_not_depend_on_the_number_of_blas_threads():
+    """A seed fixes every bit: no sum may be one BLAS dot over a long array, which OpenBLAS splits over its
+    threads (np.dot of these 10^6 float64 values differs by 2e-15 relative between 1 and 2 threads here)."""
+    rng = np.random.default_rng(5)
+    a64 = rng.normal(0.3, 1.0, size=(1000, 1003))
+    a32 = a64.astype(np.float32)
+
+    def all_sums():
+        wide, slow = sums.RunningSums(), sums.RunningSums()
+        unit_var = wide.add_rows(a64)
+        slow.add(a64)
+        return unit_var, (wide.s1, wide.s2), (slow.s1, slow.s2, slow.shift), sums.fast_sums(a32)
+
+    with blas.limited(1) as limited:
+        one = all_sums()
+    if not limited or resources.cores() < 2:
+        pytest.skip("needs OpenBLAS (which NumPy's wheels bundle) and 2 cores to compare thread counts")
+    assert all_sums() == one
+
+
+def test_nonfinite_is_reported_by_the_sums():
+    a = np.ones((4, 3), np.float32)
+    a[1, 1] = np.nan
+    assert moments_of(a)[1] == [False]
+
+
+def _constant_unit(r):
+    a = r.normal(2.0, 1.0, size=(16, 1000))
+    a[:, 7] = 5.0
+    return a
+
+
+# (batch, units) arrays for add_rows -> (array, the path its mean unit variance takes, relative tolerance, absolute
+# tolerance as a share of E[a^2]: a unit constant across the batch has a float64 mean that is not its value exactly)
+UNIT_CASES = {
+    "zero mean": (lambda r: r.normal(size=(16, 1000)), "one pass", 1e-12, 0),
+    "relu-like (mean 0.4, E[y^2] 0.5)": (lambda r: np.maximum(r.normal(size=(16, 1000)), 0), "one pass", 1e-12, 0),
+    "a constant unit among varying ones": (_constant_unit, "one pass", 1e-12, 0),
+    "var just above SAFE_SHARE of E[y^2]": (lambda r: 1 + 0.05 * r.normal(size=(16, 1000)), "one pass", 1e-10, 0),
+    "mean-dominated units": (lambda r: 100 + 1e-3 * r.normal(size=(16, 1000)), "two-pass", 1e-12, 0),
+    "deep sigmoid: var 1e-16 beside 0.25": (lambda r: 0.5 + 1e-8 * r.normal(size=(256, 16)), "two-pass", 1e-9, 0),
+    "units constant across the batch": (lambda r: np.tile(r.normal(size=1000), (16, 1)), "two-pass", 0, 1e-15),
+    "zero": (lambda r: np.zeros((16, 1000)), "two-pass", 0, 0),
+}
+
+
+@pytest.mark.parametrize("block_rows", [None, 3], ids=["one block", "blocks of 3 rows, the last short"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", UNIT_CASES, ids=list(UNIT_CASES))
+def test_add_rows_matches_two_pass_float64(case, dtype, block_rows, monkeypatch):
+    """The mean unit variance, the sums and the count match two-pass float64 NumPy whatever the row blocks; the
+    one-pass formula is used only where it does not cancel (SAFE_SHARE), else a second pass."""
+    make, path, rel, abs_share = UNIT_CASES[case]
+    a = make(np.random.default_rng(3)).astype(dtype)
+    if block_rows:
+        monkeypatch.setattr(sums, "ROW_BLOCK_VALUES", block_rows * a.shape[1])
+    assert (sums._rows_per_block(a) >= len(a)) == (block_rows is None)
+    acc = sums.RunningSums()
+    unit_var, finite = acc.add_rows(a)
+    a64 = a.astype(np.float64)
+    want = np.var(a64, axis=0).mean()
+    assert finite and unit_var >= 0
+    assert unit_var == pytest.approx(want, rel=rel, abs=abs_share * np.mean(a64**2))
+    assert (acc.n, acc.mean(), acc.m2()) == (a.size, pytest.approx(a64.mean(), rel=1e-12),
+                                                pytest.approx(np.mean(a64**2), rel=1e-12))
+    col_mean = a64.mean(axis=0)
+    one_pass = np.mean(a64**2) - np.mean(col_mean**2)
+    assert (one_pass >= sums.SAFE_SHARE * np.mean(a64**2) > 0) == (path == "one pass")
