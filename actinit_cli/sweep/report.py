@@ -144,10 +144,16 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         progress: Callable[[int], None] | None = None, runner: pool.Runner | None = None) -> SweepResult:
     """Run (or, with resume, continue) the sweep and write its directory (`runner`: where the points
     run, the local pool by default)."""
+    from actinit_cli import plots as drawing  # the face's module only; matplotlib loads while the points run
+
     folder = start(plan.out, plan.base, plan.points, resume)
     began = time.perf_counter()
+    # heatmaps are drawn by finish() once every point is in: import matplotlib meanwhile (0.3-0.6 s off the serial
+    # end); not beside a Dask client, which imports its own large tree in this process at the same time
+    early = plan.executor == "local" and (training.is_training(plan.base) or not plan.base.torch)
     try:
-        rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
+        with drawing.imported_meanwhile(early):
+            rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
         raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
