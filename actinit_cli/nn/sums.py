@@ -21,7 +21,8 @@ CHUNK = 1024  # float32 partial sums run over at most this many terms (error <= 
 _ONES = np.ones(CHUNK, np.float32)
 TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
 MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
-SAFE_SHARE = 1e-3  # one-pass mean unit variance kept only if >= 1e-3 E[a^2]: float64 error (~1e-13) grows <= 1000x
+SAFE_SHARE = 1e-3  # one-pass mean unit variance kept only if >= 1e-3 E[a^2] (and the batch bound in add_rows)
+UNIT_VAR_ERROR = 1e-9  # the worst-case relative error add_rows allows its one-pass mean unit variance
 ROW_BLOCK_VALUES = 1 << 19  # float64 values converted at a time by add_rows (4 MiB: fastest of 2^16..2^20 measured)
 
 
@@ -35,7 +36,7 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
         s1 = float(np.add.reduce(_row_dots(rows, _ONES), dtype=np.float64)) + float(np.sum(tail))
         s2 = float(np.add.reduce(_row_dots(rows, rows), dtype=np.float64)) + float(np.dot(tail, tail))
     n = a.size
-    if not (math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
+    if not (n and math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
         return None
     return s1, s2
 
@@ -90,11 +91,17 @@ class RunningSums:
         across the batch, and whether all values are finite.
 
         One pass over float64 copies of about ROW_BLOCK_VALUES values at a time (whole rows, 4 MiB) gives
-        the column sums and the sum of squares; the mean unit variance is then E[a^2] - mean_j(mean_j^2).
-        Where that difference cancels below SAFE_SHARE of E[a^2] (units that barely vary across the batch: the
-        input-collapse case this column exists for), a second pass sums (a - mean_j)^2 instead (two-pass).
+        the column sums and the sum of squares; the mean unit variance of a float32 array is then
+        E[a^2] - mean_j(mean_j^2). A column sum of `batch` terms is off by at most batch * 2^-53 of the sum of
+        their magnitudes, so that difference is off by at most 2 batch 2^-53 E[a^2]: it is kept only where it is
+        at least SAFE_SHARE of E[a^2] and large enough for that bound to stay below UNIT_VAR_ERROR. Elsewhere
+        (units that barely vary across the batch: the input-collapse case this column exists for; batches
+        beyond ~4,500 near the threshold) and for float64 arrays, whose float64 sums have no spare bits, a
+        second pass sums (a - mean_j)^2 (two-pass).
         """
         batch, units = a.shape
+        if not a.size:
+            return float("nan"), True
         col_sum, s2 = np.zeros(units), 0.0
         for block in _float64_rows(a):
             col_sum += np.add.reduce(block, axis=0)  # not ones @ block: a threaded BLAS job this small can
@@ -103,11 +110,11 @@ class RunningSums:
         self.s1 += float(col_sum.sum())
         self.s2 += s2
         col_mean = col_sum / batch
-        m2 = s2 / a.size if a.size else 0.0
-        unit_var = m2 - sum_squares(col_mean) / units if units else 0.0
-        if not unit_var >= SAFE_SHARE * m2 or not m2:  # cancellation, nan, or all zero (exactly 0 either way)
-            sq = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a))
-            unit_var = sq / a.size if a.size else 0.0
+        m2 = s2 / a.size
+        unit_var = m2 - sum_squares(col_mean) / units
+        share = max(SAFE_SHARE, 2 * batch * 2.0**-53 / UNIT_VAR_ERROR)
+        if a.dtype != np.float32 or not unit_var >= share * m2 or not m2:  # nan and all-zero arrays too
+            unit_var = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a)) / a.size
         return unit_var, math.isfinite(s2)
 
     def mean(self) -> float | None:
