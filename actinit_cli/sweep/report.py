@@ -151,8 +151,9 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
     # heatmaps are drawn by finish() once every point is in: import matplotlib meanwhile (0.3-0.6 s off the serial
     # end); not beside a Dask client, which imports its own large tree in this process at the same time
     early = plan.executor == "local" and (training.is_training(plan.base) or not plan.base.torch)
-    try:
-        with drawing.imported_meanwhile(early):
+    try:  # the workers' environment is set before the import thread starts and restored after it is joined: the
+        # C library's setenv may move the environment while a thread reads it, so it changes only in between
+        with pool.environ(pool.ONE_THREAD if early else {}), drawing.imported_meanwhile(early):
             rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
