@@ -92,11 +92,12 @@ class RunningSums:
 
         One pass over float64 copies of about ROW_BLOCK_VALUES values at a time (whole rows, 4 MiB) gives
         the column sums and the sum of squares; the mean unit variance of a float32 array is then
-        E[a^2] - mean_j(mean_j^2). A column sum of `batch` terms is off by at most batch * 2^-53 of the sum of
-        their magnitudes, so that difference is off by at most 2 batch 2^-53 E[a^2]: it is kept only where it is
-        at least SAFE_SHARE of E[a^2] and large enough for that bound to stay below UNIT_VAR_ERROR. Elsewhere
+        E[a^2] - mean_j(mean_j^2). A column sum of `batch` terms is off by at most batch 2^-53 of the sum of
+        their magnitudes and a sum of squares by CHUNK 2^-53 of itself, so that difference is off by at most
+        (2 batch + CHUNK) 2^-53 E[a^2]: it is kept only where it is at least SAFE_SHARE of E[a^2] and large
+        enough for that bound to stay below UNIT_VAR_ERROR of it. Elsewhere
         (units that barely vary across the batch: the input-collapse case this column exists for; batches
-        beyond ~4,500 near the threshold) and for float64 arrays, whose float64 sums have no spare bits, a
+        beyond ~4,000 near the threshold) and for float64 arrays, whose float64 sums have no spare bits, a
         second pass sums (a - mean_j)^2 (two-pass).
         """
         batch, units = a.shape
@@ -112,7 +113,7 @@ class RunningSums:
         col_mean = col_sum / batch
         m2 = s2 / a.size
         unit_var = m2 - sum_squares(col_mean) / units
-        share = max(SAFE_SHARE, 2 * batch * 2.0**-53 / UNIT_VAR_ERROR)
+        share = max(SAFE_SHARE, (2 * batch + CHUNK) * 2.0**-53 / UNIT_VAR_ERROR)
         if a.dtype != np.float32 or not unit_var >= share * m2 or not m2:  # nan and all-zero arrays too
             unit_var = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a)) / a.size
         return unit_var, math.isfinite(s2)
