@@ -112,6 +112,9 @@ UNIT_CASES = {
     "a constant unit among varying ones": (_constant_unit, "one pass", 1e-12, 0),
     "var just above SAFE_SHARE of E[y^2]": (lambda r: 1 + 0.05 * r.normal(size=(16, 1000)), "one pass", 1e-10, 0),
     "mean-dominated units": (lambda r: 100 + 1e-3 * r.normal(size=(16, 1000)), "two-pass", 1e-12, 0),
+    # the per-unit code before 2026-12-02 was off by 9e-9 here (one pass down to 1e-8 of a unit's E[y^2])
+    "sigmoid on the way to collapse: var 2.5e-7 of E[y^2]": (lambda r: 0.5 + 2.5e-4 * r.normal(size=(256, 1000)),
+                                                              "two-pass", 1e-12, 0),
     "deep sigmoid: var 1e-16 beside 0.25": (lambda r: 0.5 + 1e-8 * r.normal(size=(256, 16)), "two-pass", 1e-9, 0),
     "units constant across the batch": (lambda r: np.tile(r.normal(size=1000), (16, 1)), "two-pass", 0, 1e-15),
     "zero": (lambda r: np.zeros((16, 1000)), "two-pass", 0, 0),
