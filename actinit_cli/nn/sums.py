@@ -1,13 +1,13 @@
 """Pooled sums of the statistics: count, sum and sum of squares of arrays, and the mean unit variance.
 
 Precision. Activations are summed in float64, and the mean over units of each unit's variance across the
-batch is computed two-pass where the one-pass formula would cancel (SAFE_SHARE). Pre-activations,
-gradients and weight gradients of float32 runs take a fast path, float32 partial sums of at most CHUNK
-consecutive values added in float64 (relative error about 1e-8, at worst 6e-5 for a second moment),
-only when it is safe: values finite, mean square above 1e-30 (no underflow of squares) and mean^2 <= 3/4
-of the second moment (no cancellation in the variance beyond 4x). Otherwise, and in float64 runs, sums
-are float64 and taken about a shift (the first batch's mean), so a large mean does not swamp a small
-variance.
+batch is computed two-pass wherever the one-pass formula could be off by more than 1e-9 (add_rows).
+Pre-activations, gradients and weight gradients of float32 runs take a fast path, float32 partial sums
+of at most CHUNK consecutive values added in float64 (relative error about 1e-8, at worst 6e-5 for a
+second moment), only when it is safe: values finite, mean square above 1e-30 (no underflow of squares)
+and mean^2 <= 3/4 of the second moment (no cancellation in the variance beyond 4x). Otherwise, and in
+float64 runs, sums are float64 and taken about a shift (the first batch's mean), so a large mean does
+not swamp a small variance.
 """
 
 from __future__ import annotations
@@ -95,10 +95,10 @@ class RunningSums:
         E[a^2] - mean_j(mean_j^2). A column sum of `batch` terms is off by at most batch 2^-53 of the sum of
         their magnitudes and a sum of squares by CHUNK 2^-53 of itself, so that difference is off by at most
         (2 batch + CHUNK) 2^-53 E[a^2]: it is kept only where it is at least SAFE_SHARE of E[a^2] and large
-        enough for that bound to stay below UNIT_VAR_ERROR of it. Elsewhere
-        (units that barely vary across the batch: the input-collapse case this column exists for; batches
-        beyond ~4,000 near the threshold) and for float64 arrays, whose float64 sums have no spare bits, a
-        second pass sums (a - mean_j)^2 (two-pass).
+        enough for that bound to stay below UNIT_VAR_ERROR of it. Elsewhere (units that barely vary across
+        the batch: the input-collapse case this column exists for; batches beyond ~4,000 near the threshold)
+        a second pass sums (a - mean_j)^2 (two-pass), and always for float64 arrays: float64 runs are held
+        to 1e-12, beyond what that bound allows.
         """
         batch, units = a.shape
         if not a.size:
