@@ -30,11 +30,11 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
     """(sum, sum of squares) of a float32 array from float32 partial sums of at most CHUNK consecutive values
     added in float64, or None when they could not be trusted (non-finite, underflowing or mean-dominated
     values). Each chunk is one dot product (BLAS sdot per row under NumPy >= 2: half the time of column sums)."""
-    rows, tail = _chunks(a.reshape(-1))
+    flat = a.reshape(-1)
+    rows, tail = _chunks(flat)
     with np.errstate(over="ignore", invalid="ignore"):  # float32 squares that overflow: detected below
-        tail = tail.astype(np.float64)
-        s1 = float(np.add.reduce(_row_dots(rows, _ONES), dtype=np.float64)) + float(np.sum(tail))
-        s2 = float(np.add.reduce(_row_dots(rows, rows), dtype=np.float64)) + float(np.dot(tail, tail))
+        s1 = float(np.add.reduce(_row_dots(rows, _ONES), dtype=np.float64)) + float(np.sum(tail, dtype=np.float64))
+        s2 = sum_squares(flat)
     n = a.size
     if not (n and math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
         return None
@@ -48,11 +48,12 @@ def _chunks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sum_squares(flat: np.ndarray) -> float:
-    """The sum of squares of a 1-D float64 array, one dot product per CHUNK values: never one dot product
-    over the whole array, which OpenBLAS splits over its threads (above 10,000 values), so that the last
-    bits would depend on the number of cores."""
+    """The sum of squares of a 1-D array, one dot product per CHUNK values in its dtype, added in float64:
+    never one dot product over the whole array, which OpenBLAS splits over its threads (above 10,000
+    values), so that the last bits would depend on the number of cores."""
     rows, tail = _chunks(flat)
-    return float(np.add.reduce(_row_dots(rows, rows))) + float(np.dot(tail, tail))
+    tail = tail.astype(np.float64)
+    return float(np.add.reduce(_row_dots(rows, rows), dtype=np.float64)) + float(np.dot(tail, tail))
 
 
 def _row_dots(m: np.ndarray, v: np.ndarray) -> np.ndarray:
