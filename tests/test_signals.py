@@ -96,6 +96,21 @@ def test_check_raises_again_once_a_handler_raised(monkeypatch, raised, interrupt
         signals.check()
 
 
+@pytest.mark.parametrize("before, replaced", [(signal.SIG_IGN, False), (signal.default_int_handler, True)],
+                         ids=["ignored (a sweep worker)", "handled"])
+def test_deferred_leaves_an_ignored_sigint_ignored(before, replaced):
+    """An ignored SIGINT gets no handler inside deferred(): one that arrived while it was restored to SIG_IGN would
+    make Python print a traceback ("Signal 2 ignored due to race condition") at the next signal.signal call."""
+    saved = signal.signal(signal.SIGINT, before)
+    try:
+        with signals.deferred():
+            inside = signal.getsignal(signal.SIGINT)
+        assert (inside is not before) == replaced
+        assert signal.getsignal(signal.SIGINT) is before
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
 def test_install_starts_afresh(monkeypatch):
     """An interrupt of an earlier command (the CLI called twice in one process) does not stop the next one."""
     monkeypatch.setattr(signals, "_raised", [signal.SIGINT])
