@@ -87,7 +87,8 @@ def _mlp_mapping(spec: specs.Spec, m: Any) -> tuple[dict, str]:
         why = "the batches come from data.input.torch"
     model = {**m.structure.mlp_model(), "dtype": r["model"]["dtype"],
              "initializer": r["model"]["initializer"] or "standard",
-             "bias_initializer": r["model"]["bias_initializer"] or "zeros"}
+             # Linears without a bias are actinit's MLP with zero biases, whatever model.bias_initializer says
+             "bias_initializer": (r["model"]["bias_initializer"] or "zeros") if m.structure.biases else "zeros"}
     loss = r["loss"] if r["loss"] in RUNNABLE_LOSSES else "random_projection"
     if loss != r["loss"]:
         why = f"loss {r['loss']} takes the torch model's output as logits"
@@ -109,7 +110,9 @@ def _mlp_view(spec: specs.Spec, m: Any) -> tuple[runner.Run, dict | None, str]:
     run = runner.Run(mlp_spec, overlay.annotate(m.layers, pred), m.layers_per_repeat, m.seeds, m.losses,
                      stats.histograms(hist_act), stats.histograms(hist_grad), 0.0, {}, None, list(pred.notes), pred)
     exported = raw if not why and known else None
-    note = "layers.csv: the plain-MLP view; `actinit run` of summary.json's mlp_spec gives the same numbers" \
+    same = "the same numbers" if m.structure.biases else \
+        "the same numbers, and grad_b_m2 for its zero biases (the Linears here have none: empty in layers.csv)"
+    note = f"layers.csv: the plain-MLP view; `actinit run` of summary.json's mlp_spec gives {same}" \
         if exported else (f"layers.csv: the plain-MLP view ({why or 'own initialization'}: no actinit spec "
                           f"reproduces it)")
     return run, exported, note

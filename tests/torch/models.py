@@ -4,11 +4,11 @@ import torch
 from torch import nn
 
 
-def mlp(sizes=(32, 64, 64, 16), activation="Tanh", params=None):
+def mlp(sizes=(32, 64, 64, 16), activation="Tanh", params=None, bias=True):
     """actinit's MLP as a Sequential: Linear + activation per hidden layer, a Linear output."""
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
+        layers.append(nn.Linear(a, b, bias=bias))
         if i < len(sizes) - 2:
             layers.append(getattr(nn, activation)(**(params or {})))
     return nn.Sequential(*layers)

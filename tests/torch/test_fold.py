@@ -14,8 +14,8 @@ need("torch")
 MODELS = "tests/torch/models.py"
 
 
-def torch_spec(sizes, activation, init, loss="random_projection", dtype="float32", extra="", params=None):
-    kwargs = {"sizes": list(sizes), "activation": activation, "params": params or {}}
+def torch_spec(sizes, activation, init, loss="random_projection", dtype="float32", extra="", params=None, bias=True):
+    kwargs = {"sizes": list(sizes), "activation": activation, "params": params or {}, "bias": bias}
     return spec.parse(f"""
 name: t
 model: {{torch: {{factory: "{MODELS}:mlp", kwargs: {kwargs}, input_shape: [{sizes[0]}]}},
@@ -26,11 +26,12 @@ repeats: 2
 {extra}""")
 
 
-def numpy_spec(sizes, activation, init, loss="random_projection", dtype="float32"):
+def numpy_spec(sizes, activation, init, loss="random_projection", dtype="float32",
+               bias_init="{name: random_normal, stddev: 0.1}"):
     return spec.parse(f"""
 name: t
 model: {{depth: {len(sizes) - 2}, width: {list(sizes[1:-1])}, input_dim: {sizes[0]}, output_dim: {sizes[-1]},
-         activation: {activation}, initializer: {init}, bias_initializer: {{name: random_normal, stddev: 0.1}},
+         activation: {activation}, initializer: {init}, bias_initializer: {bias_init},
          dtype: {dtype}}}
 data: {{batch_size: 64, batches: 2}}
 loss: {loss}
@@ -64,6 +65,26 @@ def test_same_layers_csv_as_the_numpy_run(tmp_path, sizes, module, activation, i
                 assert a[col] == pytest.approx(b[col], rel=rtol, abs=1e-12 * math.sqrt(b["act_m2"] or 1)), \
                     (a["layer"], col)
     assert spec.from_mapping(run.mlp_spec).resolved == numpy_spec(sizes, activation, init, loss, dtype).resolved
+
+
+def test_linears_without_bias_are_the_mlp_with_zero_biases(tmp_path):
+    """The spec's bias_initializer (stddev 0.1 in torch_spec) has no bias to draw: the plain-MLP view, its
+    prediction and its mlp_spec are those of zero biases; grad_b_m2 is the one cell the NumPy run has beyond it
+    (its zero biases get a gradient, the torch model has no bias)."""
+    sizes = (24, 48, 32, 8)
+    theirs = csv_rows(runner.execute(numpy_spec(sizes, "relu", "he_normal", bias_init="zeros")), tmp_path / "numpy")
+    run = runner.execute(torch_spec(sizes, "ReLU", "he_normal", bias=False))
+    ours = csv_rows(run, tmp_path / "torch")
+    assert run.mlp_spec["model"]["bias_initializer"] == "zeros"
+    for a, b in zip(ours, theirs):
+        assert a["grad_b_m2"] is None and (b["grad_b_m2"] is not None) == (a["layer"] > 0)
+        for col in NAMES:
+            if col != "grad_b_m2" and (a[col] is None or b[col] is None):
+                assert a[col] is b[col], (a["layer"], col)
+            elif col != "grad_b_m2":
+                assert a[col] == pytest.approx(b[col], rel=1e-5, abs=1e-12 * math.sqrt(b["act_m2"] or 1)), \
+                    (a["layer"], col)
+    assert [r["pred_preact_m2"] for r in ours[1:]] == pytest.approx([2.0] * 3, rel=1e-12)  # He/ReLU, unit input: q = 2
 
 
 def test_models_that_are_not_plain_mlps_have_module_rows_only(tmp_path):
