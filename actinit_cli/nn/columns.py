@@ -45,8 +45,8 @@ TABLE: tuple[Column, ...] = (
     Column(name="act_var", meaning="variance of y", scale=True, at_input=True, report=True),
     Column(name="act_m2", meaning="second moment E[y^2]: what mean-field theory predicts", scale=True,
            at_input=True, label="E[y^2]", report=True),
-    Column(name="act_unit_var", meaning="mean over units of each unit's variance across the batch: the "
-           "input-collapse diagnostic", scale=True, at_input=True, label="unit var", report=True),
+    Column(name="act_unit_var", meaning="mean over units of each unit's variance across the batch (divided by "
+           "the batch), mean over batches: the input-collapse diagnostic", scale=True, at_input=True, label="unit var", report=True),
     Column(name="saturated_frac", meaning="fraction of activations at a bound (thresholds below); empty for "
            "unbounded activations", label="saturated", report=True),
     Column(name="dead_frac", meaning="fraction of units exactly 0 for every sample of every batch", label="dead",
@@ -73,7 +73,8 @@ TABLE: tuple[Column, ...] = (
     Column(name="pred_act_m2", meaning="mean-field prediction of act_m2", theory=True, label="theory",
            report=True),
     Column(name="pred_act_var", meaning="mean-field prediction of act_var", theory=True),
-    Column(name="pred_act_unit_var", meaning="mean-field prediction of act_unit_var", theory=True),
+    Column(name="pred_act_unit_var", meaning="mean-field prediction of act_unit_var: (batch - 1) / batch x (E[y^2] - "
+           "E[y_a y_b]), its expected value (act_unit_var divides by the batch)", theory=True),
     Column(name="pred_grad_preact_m2", meaning="predicted ratio to the output layer times the measured output "
            "value", theory=True, label="theory", report=True),
     Column(name="pred_grad_act_m2", meaning="mean-field prediction of grad_act_m2, anchored at the output as "

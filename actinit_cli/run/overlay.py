@@ -146,9 +146,11 @@ def _clean(x: float | None) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
-def annotate(rows: list[dict], pred: Prediction) -> list[dict]:
+def annotate(rows: list[dict], pred: Prediction, batch: int) -> list[dict]:
     """rows with the theory columns added (empty when theory does not apply). pred_grad_preact_m2 is anchored
-    at the measured output layer: G_l times the output's measured second moment. pred_preact_band and
+    at the measured output layer: G_l times the output's measured second moment. pred_act_unit_var is what
+    act_unit_var, each batch's variance across its `batch` samples (divided by the batch), has for expected
+    value: (batch - 1) / batch times the mean-field E[y^2] - E[y_a y_b], for any exchangeable samples. pred_preact_band and
     pred_act_band are the finite-width factors exp(2 sd of ln E[h^2]) and exp(2 sd of ln E[y^2]);
     outside_band is 1 where the measured preact_m2 or act_m2 leaves [pred / band, pred * band]."""
     out = [dict(r, **{c: None for c in THEORY}) for r in rows]
@@ -156,9 +158,10 @@ def annotate(rows: list[dict], pred: Prediction) -> list[dict]:
     if p is None:
         return out
     anchor = rows[-1]["grad_preact_m2"]
+    within = (batch - 1) / batch
     for layer, row in enumerate(out):
         row.update(pred_preact_m2=_clean(p.preact_m2[layer]), pred_act_m2=_clean(p.act_m2[layer]),
-                   pred_act_var=_clean(p.act_var[layer]), pred_act_unit_var=_clean(p.act_unit_var[layer]),
+                   pred_act_var=_clean(p.act_var[layer]), pred_act_unit_var=_clean(within * p.act_unit_var[layer]),
                    pred_preact_band=_clean(p.band_hi[layer]), pred_act_band=_clean(p.act_band_hi[layer]))
         if anchor is not None and math.isfinite(anchor):
             row["pred_grad_preact_m2"] = _clean(p.grad_preact_m2[layer] * anchor) if layer > 0 else None

@@ -119,7 +119,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
     t0 = time.perf_counter()
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0
-    rows = overlay.annotate(stats.mean_rows(per_repeat), prediction)
+    rows = overlay.annotate(stats.mean_rows(per_repeat), prediction, spec["data.batch_size"])
     scalars, more = analysis.results(spec.resolved, spec.sizes, spectrum, prediction.profile)
     notes = list(prediction.notes) + fitted + more  # why theory does not apply, if it does not, is in prediction.reason
     return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
