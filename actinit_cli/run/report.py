@@ -61,7 +61,8 @@ def theory_line(run: Run, mark: str = "marked ! in the table") -> str:
                 f"block to the last, its gradient x{fmt(doc['stream_grad_first_over_last'])} back; {verdict}")
     q = doc["q_star"]
     fixed = "0 (the signal collapses)" if q == 0 else ("inf (diverges)" if math.isinf(q) else f"{q:.4g}")
-    return (f"theory: {doc['phase']} (chi_1 {doc['chi_1']:.4g}, sigma_w^2 {doc['sigma_w2']:.4g}), q* {fixed}, "
+    chi = f"{doc['chi_1']:.6g} as q grows" if math.isinf(q) else f"{doc['chi_1']:.4g}"  # leaky_relu + He: 1.0001
+    return (f"theory: {doc['phase']} (chi_1 {chi}, sigma_w^2 {doc['sigma_w2']:.4g}), q* {fixed}, "
             f"xi_q {doc['xi_q']:.3g}, xi_c {doc['xi_c']:.3g}; {verdict}")
 
 

@@ -85,6 +85,15 @@ def chi1(act: Any, sw2: float, q: float) -> float:
     return float(check_variances(sw2, "sigma_w^2")) * moments(act, q).d2
 
 
+def chi1_growing(act: Any, sw2: float) -> float:
+    """chi_1 as q grows without bound, where the length map diverges: sigma_w^2 E[phi'(sqrt(q) z)^2] at q = Q_MAX
+    once it has settled (within 1e-4 of its value at Q_MAX / 100; it approaches its limit as 1/sqrt(q), so it is
+    then within about 1e-6 of it), else NaN. Exact for the relu family (leaky_relu with He: 1 + a^2); SELU with
+    He: lambda^2 = 1.10397."""
+    near, far = chi1(act, sw2, Q_MAX / 100), chi1(act, sw2, Q_MAX)
+    return far if math.isfinite(far) and abs(far - near) <= 1e-4 * abs(far) else math.nan
+
+
 def _depth_scale(slope: float) -> float:
     """-1 / ln(slope); inf for slope >= 1 - 1e-12 (1e-12 absorbs the rounding of q -> 0+ limits), 0 if <= 0."""
     return math.inf if slope >= 1 - 1e-12 else (0.0 if slope <= 0 else -1.0 / math.log(slope))
@@ -131,8 +140,9 @@ def phase(chi_1: float, tol: float = CRITICAL_TOL) -> str:
 
 @dataclass(frozen=True)
 class Summary:
-    """Fixed point and depth scales of (phi, sigma_w^2, sigma_b^2). Phase 'divergent' when q* = inf: then
-    the other fields are NaN, as there is no fixed point to linearise at."""
+    """Fixed point and depth scales of (phi, sigma_w^2, sigma_b^2). Phase 'divergent' when q* = inf: then chi1
+    is its limit as q grows (`chi1_growing`: whether the growing signal's correlations order or not), and the
+    other fields are NaN, as there is no fixed point to linearise at."""
 
     q_star: float
     c_star: float
@@ -148,7 +158,7 @@ def summary(act: Any, sw2: float, sb2: float = 0.0, q_start: float = 1.0) -> Sum
     phi = elementwise(act)
     q = fixed_point(phi, sw2, sb2, q_start)
     if math.isinf(q):
-        return Summary(q, *[math.nan] * 5, "divergent")
+        return Summary(q, math.nan, chi1_growing(phi, sw2), *[math.nan] * 3, "divergent")
     m, c = moments(phi, q), c_star(phi, sw2, sb2, q)
     x1, dv = sw2 * m.d2, sw2 * m.dm2
     return Summary(q, c, x1, dv, _depth_scale(dv), xi_c(phi, sw2, sb2, q, c), phase(x1))

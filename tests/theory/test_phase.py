@@ -55,12 +55,28 @@ def test_tanh_he_is_chaotic_with_c_star_zero():
 
 
 def test_divergence_and_collapse_are_explicit():
-    """SELU with He diverges (section S): q* = inf, phase 'divergent', NaN elsewhere."""
+    """SELU with He diverges (section S): q* = inf, phase 'divergent', chi_1 its limit as q grows (lambda^2:
+    the positive half of sigma_w^2 E[phi'^2]), NaN elsewhere."""
     s = P.summary("selu", 2.0)
-    assert (s.q_star, s.phase) == (math.inf, "divergent") and math.isnan(s.chi1)
+    assert (s.q_star, s.phase) == (math.inf, "divergent") and math.isnan(s.c_star) and math.isnan(s.xi_q)
+    assert s.chi1 == pytest.approx(1.0507009873554805 ** 2, rel=2e-6)
     assert P.fixed_point("relu", 2.0, 0.1) == math.inf  # q grows by sigma_b^2 per layer, forever
     assert P.fixed_point("tanh", 1.0) == 0.0  # power-law collapse ~1/(2l)
     assert P.fixed_point("relu", 2.0, q_start=7.0) == 7.0  # marginal: every q is fixed
+
+
+# (activation, sigma_w^2, sigma_b^2, chi_1 as q grows): closed forms sigma_w^2 E[phi'^2] of the relu family,
+# (1 + a^2) sigma_w^2 / 2, independent of q; elu approaches relu's from above as 1/sqrt(q)
+GROWING = [({"name": "leaky_relu", "negative_slope": 0.01}, 2.0, 0.0, 1.0001),  # configs/he_leaky_relu.yaml
+           ({"name": "leaky_relu", "negative_slope": 0.2}, 2.0, 0.0, 1.04),
+           ("relu", 2.0, 0.1, 1.0), ("relu", 2.5, 0.0, 1.25), ("elu", 2.0, 0.0, 1.0)]
+
+
+@pytest.mark.parametrize("act, sw2, sb2, chi", GROWING)
+def test_a_diverging_length_map_reports_chi1_as_q_grows(act, sw2, sb2, chi):
+    s = P.summary(act, sw2, sb2)
+    assert (s.q_star, s.phase) == (math.inf, "divergent")
+    assert s.chi1 == pytest.approx(chi, rel=1e-5)
 
 
 @pytest.mark.parametrize("act, sw2, sb2", [("tanh", 1.76095, 0.05), ("sigmoid", 1.0, 0.3), ("selu", 1.2, 0.1),
