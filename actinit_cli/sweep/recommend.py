@@ -76,8 +76,20 @@ def advise(rows: list[dict], bound: float = BOUND) -> list[Advice]:
         pairs = [_pair(init, [r for r in mine if r[INIT] == init], bound) for init in dict.fromkeys(r[INIT] for r in mine)]
         pairs.sort(key=lambda p: (not p.within, p.score))
         width = int(mine[0]["width"])
-        advice.append(Advice(act, pairs, _verdict(act, pairs, width, bound), _notes(act, pairs)))
+        advice.append(Advice(act, pairs, _verdict(act, pairs, width, bound) + _by_chance(pairs, bound),
+                             _notes(act, pairs)))
     return advice
+
+
+def _by_chance(pairs: list[Pair], bound: float) -> str:
+    """A warning when the flattest pair within bounds has a twin of the same variance that is not: the draw of
+    the weights, not the initializer, decided (finite-width sensitive, e.g. gelu with He at depth 50)."""
+    top = next((p for p in pairs if p.within), None)
+    twins = [p.initializer for p in pairs if top and not p.within and _same(p.sigma_w2, top.sigma_w2)]
+    if not twins:
+        return ""
+    return (f"; only indicative: {', '.join(twins)}, with the same variance, {'does' if len(twins) == 1 else 'do'} "
+            f"not stay within {bound:g}x, so the draw of the weights decided (raise repeats or width to settle it)")
 
 
 def _family(act: str) -> str | None:

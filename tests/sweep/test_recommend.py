@@ -42,6 +42,19 @@ def test_variance_not_names_decides_agreement():
     assert verdict.startswith("disagrees with the notes (He for relu): measured, standard is flatter")
 
 
+def test_a_pass_that_a_same_variance_twin_misses_is_only_indicative():
+    """gelu with He at depth 50, width 256 (configs/sweep_grid.yaml, seed 0): he_uniform stayed within 100x and
+    he_normal, with the same variance, lost 1e10x: one draw decided."""
+    rows = [row("gelu", "he_uniform", 50, -0.15, 0.1, sigma_w2=2.0, act_m2_last_over_first=0.0172),
+            row("gelu", "he_normal", 50, -0.75, 0.1, act_m2_last_over_first=4e-11),
+            row("gelu", "glorot_normal", 50, -2.0, 0.1)]
+    verdict = recommend.advise(rows)[0].verdict
+    assert verdict.startswith("agrees with the notes (He for gelu): the flattest pair is he_uniform; only indicative: "
+                              "he_normal, with the same variance, does not stay within 100x")
+    settled = [r for r in rows if r["initializer"] != "he_normal"]
+    assert "indicative" not in recommend.advise(settled)[0].verdict
+
+
 def test_no_claims_about_what_did_not_run():
     only = [row("tanh", "he_normal", 30, 0.0, -0.1)]
     assert recommend.advise(only)[0].verdict.startswith("only he_normal was swept")
