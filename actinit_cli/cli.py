@@ -263,9 +263,10 @@ def init(
     if list_ or name is None:
         terminal.show_examples()
         return
-    path = specs.write(name, output, force)
+    path, *models = specs.write(name, output, force)
     verb = "train" if "\ntrain:" in path.read_text() else "run"  # a training spec's command is actinit train
-    sys.stdout.write(f"wrote {path}; run it with: actinit {verb} {path}\n")
+    beside = "".join(f" and {m} (its model file)" for m in models)
+    sys.stdout.write(f"wrote {path}{beside}; run it with: actinit {verb} {path}\n")
 
 
 @app.command("schema", epilog=examples("actinit schema > actinit.schema.json"))

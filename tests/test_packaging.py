@@ -3,6 +3,9 @@
 import re
 import tomllib
 
+import pytest
+
+from actinit_cli.errors import ActinitError
 from tests.cases import REPO
 
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -30,7 +33,7 @@ def test_examples_are_found_and_written(tmp_path):
     from actinit_cli.run import examples, spec
 
     assert "xavier_tanh" in examples.names() and len(examples.names()) == len(list((REPO / "configs").glob("*.yaml")))
-    path = examples.write("he_relu", tmp_path)
+    (path,) = examples.write("he_relu", tmp_path)
     assert path == tmp_path / "he_relu.yaml" and spec.load(path).name == "he_relu"
     assert examples.summary("he_relu").startswith("He et al. 2015")
 
@@ -44,10 +47,15 @@ def test_a_torch_example_comes_with_its_model_file(tmp_path):
     need("torch")
     from actinit_cli.run import spec
 
-    path = examples.write("torch_cnn_he", tmp_path)
-    assert (tmp_path / "torch_models.py").read_text() == (REPO / "examples" / "torch_models.py").read_text()
+    path, model = examples.write("torch_cnn_he", tmp_path)
+    assert model == tmp_path / "torch_models.py" and model.read_text() == (REPO / "examples" / "torch_models.py").read_text()
     assert "factory: torch_models.py:small_cnn" in path.read_text()
     assert spec.load(path).torch is not None
+    assert examples.write("torch_resmlp_he", tmp_path) == [tmp_path / "torch_resmlp_he.yaml"]  # shares the copy
+    model.write_text("# the user's own edits\n")
+    with pytest.raises(ActinitError, match="torch_models.py' exists; choose another path or pass --force"):
+        examples.write("torch_plain_tanh", tmp_path)
+    assert model.read_text() == "# the user's own edits\n" and not (tmp_path / "torch_plain_tanh.yaml").exists()
 
 
 def test_floors_are_the_versions_ci_tests():

@@ -58,18 +58,21 @@ def summary(name: str) -> str:
     return words if len(words) <= 110 else words[:words.rfind(" ", 0, 107)] + " ..."
 
 
-def write(name: str, dest: Path, force: bool = False) -> Path:
-    """Copy example `name` to `dest` (a file, or a folder to put <name>.yaml in); never overwrite unless forced."""
+def write(name: str, dest: Path, force: bool = False) -> list[Path]:
+    """Copy example `name` to `dest` (a file, or a folder to put <name>.yaml in) and the model files it names
+    beside it; never overwrite unless forced (a model file already there with the same bytes is kept: two
+    torch examples share one). Returns the spec's path, then the model files written."""
     dest = Path(dest)
     body = text(name)  # an unknown name is refused first
     files.check_names(dest, "--output")
     target = dest / f"{name}.yaml" if dest.is_dir() else dest
-    helpers = [target.parent / m for m in _model_files(body)]
+    helpers = {target.parent / m: folder("examples").joinpath(m).read_bytes() for m in _model_files(body)}
+    helpers = {path: data for path, data in helpers.items() if not (path.is_file() and path.read_bytes() == data)}
     for path in [target, *helpers]:
         if path.is_file() and not force:
             raise ActinitError(f"--output: {str(path)!r} exists; choose another path or pass --force to replace it")
         files.check_file(path, "--output")
-    for path in helpers:
-        write_atomic(path, folder("examples").joinpath(path.name).read_bytes(), "--output")
+    for path, data in helpers.items():
+        write_atomic(path, data, "--output")
     write_atomic(target, body.replace(EXAMPLES_REF, "").encode(), "--output")
-    return target
+    return [target, *helpers]
