@@ -281,9 +281,10 @@ def schema() -> None:
 
 def main() -> None:
     """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/run/memory.py)."""
-    from actinit_cli import signals
+    from actinit_cli import pipes, signals
     from actinit_cli.run import memory
 
+    sys.stdout = pipes.Pacified(sys.stdout)  # `actinit ... | head`: the command's own exit code, see pipes.py
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
     app(prog_name="actinit")

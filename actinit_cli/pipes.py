@@ -1,0 +1,36 @@
+"""stdout closed by its reader (`actinit check SPEC | head -3`): the output stops there, and the command still runs
+to its end and exits with its own code (0, or 1 when a check failed). Left alone, click and rich exit 1 at the
+first write that fails, which this tool's exit codes reserve for a failed check, and could cut a run short."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TextIO
+
+
+class Pacified:
+    """A text stream whose writes, once its reader has gone, go to the null device instead of raising."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_null()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_null()
+
+    def _to_null(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())  # what is still buffered goes there too
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...: the stream's own
+        return getattr(self._stream, name)
