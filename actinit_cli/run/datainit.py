@@ -63,9 +63,11 @@ def resolve(net: mlp.Network, model: Mapping, x: np.ndarray) -> tuple[mlp.Networ
     net, report = lsuv.fit(net, x, wanted)
     iters = [t for t, _ in report.values()]
     off = [l for l, (_, v) in report.items() if not abs(v - 1) < wanted[l].tol]
-    note = (f"lsuv (Mishkin & Matas 2016): {len(report)} layers rescaled on the first batch, {sum(iters)} iterations "
-            f"(at most {max(iters)} per layer); Var h per layer {min(v for _, v in report.values()):.4f}.."
-            f"{max(v for _, v in report.values()):.4f}")
+    rescaled = sum(t > 0 for t in iters)
+    others = "" if rescaled == len(iters) else "; the others were within tol already"
+    note = (f"lsuv (Mishkin & Matas 2016): {len(report)} layers fitted on the first batch, {rescaled} of them rescaled "
+            f"({sum(iters)} rescalings, at most {max(iters)} per layer{others}); Var h "
+            f"per layer {min(v for _, v in report.values()):.4f}..{max(v for _, v in report.values()):.4f}")
     if off:
         note += f"; not within tol after max_iter: layers {', '.join(map(str, off))}"
     return net, [note]

@@ -1,6 +1,8 @@
 """LSUV through specs and runs: refused where it cannot work, resolved on the run's first batch, and on ReLU it
 reproduces He's scaling (Mishkin & Matas 2016 compare the two)."""
 
+import re
+
 import pytest
 
 from actinit_cli.errors import ActinitError
@@ -33,7 +35,8 @@ def test_lsuv_on_relu_keeps_the_signal_as_he_does():
     run = runner.execute(relu({"name": "lsuv", "tol": 0.05}))
     assert all(abs(r["preact_var"] - 1) < 0.05 for r in run.rows[1:]), [r["preact_var"] for r in run.rows]
     (note,) = [n for n in run.notes if n.startswith("lsuv")]
-    assert "31 layers rescaled on the first batch" in note and "not within tol" not in note
+    assert "31 layers fitted on the first batch" in note and "not within tol" not in note
+    assert re.search(r"(\d+) of them rescaled \((\d+) rescalings, at most 1 per layer", note)  # zero biases: one is exact
     assert run.prediction.profile is None and "scaled on the data" in run.prediction.reason
 
 def test_lsuv_per_layer_and_same_seed_same_bytes():
@@ -43,7 +46,7 @@ def test_lsuv_per_layer_and_same_seed_same_bytes():
     a, b = runner.execute(s), runner.execute(s)
     assert a.rows == b.rows
     (note,) = [n for n in a.notes if n.startswith("lsuv")]
-    assert "2 layers rescaled" in note
+    assert "2 layers fitted on the first batch, 2 of them rescaled (2 rescalings, at most 1 per layer)" in note
     variances = [r["preact_var"] for r in a.per_repeat[0]]
     assert all(abs(v - 1) < 0.1 for v in variances[2:4]) and not abs(variances[4] - 1) < 0.1
 
