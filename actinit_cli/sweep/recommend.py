@@ -176,7 +176,9 @@ def markdown(advice: list[Advice], depths: list[int], bound: float = BOUND) -> s
              f"max(|activation slope|, |gradient slope|) in doublings per layer at depth {max(depths)}; lower is "
              "flatter. n/a: the quantity reached exactly 0 (vanished) or became non-finite at some layer, so no "
              "log2 slope exists (score inf).", "", "## The notes' rules, measured", ""]
-    lines += [f"- {line}" for line in rules(advice, bound)] + ["", "## Activations ranked by their flattest initializer", ""]
+    measured = rules(advice, bound) or [f"none: they are about relu, leaky_relu, sigmoid and tanh, and this sweep has "
+                                        f"{', '.join(a.activation for a in advice) or 'no finished point'}"]
+    lines += [f"- {line}" for line in measured] + ["", "## Activations ranked by their flattest initializer", ""]
     lines += [f"{i}. {act}: {init}, score {_num(score)}{'' if ok else ' (not within bounds)'}"
               for i, (act, score, init, ok) in enumerate(ranking(advice), 1)]
     for a in advice:

@@ -69,6 +69,9 @@ def test_nothing_within_bounds_states_the_bound_used():
     assert advice.verdict.startswith("no initializer kept sigmoid within a factor 1.5")
     text = recommend.markdown([advice], [50], bound=1.5)
     assert "## sigmoid" in text and "| glorot_normal | no | inf |" in text and "within 1.5x" in text
+    gelu = recommend.markdown(recommend.advise([row("gelu", "he_normal", 50, 0.0, 0.0)]), [50])
+    assert "## The notes' rules, measured\n\n- none: they are about relu, leaky_relu, sigmoid and tanh, and this " \
+           "sweep has gelu\n" in gelu
 
 
 def test_rules_and_notes():
