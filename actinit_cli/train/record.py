@@ -98,7 +98,9 @@ def lines(t: Training) -> list[str]:
     if final["test_accuracy"] is not None:
         out.append(f"held-out accuracy {final['test_accuracy']:.4f}")
     if sc["max_dead_frac"] is not None:
-        out.append(f"worst dead fraction {sc['max_dead_frac']:.3f} (a hidden layer, step {int(sc['max_dead_step'])})")
+        step = int(sc["max_dead_step"])
+        where = [r["layer"] for r in t.layers if r["step"] == step and r["dead_frac"] == sc["max_dead_frac"]]
+        out.append(f"worst dead fraction {sc['max_dead_frac']:.3f} (hidden layer {where[0]}, step {step})")
     if sc["steps_to_loss"] is not None:
         out.append(f"train loss <= {t.spec['train.target_loss']:g} first at step {int(sc['steps_to_loss'])}")
     return out

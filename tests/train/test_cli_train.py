@@ -55,6 +55,10 @@ def test_train_writes_history_and_plots(cli, tmp_path):
     assert doc["spec"]["model"]["output_dim"] == 3
     assert doc["scalars"]["final_loss_ratio"] == pytest.approx(float(hist[-1]["train_loss"]) / float(hist[0]["train_loss"]))
     assert "train loss" in r.stdout and "held-out accuracy" in r.stdout
+    worst = re.search(r"worst dead fraction ([0-9.]+) \(hidden layer (\d), step (\d+)\)", r.stdout)
+    assert worst, r.stdout  # the layer and step where max_dead_frac occurred, as history_layers.csv has it
+    assert any(h["layer"] == worst[2] and h["step"] == worst[3] and f"{float(h['dead_frac']):.3f}" == worst[1]
+               for h in layers)
 
 
 def test_same_seed_same_history_bytes(cli, tmp_path):
