@@ -42,18 +42,18 @@ def check_same_sizes(new: list[int], old: list[int], where: str) -> None:
 
 
 def compare(new: list[dict], old: list[dict], tolerance: float, target: str = "", where: str = "") -> list[Result]:
-    """One result per quantity: the worst layer's log2(new/old) against +-tolerance."""
+    """One result per quantity that either run has (a plain MLP has no branch_share: no row that could not fail):
+    the worst layer's log2(new/old) against +-tolerance."""
     check_same_sizes([r["width"] for r in new], [r["width"] for r in old], where)
     results = [_quantity(q, new, old, tolerance, target) for q in SCALE]
-    results.append(_nonfinite(new, old, target))
-    return results
+    return [r for r in results if r is not None] + [_nonfinite(new, old, target)]
 
 
-def _quantity(q: str, new: list[dict], old: list[dict], tolerance: float, target: str) -> Result:
+def _quantity(q: str, new: list[dict], old: list[dict], tolerance: float, target: str) -> Result | None:
     name, bound = f"baseline {q}", f"|log2(new/old)| <= {tolerance:g}"
     pairs = [(r["layer"], r.get(q), o.get(q)) for r, o in zip(new, old) if not (r.get(q) is None and o.get(q) is None)]
     if not pairs:
-        return Result(target, name, True, None, None, bound, f"{q} does not apply to this network")
+        return None
     ratios = {layer: log2_ratio(n, o) for layer, n, o in pairs}
     broken = [layer for layer, r in ratios.items() if r is None]
     if broken:

@@ -17,6 +17,7 @@ def test_baseline_catches_a_doubled_variance():
     assert not bad.passed and bad.layer == 2 and bad.value == pytest.approx(math.log2(2.1))
     assert results["baseline grad_preact_m2"].passed and results["baseline nonfinite"].passed
     assert all(r.passed for r in baseline.compare(rows([1, 1, 1.9, 1]), rows([1, 1, 1, 1]), 1.0))
+    assert "baseline branch_share" not in results  # empty in both runs: no row that could not fail
 
 
 def test_baseline_edges():
