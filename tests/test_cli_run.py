@@ -49,7 +49,9 @@ def test_run_writes_every_file(cli, tmp_path):
     assert spec.from_mapping(yaml.safe_load((d / "spec.yaml").read_text())).resolved == doc["spec"]
     for png in names - {"spec.yaml", "layers.csv", "layers_repeats.csv", "summary.json", "report.md", "arrays.npz"}:
         assert (d / png).read_bytes()[:8] == PNG
-    assert "variance_by_layer.png" in (d / "report.md").read_text()
+    report = (d / "report.md").read_text()
+    assert "variance_by_layer.png" in report and "| act_m2 |" in report
+    assert "branch_share" not in report  # empty in every row of a plain MLP: left out of report.md (kept in layers.csv)
     assert str(d) in r.stdout and "E[y^2]" in r.stdout
 
 

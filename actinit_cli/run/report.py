@@ -192,7 +192,7 @@ def markdown(run: Run, doc: dict, pngs: list[str]) -> str:
     lines += [f"- {k}: {fmt(v)}" for k, v in head.items()] + ["", theory_line(run, "outside_band = 1 below"), ""]
     lines += [*analysis_lines(run), ""] if run.spectrum is not None else []
     lines += ["## Per layer", ""]
-    cols = REPORT
+    cols = [c for c in REPORT if any(r.get(c) is not None for r in run.rows)]  # a column empty in every row: left out
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(fmt(r.get(c)) for c in cols) + " |" for r in run.rows]
     lines += [""] + [f"![{p}]({p})" for p in pngs] + [""] + [f"> {n}" for n in run.notes]
