@@ -53,16 +53,22 @@ def interrupted() -> bool:
 def swallowed(frame: FrameType | None) -> bool:
     """Whether an exception raised at `frame` would be printed as "Exception ignored in" and dropped: inside a
     weakref callback of the import system (its module locks' `cb`, run whenever a lock is collected, e.g. while
-    another thread imports), a __del__, or a garbage-collection callback (gc.callbacks: Dask registers one).
-    Seen in the fault tests and a review: a Ctrl-C during imports, writing or a Dask sweep's start was lost."""
+    another thread imports) or of the weakref module's containers (WeakKeyDictionary's and WeakValueDictionary's
+    `remove`, WeakSet's `_remove`, run when a key or value is collected), a __del__, or a garbage-collection
+    callback (gc.callbacks: Dask registers one). Seen in the fault tests, a review and a fuzz run: a Ctrl-C during
+    imports, writing, a Dask sweep's start or a sweep's end was lost or printed with a traceback."""
     collecting = {getattr(cb, "__code__", None) for cb in gc.callbacks}
     while frame is not None:
         code = frame.f_code
-        if code.co_name == "__del__" or (code.co_name == "cb" and "importlib" in code.co_filename) or \
-                code in collecting:
+        if code.co_name == "__del__" or code in collecting or any(
+                code.co_name == name and where in code.co_filename for name, where in DROPPING):
             return True
         frame = frame.f_back
     return False
+
+
+# (function, where its file name says it is): weakref callbacks of the standard library, where Python drops exceptions
+DROPPING = (("cb", "importlib"), ("remove", f"{os.sep}weakref.py"), ("_remove", f"{os.sep}_weakrefset.py"))
 
 
 def resend(signum: int) -> None:

@@ -23,12 +23,25 @@ def frame_in(name: str, filename: str):
 
 @pytest.mark.parametrize("name, filename, swallowed", [
     ("cb", "<frozen importlib._bootstrap>", True),  # an import lock's weakref callback
+    ("remove", "/usr/lib/python3.11/weakref.py", True),  # WeakKeyDictionary's and WeakValueDictionary's
+    ("_remove", "/usr/lib/python3.11/_weakrefset.py", True),  # WeakSet's
+    ("remove", "/home/me/myweakref.py", False),
     ("__del__", "anything.py", True),
     ("cb", "mine.py", False),
     ("work", "<frozen importlib._bootstrap>", False),
 ])
 def test_frames_where_an_exception_would_be_dropped(name, filename, swallowed):
     assert signals.swallowed(frame_in(name, filename)) is swallowed
+
+
+@pytest.mark.parametrize("container", ["WeakKeyDictionary", "WeakValueDictionary", "WeakSet"])
+def test_the_weakref_containers_callbacks_are_such_frames(container):
+    """The callback this Python's own container runs when an entry is collected (a fuzz run's late Ctrl-C of a
+    sweep printed "Exception ignored in: <function WeakKeyDictionary.__init__.<locals>.remove>")."""
+    import weakref
+
+    code = getattr(weakref, container)()._remove.__code__
+    assert signals.swallowed(frame_in(code.co_name, code.co_filename))
 
 
 def test_a_garbage_collection_callback_is_such_a_frame():
