@@ -287,7 +287,11 @@ def main() -> None:
     sys.stdout = pipes.Pacified(sys.stdout)  # `actinit ... | head`: the command's own exit code, see pipes.py
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
-    app(prog_name="actinit")
+    try:
+        code = app(prog_name="actinit", standalone_mode=False)
+    finally:  # also on the way out of an error's exit or an interrupt: a signal from here on waits (signals.hold)
+        signals.hold()
+    sys.exit(code)
 
 
 from actinit_cli import train_command  # noqa: E402,F401  (registers `actinit train` on the app)

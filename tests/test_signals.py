@@ -186,3 +186,24 @@ def test_a_signal_while_writing_leaves_no_run_directory(tmp_path, how):
                          timeout=60)
     assert out.stdout.strip() == "interrupted", (out.stdout, out.stderr)
     assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").rglob("*")) == []
+
+
+AT_EXIT = textwrap.dedent("""
+    import atexit, os, signal, sys, time
+    atexit.register(lambda: (os.kill(os.getpid(), signal.{sig}), time.sleep(0.2)))  # while Python shuts down
+    sys.argv = ["actinit", {args}]
+    from actinit_cli.entry import main
+    main()
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig, args, code", [("SIGTERM", "'list'", 0), ("SIGINT", "'list'", 0),
+                                             ("SIGTERM", "'run', 'missing.yaml'", 2)])
+def test_a_signal_after_the_command_is_over_changes_nothing(sig, args, code):
+    """The exit code is decided: a signal while Python shuts down waits (signals.hold) instead of killing the
+    process with no message (-15) or printing a traceback from an atexit callback."""
+    out = subprocess.run([sys.executable, "-c", AT_EXIT.format(sig=sig, args=args)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == code, out.stderr
+    assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
