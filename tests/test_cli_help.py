@@ -1,0 +1,23 @@
+"""Every command's --help tells the truth: the files its examples name exist."""
+
+import re
+
+import pytest
+
+from actinit_cli.cli import app
+from tests.cases import REPO
+
+COMMANDS = [c.name for c in app.registered_commands]
+
+
+def help_text(cli, *command: str) -> str:
+    r = cli(*command, "--help")
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_config_paths_in_help_exist(cli, command):
+    paths = re.findall(r"configs/[\w./-]+\.yaml", help_text(cli, command))
+    missing = [p for p in paths if not (REPO / p).is_file()]
+    assert not missing, f"actinit {command} --help names {missing}"
