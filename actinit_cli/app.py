@@ -159,9 +159,11 @@ class Executor(str, Enum):
     dask = "dask"
 
 
-class Kind(str, Enum):
+class Kind(str, Enum):  # what `actinit list` shows: the keys of lists.py's LISTS (a test keeps the two equal)
     initializers = "initializers"
     activations = "activations"
+    tasks = "tasks"
+    optimizers = "optimizers"
     columns = "columns"
 
 

@@ -59,12 +59,14 @@ def sample(
     sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
 
 
-@app.command("list", epilog=examples("actinit list", "actinit list activations", "actinit list columns"))
+@app.command("list", epilog=examples("actinit list", "actinit list activations", "actinit list tasks",
+                                     "actinit list columns"))
 def list_(kind: Annotated[Optional[Kind], typer.Argument(help="What to list; all when omitted.")] = None) -> None:
-    """List initializers, activations and layers.csv's columns: names, aliases, formulas, defaults, pairings."""
-    from actinit_cli import terminal
+    """List initializers, activations, training tasks, optimizers and layers.csv's columns: names, aliases,
+    formulas, defaults, pairings."""
+    from actinit_cli import lists
 
-    terminal.show_lists([k.value for k in Kind] if kind is None else [kind.value])
+    lists.show_lists([k.value for k in Kind] if kind is None else [kind.value])
 
 
 @app.command("run", no_args_is_help=True, epilog=examples(

@@ -1,15 +1,20 @@
 """`actinit sample`, `actinit list`, `--version` and the CLI's error contract, driven with CliRunner."""
 
+import importlib
 import json
 import math
+import pkgutil
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from actinit_cli import __version__
-from actinit_cli.app import spread
+from actinit_cli import __version__, nn
+from actinit_cli.app import Kind, spread
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn.registry import Registry
 
 
 def values_from_text(stdout: str) -> np.ndarray:
@@ -87,6 +92,28 @@ def test_list(cli):
     for name in ("he_normal", "xavier_normal", "standard", "leaky_relu", "softmax", "hard_sigmoid"):
         assert name in r.stdout
     assert "relu'(0) = 0" in cli("list", "activations").stdout
+
+
+def registries() -> list[Registry]:
+    """Every name registry of the numeric core, found by walking nn/, so a new one is tested for free."""
+    modules = [importlib.import_module(f"actinit_cli.nn.{m.name}") for m in pkgutil.iter_modules(nn.__path__)]
+    return list({v.kind: v for m in modules for v in vars(m).values() if isinstance(v, Registry)}.values())
+
+
+@pytest.mark.parametrize("registry", registries(), ids=lambda r: r.kind)
+def test_the_list_an_unknown_name_points_at_exists(cli, registry):
+    with pytest.raises(ActinitError) as error:
+        registry.entry("no_such_name")
+    for kind in re.findall(r"actinit list (\w+)", str(error.value)):
+        r = cli("list", kind)
+        assert r.exit_code == 0, f"{error.value} -> {r.output}"
+        assert all(name in r.stdout for name in registry.names())
+
+
+def test_list_kinds_are_the_tables_lists_shows():
+    from actinit_cli import lists
+
+    assert [k.value for k in Kind] == list(lists.LISTS)
 
 
 def test_version_and_help(cli):
