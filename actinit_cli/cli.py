@@ -161,6 +161,7 @@ def _bound(value: float) -> float:
     "actinit sweep configs/sweep_grid.yaml --executor dask   (a LocalCluster, one worker per core)",
     "actinit sweep configs/sweep_grid.yaml --executor dask --scheduler tcp://10.0.0.5:8786"))
 def sweep_(
+    ctx: typer.Context,
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="A spec with a sweep: section.")],
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N", show_default=False, callback=_jobs,
                                                 help="Worker processes (default: the number of cores).")] = None,
@@ -170,8 +171,7 @@ def sweep_(
     out: Out = Path("runs"),
     plots: Annotated[bool, typer.Option("--plots", help="Also write every point's own plots (slower).")] = False,
     bound: Annotated[float, typer.Option("--bound", metavar="FACTOR", callback=_bound,
-                                         help="Recommendations: allowed end-to-end change "
-                                         "factor.")] = 100.0,
+                                         help="Recommendations: allowed end-to-end change factor.")] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sweep's summary.json instead of the text.")]
     = False,
     executor: ExecutorOption = Executor.local,
@@ -188,7 +188,8 @@ def sweep_(
         raise typer.BadParameter("is for --executor local; a Dask cluster's workers are its own", param_hint="--jobs")
     if executor is Executor.local and scheduler is not None:
         raise typer.BadParameter("needs --executor dask", param_hint="--scheduler")
-    plan = sweep_plan.prepare(spec_path, out, jobs or 0, yes, local=executor is Executor.local)
+    out_given = ctx.get_parameter_source("out").name != "DEFAULT"  # the resume command repeats it (typer's own click)
+    plan = sweep_plan.prepare(spec_path, out, jobs or 0, yes, local=executor is Executor.local, out_given=out_given)
     with executors.session(executor.value, plan, scheduler) as session:
         if session.dashboard:
             sys.stderr.write(f"dask dashboard: {session.dashboard}\n")

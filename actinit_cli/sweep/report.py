@@ -158,7 +158,7 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
         raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
-                          f"actinit sweep <spec> --resume", signals.exit_code()) from None
+                          f"{plan.again}", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
     return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)
