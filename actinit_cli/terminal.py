@@ -195,15 +195,15 @@ def show_checks(results: list) -> None:
 
 def show_sweep(result: Any) -> None:
     """The sweep's outcome: counts, failed points with their reasons, one verdict per activation."""
+    from actinit_cli.sweep import plan, recommend
+
     failed = [r for r in result.rows if r["status"] != "ok"]
     sys.stdout.write(f"{len(result.rows)} points, {len(failed)} failed, {result.seconds:.1f} s "
                      f"with {result.jobs} workers\n")
-    for r in failed:
-        sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
+    for r in failed:  # named by every swept value: points may differ in the task or loss alone
+        sys.stdout.write(f"failed: {plan.describe({p: r[p] for p in result.swept})}: {r['reason']}\n")
     for a in result.advice:
         sys.stdout.write(f"{a.activation}: {a.verdict}\n")
-    from actinit_cli.sweep import recommend
-
     for line in recommend.rules(result.advice, result.bound):
         sys.stdout.write(f"rule: {line}\n")
     sys.stdout.write(f"sweep directory: {result.folder}\n")

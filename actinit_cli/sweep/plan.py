@@ -46,11 +46,19 @@ class Plan:
 LABEL_MAX = 160  # folder names stay well under the 200 a spec name allows (and 255 of the file system)
 
 
+def _pairs(values: dict[str, Any]) -> list[str]:
+    return [f"{path.split('.')[-1]}={show(v)}" for path, v in values.items()]
+
+
+def describe(values: dict[str, Any]) -> str:
+    """A point for people, by every swept value: 'activation=tanh, initializer=glorot_normal, depth=10'."""
+    return ", ".join(_pairs(values))
+
+
 def label(values: dict[str, Any]) -> str:
     """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'; a longer one is cut
     and ends in a hash of the whole, so it stays unique."""
-    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(f"{path.split('.')[-1]}={show(v)}"
-                                                         for path, v in values.items()))
+    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(_pairs(values)))
     if len(text) <= LABEL_MAX:
         return text
     return f"{text[:LABEL_MAX - 9]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"

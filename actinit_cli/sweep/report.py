@@ -130,7 +130,8 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """A finished sweep: its directory, one row per point, the advice, and how long it took on how many workers."""
+    """A finished sweep: its directory, one row per point, the advice, how long it took on how many workers,
+    and the swept paths (the keys that tell its points apart)."""
 
     folder: Path
     rows: list[dict]
@@ -138,6 +139,7 @@ class SweepResult:
     seconds: float
     jobs: int
     bound: float
+    swept: tuple[str, ...] = ()
 
 
 def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = recommend.BOUND,
@@ -161,4 +163,5 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
                           f"{plan.again}", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
-    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)
+    swept = tuple(plan.points[0].values) if plan.points else ()
+    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound, swept)
