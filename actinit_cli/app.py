@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from actinit_cli import __version__, signals
-from actinit_cli.errors import ActinitError
+from actinit_cli.errors import ActinitError, exit_codes_help
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 2, 130, 70
 
@@ -94,7 +94,7 @@ def spread(args: list[str], option: str) -> list[str]:
 app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="See what activation functions and weight initializers do to a deep network.\n\n"
-                       "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
+                       + exit_codes_help())
 
 
 def _version(value: bool) -> None:

@@ -1,7 +1,7 @@
 """The `actinit` command line: each command parses, calls one core function, renders. Nothing else
 lives here (the app, its error handling and shared option types are in `app.py`).
 
-Exit codes: 0 success, 1 failure (a check failed), 2 bad usage or bad input, 130 interrupted.
+Exit codes: the table in errors.py (EXIT_CODES), which `actinit --help` and the README show.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Every command's --help tells the truth: the files its examples name exist."""
+"""Every command's --help tells the truth: the files its examples name exist, and `actinit --help` lists
+the exit codes of errors.py's table (which the README's table is made from)."""
 
 import re
 
 import pytest
 
 from actinit_cli.cli import app
+from actinit_cli.errors import EXIT_CODES
 from tests.cases import REPO
 
 COMMANDS = [c.name for c in app.registered_commands]
@@ -21,3 +23,9 @@ def test_config_paths_in_help_exist(cli, command):
     paths = re.findall(r"configs/[\w./-]+\.yaml", help_text(cli, command))
     missing = [p for p in paths if not (REPO / p).is_file()]
     assert not missing, f"actinit {command} --help names {missing}"
+
+
+def test_help_lists_every_exit_code(cli):
+    text = " ".join(help_text(cli).split())
+    listed = re.search(r"Exit codes: (.*?)\.", text).group(1)
+    assert [int(c) for c in re.findall(r"(?:^|, )(\d+) ", listed)] == [e.code for e in EXIT_CODES]
