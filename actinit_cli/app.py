@@ -167,8 +167,15 @@ class Kind(str, Enum):  # what `actinit list` shows: the keys of lists.py's LIST
     columns = "columns"
 
 
-Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
-                                                     help="A parameter of the named entry, repeatable: -p scale=2.")]
+def params_option(example: str) -> Any:
+    """The repeatable --param option; its help's example, `NAME -p KEY=VALUE`, is run by a test."""
+    return Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
+                                                       help=f"A parameter of the named entry, repeatable, e.g. "
+                                                            f"{example}.")]
+
+
+InitializerParams = params_option("variance_scaling -p scale=2")
+ActivationParams = params_option("leaky_relu -p negative_slope=0.2")
 Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder for run directories.")]
 ExecutorOption = Annotated[Executor, typer.Option("--executor", help="Where a sweep's points run: local worker "
                                                   "processes, or a Dask cluster (pip install \"actinit[dask]\").")]

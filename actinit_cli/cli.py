@@ -12,8 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from actinit_cli.app import (DType, Executor, ExecutorOption, Format, Json, Kind, NoPlots, Out, Params, SchedulerOption,
-                             ShapeCommand, SpecPath, app, examples, parse_params, show_verdict)
+from actinit_cli.app import (ActivationParams, DType, Executor, ExecutorOption, Format, InitializerParams, Json, Kind,
+                             NoPlots, Out, SchedulerOption, ShapeCommand, SpecPath, app, examples, parse_params,
+                             show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -30,7 +31,7 @@ def sample(
     seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Random seed; without it a fresh one is "
                                                 "drawn and printed.")] = None,
     dtype: Annotated[DType, typer.Option(help="Sample dtype.")] = DType.float32,
-    param: Params = None,
+    param: InitializerParams = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format (npy needs --output).")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to this file, not stdout.")] = None,
@@ -206,7 +207,7 @@ def sweep_(
                                      "actinit gain --all --json"))
 def gain(
     activation: Annotated[Optional[str], typer.Argument(help="Activation name (actinit list activations).")] = None,
-    param: Params = None,
+    param: ActivationParams = None,
     all_: Annotated[bool, typer.Option("--all", help="A table for every registered activation.")] = False,
     as_json: Json = False,
 ) -> None:
@@ -229,7 +230,7 @@ def gain(
     "actinit phase tanh", "actinit phase selu --sw2-max 3 --sb2-max 0.5 --points 80 --out /tmp/phase"))
 def phase_(
     activation: Annotated[str, typer.Argument(help="Activation name (actinit list activations).")],
-    param: Params = None,
+    param: ActivationParams = None,
     sw2_max: Annotated[float, typer.Option("--sw2-max", metavar="X",
                                            help="Largest sigma_w^2 = fan_in Var(W) on the x axis.")] = 4.0,
     sb2_max: Annotated[float, typer.Option("--sb2-max", metavar="Y", help="Largest sigma_b^2 = Var(b) on the y axis.")]

@@ -29,3 +29,21 @@ def test_help_lists_every_exit_code(cli):
     text = " ".join(help_text(cli).split())
     listed = re.search(r"Exit codes: (.*?)\.", text).group(1)
     assert [int(c) for c in re.findall(r"(?:^|, )(\d+) ", listed)] == [e.code for e in EXIT_CODES]
+
+
+
+EXTRA = {"sample": ["--shape", 3, 2], "gain": [], "phase": ["--points", 2]}  # what each command needs besides -p
+
+
+def test_every_command_with_a_param_option_has_its_example_tested(cli):
+    with_param = [c for c in COMMANDS if "--param KEY=VALUE" in help_text(cli, c)]
+    assert with_param == list(EXTRA)
+
+
+@pytest.mark.parametrize("command", EXTRA)
+def test_the_param_example_in_help_runs(cli, tmp_path, monkeypatch, command):
+    example = re.search(r"e\.g\. (\w+) -p (\S+?)\.(?:\s|$)", " ".join(help_text(cli, command).split()))
+    assert example, f"actinit {command} --help has no `NAME -p KEY=VALUE` example"
+    monkeypatch.chdir(tmp_path)  # phase writes runs/
+    r = cli(command, example.group(1), "-p", example.group(2), *EXTRA[command])
+    assert r.exit_code == 0, r.output
