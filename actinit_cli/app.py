@@ -45,7 +45,7 @@ class _Group(TyperGroup):
                 sys.exit(EXIT_USAGE)
             ctx = getattr(exc, "ctx", None)
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
+            fail((unconverted(exc) or exc.format_message().replace("\n", " ")) + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
         if signals.interrupted():  # also a Ctrl-C that a library cleared and the command finished (signals.check)
             code = EXIT_INTERRUPTED
@@ -54,6 +54,28 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+EXPECTED = {"int_parsing": "an integer", "int_from_float": "an integer", "float_parsing": "a number",
+            "bool_parsing": "true or false"}  # the pydantic error types typer's conversions raise, in plain words
+
+
+def unconverted(exc: Exception) -> str | None:
+    """A value typer could not convert, in actinit's words: "--shape: expected an integer, got '1e3'" (typer
+    words it as pydantic does, without the value: "Value error, 'x' is not one of ..." or "Input should be a valid
+    integer, unable to parse string as an integer"). None: not such an error, keep typer's message."""
+    from actinit_cli.nn.registry import did_you_mean, shown
+
+    errors, param = getattr(exc.__cause__, "errors", None), getattr(exc, "param", None)
+    if errors is None or param is None or not errors():
+        return None
+    value = errors()[0].get("input")
+    name = max(param.opts, key=len) if param.param_type_name == "option" else (param.metavar or param.name)
+    choices = [str(getattr(c, "value", c)) for c in param.type_descriptor.choices or ()]
+    if choices:
+        return f"{name}: got {shown(value)}, expected one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+    expected = EXPECTED.get(errors()[0].get("type"))
+    return f"{name}: expected {expected}, got {shown(value)}" if expected else None
 
 
 def internal_error(exc: BaseException) -> NoReturn:

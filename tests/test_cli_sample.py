@@ -72,7 +72,9 @@ def test_csv_and_params(cli):
     (["he_normal", "--shape", 9, 1, "--param", "scale=2"], "no parameter 'scale'"),
     (["he_normal", "--shape", 9, 1, "--param", "oops"], "expected key=value"),
     (["variance_scaling", "--shape", 9, 1, "--param", "scale=-1"], "--param scale: must be > 0"),
-    (["he_normal", "--shape", 9, 1, "--dtype", "float16"], "float16"),
+    (["he_normal", "--shape", 9, 1, "--dtype", "float16"], "--dtype: got 'float16', expected one of float32, float64"),
+    (["he_normal", "--shape", "1e3", 4], "error: --shape: expected an integer, got '1e3' (see "),
+    (["he_normal", "--shape", 9, 1, "--seed", "1.5"], "--seed: expected an integer, got '1.5'"),
     (["he_normal", "--shape", 9, 1, "--format", "npy"], "add --output"),
     (["he_normal"], "--shape"),
     (["he_normal", "--shape", 9, 1, "--bogus"], "No such option"),
@@ -84,6 +86,21 @@ def test_bad_input_is_one_line_exit_2(cli, args, message):
     assert r.exit_code == 2
     assert message in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["list", "activation"], "kind: got 'activation', expected one of initializers, activations, tasks, optimizers, "
+                             "columns; did you mean 'activations'?"),
+    (["sample", "he_normal", "--shape", 9, 1, "-f", "xml"], "--format: got 'xml', expected one of text, json, csv, npy"),
+    (["phase", "tanh", "--points", "many"], "--points: expected an integer, got 'many'"),
+    (["check", "x.yaml", "--tolerance", "wide"], "--tolerance: expected a number, got 'wide'"),
+    (["sweep", "x.yaml", "--executor", "slurm"], "--executor: got 'slurm', expected one of local, dask"),
+])
+def test_a_value_typer_cannot_convert_is_named_in_our_words(cli, args, message):
+    """One line naming the option, quoting the value and saying what is expected; not typer's pydantic wording."""
+    r = cli(*args)
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
+    assert message in r.stderr and "Value error" not in r.stderr and "Input should" not in r.stderr
 
 
 def test_list(cli):
