@@ -55,9 +55,10 @@ def sample(
         sys.stdout.write(data.decode())
         return
     from actinit_cli.run.files import write_atomic
+    from actinit_cli.words import counted
 
     write_atomic(output, data)
-    sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
+    sys.stderr.write(f"wrote {output} ({counted(d.values.size, 'value')}, {d.dtype}, seed {d.seed})\n")
 
 
 @app.command("list", epilog=examples("actinit list", "actinit list activations", "actinit list tasks",

@@ -18,6 +18,7 @@ from actinit_cli.nn.sample import Draw
 from actinit_cli.nn.headline import TRENDS, Trend, headline
 from actinit_cli.run import report, rundir
 from actinit_cli.run.report import fmt
+from actinit_cli.words import counted
 
 
 def sample_text(d: Draw) -> str:
@@ -190,7 +191,7 @@ def show_checks(results: list) -> None:
         if not r.passed:
             sys.stdout.write(f"FAIL {r.target}: {r.name}: {r.message}\n")
     failed = sum(not r.passed for r in results)
-    sys.stdout.write(f"{len(results)} checks, {failed} failed\n")
+    sys.stdout.write(f"{counted(len(results), 'check')}, {failed} failed\n")
 
 
 def show_sweep(result: Any) -> None:
@@ -198,8 +199,8 @@ def show_sweep(result: Any) -> None:
     from actinit_cli.sweep import plan, recommend
 
     failed = [r for r in result.rows if r["status"] != "ok"]
-    sys.stdout.write(f"{len(result.rows)} points, {len(failed)} failed, {result.seconds:.1f} s "
-                     f"with {result.jobs} workers\n")
+    sys.stdout.write(f"{counted(len(result.rows), 'point')}, {len(failed)} failed, {result.seconds:.1f} s "
+                     f"with {counted(result.jobs, 'worker')}\n")
     for r in failed:  # named by every swept value: points may differ in the task or loss alone
         sys.stdout.write(f"failed: {plan.describe({p: r[p] for p in result.swept})}: {r['reason']}\n")
     for a in result.advice:
@@ -225,7 +226,7 @@ def show_phase(path: Path, d: Any) -> None:
     at0 = d.critical_sw2_without_bias()
     where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
              "the critical line does not reach sigma_b^2 = 0 in this range")
-    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
+    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({counted(d.line.sw2.size, 'point')})\n")
 
 
 def show_examples() -> None:

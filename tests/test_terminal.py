@@ -67,3 +67,13 @@ def test_a_failed_sweep_point_is_named_by_every_swept_value(capsys):
     out = capsys.readouterr().out
     assert "failed: task=diabetes, loss=cross_entropy: targets are not classes\n" in out
     assert "failed: task=diabetes, loss=mse: targets are not classes\n" in out
+
+
+def test_counts_of_one_are_singular(capsys):
+    """'1 check', '1 point ... with 1 worker': never '1 checks' or '1 workers'."""
+    from actinit_cli.sweep.report import SweepResult
+
+    terminal.show_checks([Result("t", "act_m2", True, 1, 1.0, "[0.1, 10]", "ok")])
+    terminal.show_sweep(SweepResult(Path("runs/s"), [{"status": "ok"}], [], 1.0, 1, 100.0))
+    out = capsys.readouterr().out
+    assert "1 check, 0 failed\n" in out and "1 point, 0 failed, 1.0 s with 1 worker\n" in out

@@ -26,6 +26,7 @@ from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import grids, pool, recommend, training
 from actinit_cli.sweep import rows as point_rows
 from actinit_cli.sweep.plan import Plan, Point
+from actinit_cli.words import counted
 
 
 
@@ -159,7 +160,8 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
             rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
-        raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
+        kept = f"{counted(done, 'finished point')} {'is' if done == 1 else 'are'} kept"
+        raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
                           f"{plan.again}", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
