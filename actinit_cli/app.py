@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from actinit_cli import __version__, signals
-from actinit_cli.errors import ActinitError
+from actinit_cli.errors import ActinitError, exit_codes_help
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 2, 130, 70
 
@@ -45,7 +45,7 @@ class _Group(TyperGroup):
                 sys.exit(EXIT_USAGE)
             ctx = getattr(exc, "ctx", None)
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            fail(exc.format_message().replace("\n", " ") + where, exc.exit_code)
+            fail((unconverted(exc) or exc.format_message().replace("\n", " ")) + where, exc.exit_code)
         code = code if isinstance(code, int) else EXIT_OK
         if signals.interrupted():  # also a Ctrl-C that a library cleared and the command finished (signals.check)
             code = EXIT_INTERRUPTED
@@ -54,6 +54,28 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+EXPECTED = {"int_parsing": "an integer", "int_from_float": "an integer", "float_parsing": "a number",
+            "bool_parsing": "true or false"}  # the pydantic error types typer's conversions raise, in plain words
+
+
+def unconverted(exc: Exception) -> str | None:
+    """A value typer could not convert, in actinit's words: "--shape: expected an integer, got '1e3'" (typer
+    words it as pydantic does, without the value: "Value error, 'x' is not one of ..." or "Input should be a valid
+    integer, unable to parse string as an integer"). None: not such an error, keep typer's message."""
+    from actinit_cli.nn.registry import did_you_mean, shown
+
+    errors, param = getattr(exc.__cause__, "errors", None), getattr(exc, "param", None)
+    if errors is None or param is None or not errors():
+        return None
+    value = errors()[0].get("input")
+    name = max(param.opts, key=len) if param.param_type_name == "option" else (param.metavar or param.name)
+    choices = [str(getattr(c, "value", c)) for c in param.type_descriptor.choices or ()]
+    if choices:
+        return f"{name}: got {shown(value)}, expected one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+    expected = EXPECTED.get(errors()[0].get("type"))
+    return f"{name}: expected {expected}, got {shown(value)}" if expected else None
 
 
 def internal_error(exc: BaseException) -> NoReturn:
@@ -94,7 +116,7 @@ def spread(args: list[str], option: str) -> list[str]:
 app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="See what activation functions and weight initializers do to a deep network.\n\n"
-                       "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 130 interrupted.")
+                       + exit_codes_help())
 
 
 def _version(value: bool) -> None:
@@ -159,14 +181,23 @@ class Executor(str, Enum):
     dask = "dask"
 
 
-class Kind(str, Enum):
+class Kind(str, Enum):  # what `actinit list` shows: the keys of lists.py's LISTS (a test keeps the two equal)
     initializers = "initializers"
     activations = "activations"
+    tasks = "tasks"
+    optimizers = "optimizers"
     columns = "columns"
 
 
-Params = Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
-                                                     help="A parameter of the named entry, repeatable: -p scale=2.")]
+def params_option(example: str) -> Any:
+    """The repeatable --param option; its help's example, `NAME -p KEY=VALUE`, is run by a test."""
+    return Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
+                                                       help=f"A parameter of the named entry, repeatable, e.g. "
+                                                            f"{example}.")]
+
+
+InitializerParams = params_option("variance_scaling -p scale=2")
+ActivationParams = params_option("leaky_relu -p negative_slope=0.2")
 Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Root folder for run directories.")]
 ExecutorOption = Annotated[Executor, typer.Option("--executor", help="Where a sweep's points run: local worker "
                                                   "processes, or a Dask cluster (pip install \"actinit[dask]\").")]

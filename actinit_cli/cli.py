@@ -1,7 +1,7 @@
 """The `actinit` command line: each command parses, calls one core function, renders. Nothing else
 lives here (the app, its error handling and shared option types are in `app.py`).
 
-Exit codes: 0 success, 1 failure (a check failed), 2 bad usage or bad input, 130 interrupted.
+Exit codes: the table in errors.py (EXIT_CODES), which `actinit --help` and the README show.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from actinit_cli.app import (DType, Executor, ExecutorOption, Format, Json, Kind, NoPlots, Out, Params, SchedulerOption,
-                             ShapeCommand, SpecPath, app, examples, parse_params, show_verdict)
+from actinit_cli.app import (ActivationParams, DType, Executor, ExecutorOption, Format, InitializerParams, Json, Kind,
+                             NoPlots, Out, SchedulerOption, ShapeCommand, SpecPath, app, examples, parse_params,
+                             show_verdict)
 
 
 @app.command("sample", cls=ShapeCommand, no_args_is_help=True, epilog=examples(
@@ -30,7 +31,7 @@ def sample(
     seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Random seed; without it a fresh one is "
                                                 "drawn and printed.")] = None,
     dtype: Annotated[DType, typer.Option(help="Sample dtype.")] = DType.float32,
-    param: Params = None,
+    param: InitializerParams = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format (npy needs --output).")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to this file, not stdout.")] = None,
@@ -54,17 +55,20 @@ def sample(
         sys.stdout.write(data.decode())
         return
     from actinit_cli.run.files import write_atomic
+    from actinit_cli.words import counted
 
     write_atomic(output, data)
-    sys.stderr.write(f"wrote {output} ({d.values.size} values, {d.dtype}, seed {d.seed})\n")
+    sys.stderr.write(f"wrote {output} ({counted(d.values.size, 'value')}, {d.dtype}, seed {d.seed})\n")
 
 
-@app.command("list", epilog=examples("actinit list", "actinit list activations", "actinit list columns"))
+@app.command("list", epilog=examples("actinit list", "actinit list activations", "actinit list tasks",
+                                     "actinit list columns"))
 def list_(kind: Annotated[Optional[Kind], typer.Argument(help="What to list; all when omitted.")] = None) -> None:
-    """List initializers, activations and layers.csv's columns: names, aliases, formulas, defaults, pairings."""
-    from actinit_cli import terminal
+    """List initializers, activations, training tasks, optimizers and layers.csv's columns: names, aliases,
+    formulas, defaults, pairings."""
+    from actinit_cli import lists
 
-    terminal.show_lists([k.value for k in Kind] if kind is None else [kind.value])
+    lists.show_lists([k.value for k in Kind] if kind is None else [kind.value])
 
 
 @app.command("run", no_args_is_help=True, epilog=examples(
@@ -159,6 +163,7 @@ def _bound(value: float) -> float:
     "actinit sweep configs/sweep_grid.yaml --executor dask   (a LocalCluster, one worker per core)",
     "actinit sweep configs/sweep_grid.yaml --executor dask --scheduler tcp://10.0.0.5:8786"))
 def sweep_(
+    ctx: typer.Context,
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="A spec with a sweep: section.")],
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N", show_default=False, callback=_jobs,
                                                 help="Worker processes (default: the number of cores).")] = None,
@@ -168,8 +173,7 @@ def sweep_(
     out: Out = Path("runs"),
     plots: Annotated[bool, typer.Option("--plots", help="Also write every point's own plots (slower).")] = False,
     bound: Annotated[float, typer.Option("--bound", metavar="FACTOR", callback=_bound,
-                                         help="Recommendations: allowed end-to-end change "
-                                         "factor.")] = 100.0,
+                                         help="Recommendations: allowed end-to-end change factor.")] = 100.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sweep's summary.json instead of the text.")]
     = False,
     executor: ExecutorOption = Executor.local,
@@ -186,7 +190,8 @@ def sweep_(
         raise typer.BadParameter("is for --executor local; a Dask cluster's workers are its own", param_hint="--jobs")
     if executor is Executor.local and scheduler is not None:
         raise typer.BadParameter("needs --executor dask", param_hint="--scheduler")
-    plan = sweep_plan.prepare(spec_path, out, jobs or 0, yes, local=executor is Executor.local)
+    out_given = ctx.get_parameter_source("out").name != "DEFAULT"  # the resume command repeats it (typer's own click)
+    plan = sweep_plan.prepare(spec_path, out, jobs or 0, yes, local=executor is Executor.local, out_given=out_given)
     with executors.session(executor.value, plan, scheduler) as session:
         if session.dashboard:
             sys.stderr.write(f"dask dashboard: {session.dashboard}\n")
@@ -203,7 +208,7 @@ def sweep_(
                                      "actinit gain --all --json"))
 def gain(
     activation: Annotated[Optional[str], typer.Argument(help="Activation name (actinit list activations).")] = None,
-    param: Params = None,
+    param: ActivationParams = None,
     all_: Annotated[bool, typer.Option("--all", help="A table for every registered activation.")] = False,
     as_json: Json = False,
 ) -> None:
@@ -226,7 +231,7 @@ def gain(
     "actinit phase tanh", "actinit phase selu --sw2-max 3 --sb2-max 0.5 --points 80 --out /tmp/phase"))
 def phase_(
     activation: Annotated[str, typer.Argument(help="Activation name (actinit list activations).")],
-    param: Params = None,
+    param: ActivationParams = None,
     sw2_max: Annotated[float, typer.Option("--sw2-max", metavar="X",
                                            help="Largest sigma_w^2 = fan_in Var(W) on the x axis.")] = 4.0,
     sb2_max: Annotated[float, typer.Option("--sb2-max", metavar="Y", help="Largest sigma_b^2 = Var(b) on the y axis.")]
@@ -287,11 +292,7 @@ def main() -> None:
     sys.stdout = pipes.Pacified(sys.stdout)  # `actinit ... | head`: the command's own exit code, see pipes.py
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
-    try:
-        code = app(prog_name="actinit", standalone_mode=False)
-    finally:  # also on the way out of an error's exit or an interrupt: a signal from here on waits (signals.hold)
-        signals.hold()
-    sys.exit(code)
+    app(prog_name="actinit")
 
 
 from actinit_cli import train_command  # noqa: E402,F401  (registers `actinit train` on the app)

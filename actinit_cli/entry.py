@@ -17,3 +17,5 @@ def main() -> None:
     except KeyboardInterrupt:  # before the command line took over (imports)
         sys.stderr.write(f"error: {signals.reason()}; nothing was left half-written\n")
         sys.exit(signals.exit_code())
+    finally:  # the exit code is decided (the command's sys.exit is on its way out): a signal from here on is ignored
+        signals.hold()

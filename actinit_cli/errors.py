@@ -1,4 +1,39 @@
-"""The one domain exception: core code raises it, only `cli.py` turns it into a message and an exit code."""
+"""The one domain exception: core code raises it, only `cli.py` turns it into a message and an exit code.
+EXIT_CODES is the one table of exit codes: `actinit --help` and the README's table are made from it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class ExitCode(NamedTuple):
+    code: int
+    short: str  # in `actinit --help`
+    meaning: str  # in the README's "Exit codes" table
+
+
+EXIT_CODES = (
+    ExitCode(0, "success", "success; also a sweep that finished with failed points (listed as `failed: ...`, "
+             "status `failed` in points.csv; `--resume` redoes them)"),
+    ExitCode(1, "a check failed", "failure (a check failed)"),
+    ExitCode(2, "bad usage or bad input", "bad usage or bad input: one line on stderr that names the field and "
+             "what to do"),
+    ExitCode(70, "a bug in actinit", "a bug in actinit: one line naming the exception; `ACTINIT_DEBUG=1` shows the "
+             "traceback (please report it)"),
+    ExitCode(130, "interrupted (Ctrl-C)", "interrupted (Ctrl-C): nothing half-written is left"),
+    ExitCode(143, "terminated (SIGTERM)", "terminated (SIGTERM, what `kill`, CI cancellation and container stops "
+             "send): handled like Ctrl-C"),
+)
+
+
+def exit_codes_help() -> str:
+    """The exit codes in one sentence, for `actinit --help`."""
+    return "Exit codes: " + ", ".join(f"{e.code} {e.short}" for e in EXIT_CODES) + "."
+
+
+def exit_codes_markdown() -> str:
+    """The README's exit-code table (a test keeps the README equal to it)."""
+    return "\n".join(["| code | meaning |", "|---|---|", *(f"| {e.code} | {e.meaning} |" for e in EXIT_CODES)])
 
 
 class ActinitError(Exception):

@@ -136,7 +136,7 @@ def hold() -> None:
     Python puts the default action back for a signal it handled, but not for an ignored one. Blocking them would
     not do: the kernel hands a process-directed signal to any thread that does not block it (OpenBLAS's). A
     signal already pending runs its handler here first (KeyboardInterrupt: the command was interrupted).
-    Console script only (see cli.main)."""
+    Console script only (see entry.main)."""
     for s in _STOP:
         signal.signal(s, signal.SIG_IGN)
 

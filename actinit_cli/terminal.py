@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from actinit_cli.nn import activations, initializers
 from actinit_cli.nn.columns import TERMINAL
 from actinit_cli.nn.sample import Draw
 from actinit_cli.nn.headline import TRENDS, Trend, headline
 from actinit_cli.run import report, rundir
 from actinit_cli.run.report import fmt
+from actinit_cli.words import counted
 
 
 def sample_text(d: Draw) -> str:
@@ -51,65 +51,6 @@ def sample_bytes(d: Draw, fmt: str) -> bytes:
     render = {"text": lambda: sample_text(d).encode(), "json": lambda: (sample.as_json(d) + "\n").encode(),
               "csv": lambda: sample.as_csv(d).encode(), "npy": lambda: sample.npy_bytes(d.values)}
     return render[fmt]()
-
-
-def column_table() -> Table:
-    """layers.csv's columns (the table in nn/columns.py): name, meaning, and how checks may use it."""
-    from actinit_cli.nn.columns import TABLE
-
-    t = Table(title="layers.csv columns (empty cell: does not apply)")
-    for col in ("column", "meaning", "kind"):
-        t.add_column(col, overflow="fold", no_wrap=col == "column")
-    for c in TABLE:
-        kind = ", ".join(k for k, on in (("integer", c.integer), ("positive scale", c.scale),
-                                         ("at the input", c.at_input), ("theory", c.theory)) if on)
-        t.add_row(c.name, c.meaning, kind)
-    return t
-
-
-def show_lists(kinds: list[str]) -> None:
-    """`actinit list`: one table per kind (initializers, activations, columns)."""
-    out = console()
-    tables = {"initializers": initializer_table, "activations": activation_table, "columns": column_table}
-    for kind in kinds:
-        out.print(tables[kind]())
-
-
-def initializer_table() -> Table:
-    t = Table(title="initializers (Keras 3 semantics; weights are (fan_in, fan_out))", show_lines=False)
-    t.add_column("name (aliases)", no_wrap=True)
-    for col in ("formula", "parameters (defaults)", "pair with"):
-        t.add_column(col, overflow="fold")
-    reg = initializers.REGISTRY
-    for name, entry in reg.entries.items():
-        t.add_row(_named(name, reg.aliases_of(name)), entry.formula,
-                  ", ".join(p.describe() for p in entry.params), entry.pairing)
-    return t
-
-
-def activation_table() -> Table:
-    t = Table(title="activations (derivatives at kinks follow PyTorch/TensorFlow)")
-    t.add_column("name (aliases)", no_wrap=True)
-    for col in ("formula", "at the kink", "parameters", "init family", "saturated when"):
-        t.add_column(col, overflow="fold")
-    reg = activations.REGISTRY
-    for name, entry in reg.entries.items():
-        act = entry.make()
-        t.add_row(_named(name, reg.aliases_of(name)), act.formula, act.kink_rule,
-                  ", ".join(p.describe() for p in entry.params), act.family, saturation_rule(act))
-    return t
-
-
-def saturation_rule(act: activations.Activation) -> str:
-    if act.saturation is None:
-        return ""
-    lo, hi = act.saturation
-    parts = ([f"y <= {lo:g}"] if lo is not None else []) + ([f"y >= {hi:g}"] if hi is not None else [])
-    return " or ".join(parts)
-
-
-def _named(name: str, aliases: list[str]) -> str:
-    return name + (f" ({', '.join(aliases)})" if aliases else "")
 
 
 ALWAYS_SHOWN = ("layer", "act_m2", "grad_preact_m2")
@@ -250,20 +191,20 @@ def show_checks(results: list) -> None:
         if not r.passed:
             sys.stdout.write(f"FAIL {r.target}: {r.name}: {r.message}\n")
     failed = sum(not r.passed for r in results)
-    sys.stdout.write(f"{len(results)} checks, {failed} failed\n")
+    sys.stdout.write(f"{counted(len(results), 'check')}, {failed} failed\n")
 
 
 def show_sweep(result: Any) -> None:
     """The sweep's outcome: counts, failed points with their reasons, one verdict per activation."""
+    from actinit_cli.sweep import plan, recommend
+
     failed = [r for r in result.rows if r["status"] != "ok"]
-    sys.stdout.write(f"{len(result.rows)} points, {len(failed)} failed, {result.seconds:.1f} s "
-                     f"with {result.jobs} workers\n")
-    for r in failed:
-        sys.stdout.write(f"failed: {r['activation']} + {r['initializer']} (depth {r['depth']}): {r['reason']}\n")
+    sys.stdout.write(f"{counted(len(result.rows), 'point')}, {len(failed)} failed, {result.seconds:.1f} s "
+                     f"with {counted(result.jobs, 'worker')}\n")
+    for r in failed:  # named by every swept value: points may differ in the task or loss alone
+        sys.stdout.write(f"failed: {plan.describe({p: r[p] for p in result.swept})}: {r['reason']}\n")
     for a in result.advice:
         sys.stdout.write(f"{a.activation}: {a.verdict}\n")
-    from actinit_cli.sweep import recommend
-
     for line in recommend.rules(result.advice, result.bound):
         sys.stdout.write(f"rule: {line}\n")
     sys.stdout.write(f"sweep directory: {result.folder}\n")
@@ -285,7 +226,7 @@ def show_phase(path: Path, d: Any) -> None:
     at0 = d.critical_sw2_without_bias()
     where = (f"critical line at sigma_b^2 = 0: sigma_w^2 = {at0:.4g}" if at0 is not None else
              "the critical line does not reach sigma_b^2 = 0 in this range")
-    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({d.line.sw2.size} points)\n")
+    sys.stdout.write(f"{where}\nwrote {path}/phase.png and critical_line.csv ({counted(d.line.sw2.size, 'point')})\n")
 
 
 def show_examples() -> None:

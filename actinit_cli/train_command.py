@@ -13,8 +13,8 @@ from actinit_cli.app import NoPlots, Out, SpecPath, app, examples, show_verdict
 
 
 @app.command("train", no_args_is_help=True, epilog=examples(
-    "actinit train configs/train_he_fig3.yaml",
-    "actinit train configs/train_dead_relu.yaml --out /tmp/runs --no-plots --json > summary.json",
+    "actinit train configs/train_he_fig3_he.yaml",
+    "actinit train configs/train_dead_relu_small_lr.yaml --out /tmp/runs --no-plots --json > summary.json",
     "actinit train configs/train_digits.yaml --check   (then its checks: exit 0 or 1)"))
 def train(
     spec_path: SpecPath, out: Out = Path("runs"), no_plots: NoPlots = False,

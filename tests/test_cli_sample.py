@@ -1,15 +1,20 @@
 """`actinit sample`, `actinit list`, `--version` and the CLI's error contract, driven with CliRunner."""
 
+import importlib
 import json
 import math
+import pkgutil
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from actinit_cli import __version__
-from actinit_cli.app import spread
+from actinit_cli import __version__, nn
+from actinit_cli.app import Kind, spread
+from actinit_cli.errors import ActinitError
+from actinit_cli.nn.registry import Registry
 
 
 def values_from_text(stdout: str) -> np.ndarray:
@@ -67,7 +72,9 @@ def test_csv_and_params(cli):
     (["he_normal", "--shape", 9, 1, "--param", "scale=2"], "no parameter 'scale'"),
     (["he_normal", "--shape", 9, 1, "--param", "oops"], "expected key=value"),
     (["variance_scaling", "--shape", 9, 1, "--param", "scale=-1"], "--param scale: must be > 0"),
-    (["he_normal", "--shape", 9, 1, "--dtype", "float16"], "float16"),
+    (["he_normal", "--shape", 9, 1, "--dtype", "float16"], "--dtype: got 'float16', expected one of float32, float64"),
+    (["he_normal", "--shape", "1e3", 4], "error: --shape: expected an integer, got '1e3' (see "),
+    (["he_normal", "--shape", 9, 1, "--seed", "1.5"], "--seed: expected an integer, got '1.5'"),
     (["he_normal", "--shape", 9, 1, "--format", "npy"], "add --output"),
     (["he_normal"], "--shape"),
     (["he_normal", "--shape", 9, 1, "--bogus"], "No such option"),
@@ -81,12 +88,49 @@ def test_bad_input_is_one_line_exit_2(cli, args, message):
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["list", "activation"], "kind: got 'activation', expected one of initializers, activations, tasks, optimizers, "
+                             "columns; did you mean 'activations'?"),
+    (["sample", "he_normal", "--shape", 9, 1, "-f", "xml"], "--format: got 'xml', expected one of text, json, csv, npy"),
+    (["phase", "tanh", "--points", "many"], "--points: expected an integer, got 'many'"),
+    (["check", "x.yaml", "--tolerance", "wide"], "--tolerance: expected a number, got 'wide'"),
+    (["sweep", "x.yaml", "--executor", "slurm"], "--executor: got 'slurm', expected one of local, dask"),
+])
+def test_a_value_typer_cannot_convert_is_named_in_our_words(cli, args, message):
+    """One line naming the option, quoting the value and saying what is expected; not typer's pydantic wording."""
+    r = cli(*args)
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
+    assert message in r.stderr and "Value error" not in r.stderr and "Input should" not in r.stderr
+
+
 def test_list(cli):
     r = cli("list")
     assert r.exit_code == 0
     for name in ("he_normal", "xavier_normal", "standard", "leaky_relu", "softmax", "hard_sigmoid"):
         assert name in r.stdout
     assert "relu'(0) = 0" in cli("list", "activations").stdout
+
+
+def registries() -> list[Registry]:
+    """Every name registry of the numeric core, found by walking nn/, so a new one is tested for free."""
+    modules = [importlib.import_module(f"actinit_cli.nn.{m.name}") for m in pkgutil.iter_modules(nn.__path__)]
+    return list({v.kind: v for m in modules for v in vars(m).values() if isinstance(v, Registry)}.values())
+
+
+@pytest.mark.parametrize("registry", registries(), ids=lambda r: r.kind)
+def test_the_list_an_unknown_name_points_at_exists(cli, registry):
+    with pytest.raises(ActinitError) as error:
+        registry.entry("no_such_name")
+    for kind in re.findall(r"actinit list (\w+)", str(error.value)):
+        r = cli("list", kind)
+        assert r.exit_code == 0, f"{error.value} -> {r.output}"
+        assert all(name in r.stdout for name in registry.names())
+
+
+def test_list_kinds_are_the_tables_lists_shows():
+    from actinit_cli import lists
+
+    assert [k.value for k in Kind] == list(lists.LISTS)
 
 
 def test_version_and_help(cli):

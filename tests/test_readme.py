@@ -1,18 +1,26 @@
-"""The README says what the code does: its column table is the Column table, and it names every command."""
+"""The README says what the code does: its column and exit-code tables are the code's tables, and it names
+every command."""
 
 import re
 
+import pytest
+
+from actinit_cli import errors
 from actinit_cli.nn import columns
 from tests.cases import REPO
 
 README = (REPO / "README.md").read_text()
 
 
-def test_column_table_is_generated_from_the_column_table():
-    block = re.search(r"<!-- columns:[^\n]*-->\n(.*?)\n<!-- /columns -->", README, re.S)
-    assert block, "README.md lost its <!-- columns --> block"
-    assert block.group(1) == columns.markdown(), (
-        "README's layers.csv table differs from nn/columns.py; paste columns.markdown() between the markers")
+@pytest.mark.parametrize("marker, markdown, source", [
+    ("columns", columns.markdown, "nn/columns.py"),
+    ("exit codes", errors.exit_codes_markdown, "errors.py's EXIT_CODES"),
+])
+def test_generated_tables_equal_their_source(marker, markdown, source):
+    block = re.search(rf"<!-- {marker}:[^\n]*-->\n(.*?)\n<!-- /{marker} -->", README, re.S)
+    assert block, f"README.md lost its <!-- {marker} --> block"
+    assert block.group(1) == markdown(), (
+        f"README's {marker} table differs from {source}; paste {markdown.__name__}() between the markers")
 
 
 def test_every_command_is_documented():

@@ -1,6 +1,7 @@
 """Terminal rendering: tables show what they promise; JSON output is valid JSON."""
 
 import json
+from pathlib import Path
 
 from rich.console import Console
 
@@ -54,3 +55,25 @@ def test_example_list_shows_brackets_as_written(capsys, monkeypatch):
     monkeypatch.setattr(terminal, "console", lambda: Console(width=300))
     terminal.show_examples()
     assert "x[l] = x[l-1] + W relu(x[l-1])" in capsys.readouterr().out
+
+
+def test_a_failed_sweep_point_is_named_by_every_swept_value(capsys):
+    """Points that differ only in the task or the loss (activation, initializer and depth alike) stay apart."""
+    from actinit_cli.sweep.report import SweepResult
+
+    same = {"activation": "relu", "initializer": "he_normal", "depth": 3, "reason": "targets are not classes"}
+    rows = [{**same, "train.task": "diabetes", "loss": loss, "status": "failed"} for loss in ("cross_entropy", "mse")]
+    terminal.show_sweep(SweepResult(Path("runs/s"), rows, [], 1.0, 2, 100.0, swept=("train.task", "loss")))
+    out = capsys.readouterr().out
+    assert "failed: task=diabetes, loss=cross_entropy: targets are not classes\n" in out
+    assert "failed: task=diabetes, loss=mse: targets are not classes\n" in out
+
+
+def test_counts_of_one_are_singular(capsys):
+    """'1 check', '1 point ... with 1 worker': never '1 checks' or '1 workers'."""
+    from actinit_cli.sweep.report import SweepResult
+
+    terminal.show_checks([Result("t", "act_m2", True, 1, 1.0, "[0.1, 10]", "ok")])
+    terminal.show_sweep(SweepResult(Path("runs/s"), [{"status": "ok"}], [], 1.0, 1, 100.0))
+    out = capsys.readouterr().out
+    assert "1 check, 0 failed\n" in out and "1 point, 0 failed, 1.0 s with 1 worker\n" in out

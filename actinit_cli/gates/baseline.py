@@ -14,6 +14,7 @@ from pathlib import Path
 from actinit_cli.nn.columns import SCALE
 from actinit_cli.gates.verdict import Result
 from actinit_cli.errors import ActinitError
+from actinit_cli.words import counted
 
 
 def log2_ratio(new: float | None, old: float | None) -> float | None:
@@ -64,7 +65,7 @@ def _quantity(q: str, new: list[dict], old: list[dict], tolerance: float, target
     ok = abs(ratios[worst]) <= tolerance
     outside = [layer for layer, r in ratios.items() if abs(r) > tolerance]
     message = (f"every layer within {tolerance:g} doublings of the baseline" if ok else
-               f"layer {outside[0]} moved {ratios[outside[0]]:+.3g} doublings ({len(outside)} layers outside "
+               f"layer {outside[0]} moved {ratios[outside[0]]:+.3g} doublings ({counted(len(outside), 'layer')} outside "
                f"+-{tolerance:g}; worst layer {worst}: {ratios[worst]:+.3g})")
     return Result(target, name, ok, worst, ratios[worst], bound, message)
 
@@ -75,7 +76,7 @@ def _nonfinite(new: list[dict], old: list[dict], target: str) -> Result:
         return Result(target, "baseline nonfinite", True, None, 0, "no new inf/nan", "no new inf/nan")
     layer, n, o = grew[0]
     return Result(target, "baseline nonfinite", False, layer, n, "no new inf/nan",
-                  f"layer {layer} has {n} inf/nan values, the baseline {o}")
+                  f"layer {layer} has {counted(n, 'inf/nan value')}, the baseline {o}")
 
 
 def check_replaceable(baseline: Path) -> None:

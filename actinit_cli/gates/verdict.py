@@ -12,6 +12,7 @@ from actinit_cli.nn.columns import SCALE
 from actinit_cli.run.checks import RUN, applies, interval, label, select
 from actinit_cli.nn.headline import headline, max_known, slope_log2
 from actinit_cli.torch import rows as module_rows
+from actinit_cli.words import counted
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def _bounded(check: Mapping, values: dict[int, float | None], target: str, name:
     worst = max(values, key=lambda k: _excess(values[k], lo, hi, log))
     if not bad:
         return Result(target, name, True, worst, values[worst], bound,
-                      f"all {len(values)} layers within {bound}; closest to the bound: layer {worst}")
+                      f"{'all' if len(values) > 1 else 'the'} {counted(len(values), 'layer')} within {bound}; "
+                      f"closest to the bound: layer {worst}")
     first = min(bad)
     v = bad[first]
     what = ("has no value" if v is None else "is not finite" if not math.isfinite(v)

@@ -16,6 +16,7 @@ from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
 from actinit_cli.run import files, rundir, structure
 from actinit_cli.run.runner import Run
+from actinit_cli.words import counted
 
 
 def summary(run: Run, run_id: str, created: str) -> dict:
@@ -81,7 +82,7 @@ def jacobian_line(run: Run) -> str:
         pred = s.get(f"pred_{key}")
         return fmt(s.get(key)) + ("" if pred is None else f" (predicted {fmt(pred)})")
 
-    return (f"jacobian ({run.spectrum.values.shape[0]} inputs): sv^2 mean {both('jac_sv2_mean')}, variance "
+    return (f"jacobian ({counted(run.spectrum.values.shape[0], 'input')}): sv^2 mean {both('jac_sv2_mean')}, variance "
             f"{both('jac_sv2_var')}, variance/mean^2 {both('jac_sv2_var_rel')}; log10 sv q95/q05 "
             f"{fmt(s.get('jac_sv_spread'))}")
 

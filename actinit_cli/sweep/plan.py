@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import math
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,24 +32,33 @@ class Point:
 
 @dataclass(frozen=True)
 class Plan:
-    """A validated sweep: the base spec, its points, the output root, the number of workers and what
-    runs them (`local` worker processes or a `dask` cluster)."""
+    """A validated sweep: the base spec, its points, the output root, the number of workers, what runs
+    them (`local` worker processes or a `dask` cluster) and the command that continues it (`--resume`)."""
 
     base: specs.Spec
     points: list[Point]
     out: Path
     jobs: int
     executor: str = "local"
+    again: str = "actinit sweep SPEC --resume"
 
 
 LABEL_MAX = 160  # folder names stay well under the 200 a spec name allows (and 255 of the file system)
 
 
+def _pairs(values: dict[str, Any]) -> list[str]:
+    return [f"{path.split('.')[-1]}={show(v)}" for path, v in values.items()]
+
+
+def describe(values: dict[str, Any]) -> str:
+    """A point for people, by every swept value: 'activation=tanh, initializer=glorot_normal, depth=10'."""
+    return ", ".join(_pairs(values))
+
+
 def label(values: dict[str, Any]) -> str:
     """A folder-safe point name: 'activation=tanh,initializer=glorot_normal,depth=10'; a longer one is cut
     and ends in a hash of the whole, so it stays unique."""
-    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(f"{path.split('.')[-1]}={show(v)}"
-                                                         for path, v in values.items()))
+    text = re.sub(r"[^A-Za-z0-9_.=,()+-]", "_", ",".join(_pairs(values)))
     if len(text) <= LABEL_MAX:
         return text
     return f"{text[:LABEL_MAX - 9]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
@@ -120,11 +130,19 @@ def expand(base: specs.Spec, yes: bool = False, jobs: int = 1, local: bool = Tru
     return [_point(base, dict(zip(grid, combo)), jobs, local) for combo in itertools.product(*grid.values())]
 
 
-def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False, local: bool = True) -> Plan:
+def resume_command(spec_path: Path, out: Path | None, yes: bool) -> str:
+    """The shell command, quoted, that continues a sweep: the spec as given, its --out (None: the default
+    was used) and --yes (without it a large sweep is refused again)."""
+    where = ["--out", str(out)] if out is not None else []
+    return shlex.join(["actinit", "sweep", str(spec_path), *where, "--resume", *(["--yes"] if yes else [])])
+
+
+def prepare(spec_path: Path, out: Path, jobs: int = 0, yes: bool = False, local: bool = True,
+            out_given: bool = True) -> Plan:
     """Load the spec and validate every point and --out before anything runs (jobs 0: one per core;
-    `local` off: memory is left to the cluster's check)."""
+    `local` off: memory is left to the cluster's check; `out_given` off: the resume command omits --out)."""
     jobs = jobs or resources.cores()
     base = specs.load(spec_path)
     points = expand(base, yes, jobs, local)
     files.check_out(out)
-    return Plan(base, points, Path(out), jobs)
+    return Plan(base, points, Path(out), jobs, again=resume_command(spec_path, out if out_given else None, yes))

@@ -87,7 +87,8 @@ def _failed(point: Point, exc: BaseException) -> dict:
     """The row of a point Dask could not finish: every worker that tried it died (KilledWorker, after the
     scheduler's retries), or the task failed outside run_point (e.g. a worker without actinit)."""
     tries = getattr(exc, "allowed_failures", None)
-    why = (f"its worker died on each of {tries + 1} tries (Dask KilledWorker: killed, or out of memory)"
+    why = (f"its worker died on {'its only try' if tries == 0 else f'each of {tries + 1} tries'} (Dask KilledWorker: "
+           f"killed, or out of memory)"
            if tries is not None else " ".join(f"{type(exc).__name__}: {exc}".split()))
     return rows.row(point.values, point.spec, reason=f"{why}; rerun with --resume")
 

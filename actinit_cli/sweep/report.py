@@ -26,6 +26,7 @@ from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import grids, pool, recommend, training
 from actinit_cli.sweep import rows as point_rows
 from actinit_cli.sweep.plan import Plan, Point
+from actinit_cli.words import counted
 
 
 
@@ -130,7 +131,8 @@ def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """A finished sweep: its directory, one row per point, the advice, and how long it took on how many workers."""
+    """A finished sweep: its directory, one row per point, the advice, how long it took on how many workers,
+    and the swept paths (the keys that tell its points apart)."""
 
     folder: Path
     rows: list[dict]
@@ -138,6 +140,7 @@ class SweepResult:
     seconds: float
     jobs: int
     bound: float
+    swept: tuple[str, ...] = ()
 
 
 def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = recommend.BOUND,
@@ -157,8 +160,10 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
             rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
     except KeyboardInterrupt:
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
-        raise Interrupted(f"{signals.reason()}; {done} finished points are kept in {folder}: continue with "
-                          f"actinit sweep <spec> --resume", signals.exit_code()) from None
+        kept = f"{counted(done, 'finished point')} {'is' if done == 1 else 'are'} kept"
+        raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
+                          f"{plan.again}", signals.exit_code()) from None
     seconds = time.perf_counter() - began
     advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
-    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound)
+    swept = tuple(plan.points[0].values) if plan.points else ()
+    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound, swept)

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import grids
+from actinit_cli.words import counted
 
 HEATMAPS = (("heatmap_final_loss.png", "final_loss_ratio", "log10(final / initial train loss)", math.log10),
             ("heatmap_dead.png", "max_dead_frac", "worst dead fraction of a hidden layer over the steps", float))
@@ -175,7 +176,7 @@ def markdown(rows: list[dict], base: Spec) -> str:
     speed = rule_speed(ok, others) if target is not None else \
         ["relu vs sigmoid and tanh, steps to a loss: not measured (no train.target_loss)"]
     lines = ["# Recommendations from measured training runs", "",
-             f"{len(ok)} of {len(rows)} points trained ({base.resolved['train']['steps']} steps each). Losses are "
+             f"{len(ok)} of {len(rows)} points trained ({counted(base.resolved['train']['steps'], 'step')} each). Losses are "
              f"train losses at evaluated steps; dead fractions on the held-out split.", "",
              "## The notes' rules, measured in training", ""]
     lines += [f"- {line}" for line in (speed or ["relu vs sigmoid and tanh: not measured (not both swept)"])]

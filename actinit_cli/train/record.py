@@ -15,6 +15,7 @@ from actinit_cli.nn.headline import headline
 from actinit_cli.run import rundir
 from actinit_cli.run.report import fmt
 from actinit_cli.train.loop import HISTORY, HISTORY_LAYERS, Training
+from actinit_cli.words import counted
 
 HISTORY_CSV, HISTORY_LAYERS_CSV = "history.csv", "history_layers.csv"
 UPDATE_GUIDE = 1e-3  # the usual rule of thumb for std(delta W) / std(W) per step (Karpathy, CS231n notes)
@@ -94,7 +95,7 @@ def lines(t: Training) -> list[str]:
     """The summary a person reads: initial and final loss, accuracy, the worst dead fraction and when."""
     first, final, sc = t.history[0], t.history[-1], t.scalars
     out = [f"train loss {fmt(first['train_loss'])} -> {fmt(final['train_loss'])} (x{fmt(sc['final_loss_ratio'])}) "
-           f"in {final['step']} steps; held-out loss {fmt(final['test_loss'])}"]
+           f"in {counted(final['step'], 'step')}; held-out loss {fmt(final['test_loss'])}"]
     if final["test_accuracy"] is not None:
         out.append(f"held-out accuracy {final['test_accuracy']:.4f}")
     if sc["max_dead_frac"] is not None:

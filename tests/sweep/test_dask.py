@@ -18,6 +18,7 @@ from actinit_cli.cli import app
 from actinit_cli.run import spec
 from actinit_cli.sweep import cluster, executors, plan, pool
 from actinit_cli.sweep import remote as remote_points
+from actinit_cli.words import counted
 from tests.cases import terminal_signals, need
 
 distributed = need("distributed")  # first: dask_cases imports psutil, which comes with distributed
@@ -64,7 +65,7 @@ def test_local_cluster_gives_the_local_files_and_numbers(reference, tmp_path):
     assert_same_sweep(reference, folder)
     assert r.stderr.count("dask dashboard: http://") == 1
     workers = resources.cores()  # one single-threaded worker process per core: 2 in CI
-    assert "4 points, 0 failed" in r.stdout and f"with {workers} workers" in r.stdout
+    assert "4 points, 0 failed" in r.stdout and f"with {counted(workers, 'worker')}" in r.stdout
     summary = (folder / "summary.json").read_text()
     assert '"executor": "dask"' in summary and f'"jobs": {workers}' in summary
     assert '"executor": "local"' in (reference / "summary.json").read_text()

@@ -139,18 +139,24 @@ def test_a_dying_worker_fails_its_points_and_the_sweep_finishes(tmp_path):
     assert "--resume" in rows[0]["reason"]
 
 
-def test_interrupt_keeps_finished_points_and_says_how_to_resume(cli, tmp_path, monkeypatch):
-    """Ctrl-C during a sweep: exit 130, one line saying how many points are kept and how to resume."""
+@pytest.mark.parametrize("given, again", [
+    (["my sweep.yaml", "--out", "my runs"], "actinit sweep 'my sweep.yaml' --out 'my runs' --resume"),
+    (["my sweep.yaml", "--yes"], "actinit sweep 'my sweep.yaml' --resume --yes"),
+])
+def test_interrupt_keeps_finished_points_and_says_how_to_resume(cli, tmp_path, monkeypatch, given, again):
+    """Ctrl-C during a sweep: exit 130, one line saying how many points are kept and the command that resumes,
+    with the spec and --out as the user gave them."""
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    path = tmp_path / "s.yaml"
-    path.write_text(BASE + "sweep:\n  model.depth: [2, 3]\n")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my sweep.yaml").write_text(BASE + "sweep:\n  model.depth: [2, 3]\n")
     monkeypatch.setattr(sweep, "execute", interrupted)
-    r = cli("sweep", path, "--out", tmp_path / "runs", "--jobs", "1")
+    r = cli("sweep", *given, "--jobs", "1")
     assert r.exit_code == 130, r.output
     assert len(r.stderr.strip().splitlines()) == 1
-    assert r.stderr.startswith("error: interrupted; 0 finished points are kept in ") and "--resume" in r.stderr
+    assert r.stderr.startswith("error: interrupted; 0 finished points are kept in ")
+    assert r.stderr.rstrip().endswith(f"continue with {again}")
 
 
 def test_duplicates_and_list_values():
