@@ -196,7 +196,7 @@ def show_checks(results: list) -> None:
 
 def show_sweep(result: Any) -> None:
     """The sweep's outcome: counts, failed points with their reasons, one verdict per activation."""
-    from actinit_cli.sweep import plan, recommend
+    from actinit_cli.sweep import plan
 
     failed = [r for r in result.rows if r["status"] != "ok"]
     sys.stdout.write(f"{counted(len(result.rows), 'point')}, {len(failed)} failed, {result.seconds:.1f} s "
@@ -205,7 +205,7 @@ def show_sweep(result: Any) -> None:
         sys.stdout.write(f"failed: {plan.describe({p: r[p] for p in result.swept})}: {r['reason']}\n")
     for a in result.advice:
         sys.stdout.write(f"{a.activation}: {a.verdict}\n")
-    for line in recommend.rules(result.advice, result.bound):
+    for line in result.rules:
         sys.stdout.write(f"rule: {line}\n")
     sys.stdout.write(f"sweep directory: {result.folder}\n")
 

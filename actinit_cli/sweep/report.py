@@ -83,8 +83,9 @@ def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_ax
 
 
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
-           plots: bool = True, bound: float = recommend.BOUND, executor: str = "local") -> list[recommend.Advice]:
-    """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice."""
+           plots: bool = True, bound: float = recommend.BOUND, executor: str = "local") -> tuple[list, list[str]]:
+    """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice and the
+    notes' rules as measured (a training sweep's own: sweep/training.py)."""
     columns = point_rows.columns(list(base.resolved["sweep"]))
     write_atomic(folder / "points.csv", rundir.csv_text(rows, columns).encode(), "--out")
     ok = [r for r in rows if r["status"] == "ok"]
@@ -95,6 +96,7 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
             training.heatmaps(folder, base, rows, lambda path, draw: write_with(path, draw, "--out"))
         torch = True  # no initialization advice below
     advice = recommend.advise(rows, bound) if ok and not torch else []
+    rules = training.rules(rows, base) if training.is_training(base) else recommend.rules(advice, bound)
     depths = sorted({int(r["depth"]) for r in rows}) if not torch else []
     text = recommend.markdown(advice, depths, bound) if not torch else (
         "# Recommendations\n\nNone: they rank activation x initializer pairs of actinit's own MLP, and this sweep "
@@ -107,10 +109,10 @@ def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seco
            "points": len(rows), "failed": sum(r["status"] != "ok" for r in rows), "jobs": jobs, "executor": executor,
            "seconds": seconds, "bound": bound,
            "versions": {"actinit": __version__, "numpy": np.__version__, "python": platform.python_version()},
-           "ranking": recommend.ranking(advice), "rules": recommend.rules(advice, bound),
+           "ranking": recommend.ranking(advice), "rules": rules,
            "verdicts": {a.activation: a.verdict for a in advice}}
     write_atomic(folder / "summary.json", rundir.json_text(doc).encode(), "--out")
-    return advice
+    return advice, rules
 
 
 def _heatmaps(folder: Path, base: Spec, rows: list[dict]) -> None:
@@ -137,6 +139,7 @@ class SweepResult:
     folder: Path
     rows: list[dict]
     advice: list[recommend.Advice]
+    rules: list[str]  # the notes' rules as measured (recommendations.md's section, the terminal's `rule:` lines)
     seconds: float
     jobs: int
     bound: float
@@ -158,12 +161,12 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         # C library's setenv may move the environment while a thread reads it, so it changes only in between
         with pool.environ(pool.ONE_THREAD if early else {}), drawing.imported_meanwhile(early):
             rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
-    except KeyboardInterrupt:
+        seconds = time.perf_counter() - began
+        advice, rules = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
+    except KeyboardInterrupt:  # also while the sweep's own files are written: summary.json, last, is then missing
         done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
         kept = f"{counted(done, 'finished point')} {'is' if done == 1 else 'are'} kept"
         raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
                           f"{plan.again}", signals.exit_code()) from None
-    seconds = time.perf_counter() - began
-    advice = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
     swept = tuple(plan.points[0].values) if plan.points else ()
-    return SweepResult(folder, rows, advice, seconds, plan.jobs, bound, swept)
+    return SweepResult(folder, rows, advice, rules, seconds, plan.jobs, bound, swept)

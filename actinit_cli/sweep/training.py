@@ -167,19 +167,22 @@ def _output(key: str, value: Any, base: Spec) -> str:
     return f"loss {value} ({head if isinstance(head, str) else head.get('name')} output)"
 
 
-def markdown(rows: list[dict], base: Spec) -> str:
-    """recommendations.md of a training sweep."""
+def rules(rows: list[dict], base: Spec) -> list[str]:
+    """The notes' rules, measured in training: speed, dead units against the learning rate, the output layer."""
     ok = _ok(rows)
     others = [a for a in base.resolved["sweep"] if a != "model.activation"]
     lr_axis = "train.optimizer.lr" if "train.optimizer.lr" in base.resolved["sweep"] else None
-    target = base.resolved["train"]["target_loss"]
-    speed = rule_speed(ok, others) if target is not None else \
+    speed = rule_speed(ok, others) if base.resolved["train"]["target_loss"] is not None else \
         ["relu vs sigmoid and tanh, steps to a loss: not measured (no train.target_loss)"]
-    lines = ["# Recommendations from measured training runs", "",
-             f"{len(ok)} of {len(rows)} points trained ({counted(base.resolved['train']['steps'], 'step')} each). Losses are "
-             f"train losses at evaluated steps; dead fractions on the held-out split.", "",
-             "## The notes' rules, measured in training", ""]
-    lines += [f"- {line}" for line in (speed or ["relu vs sigmoid and tanh: not measured (not both swept)"])]
     failed = [r for r in rows if r["status"] != "ok"]
-    lines += [f"- {line}" for line in rule_dead(ok, lr_axis, others) + rule_output(ok, base, failed)]
-    return "\n".join(lines) + "\n"
+    return (speed or ["relu vs sigmoid and tanh: not measured (not both swept)"]) + \
+        rule_dead(ok, lr_axis, others) + rule_output(ok, base, failed)
+
+
+def markdown(rows: list[dict], base: Spec) -> str:
+    """recommendations.md of a training sweep."""
+    lines = ["# Recommendations from measured training runs", "",
+             f"{len(_ok(rows))} of {len(rows)} points trained ({counted(base.resolved['train']['steps'], 'step')} "
+             f"each). Losses are train losses at evaluated steps; dead fractions on the held-out split.", "",
+             "## The notes' rules, measured in training", ""]
+    return "\n".join(lines + [f"- {line}" for line in rules(rows, base)]) + "\n"

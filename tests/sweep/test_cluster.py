@@ -74,7 +74,7 @@ def test_every_executor_has_a_cli_choice():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--executor", "ray"], "Invalid value for '--executor'"),
+    (["--executor", "ray"], "--executor: got 'ray', expected one of local, dask"),
     (["--executor", "dask", "--jobs", "2"], "Invalid value for --jobs: is for --executor local"),
     (["--scheduler", "tcp://127.0.0.1:8786"], "Invalid value for --scheduler: needs --executor dask"),
     (["--executor", "dask", "--scheduler", "nonsense"], "--scheduler: 'nonsense' is not a Dask scheduler address"),

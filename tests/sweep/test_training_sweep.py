@@ -2,6 +2,7 @@
 comparisons whose points ran (checked on hand-made rows, where the expected sentence is known)."""
 
 import csv
+import json
 
 import pytest
 
@@ -32,6 +33,9 @@ def test_sweep_over_training(cli, tmp_path):
     assert "## The notes' rules, measured in training" in text
     assert "relu vs sigmoid and tanh: not measured" in text  # neither sigmoid nor tanh was swept
     assert "output activation per task type: not measured" in text
+    said = [line[len("rule: "):] for line in r.stdout.splitlines() if line.startswith("rule: ")]
+    assert said and [f"- {line}" for line in said] == text.split("in training\n\n")[1].splitlines()  # the same rules
+    assert json.loads((folder / "summary.json").read_text())["rules"] == said
 
 
 def row(act, lr, dead, steps=None, acc=None, status="ok"):
