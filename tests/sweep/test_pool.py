@@ -159,6 +159,27 @@ def test_interrupt_keeps_finished_points_and_says_how_to_resume(cli, tmp_path, m
     assert r.stderr.rstrip().endswith(f"continue with {again}")
 
 
+def test_an_interrupt_while_the_sweep_writes_its_files_keeps_the_points(cli, tmp_path, monkeypatch):
+    """Every point finished, then Ctrl-C while points.csv, the heatmaps or summary.json are written: the points are
+    kept and the line says so (not 'nothing was left half-written'); --resume then writes the sweep's files."""
+    from actinit_cli.sweep import report
+
+    real = report.finish
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + "sweep:\n  model.depth: [2, 3]\n")
+    monkeypatch.setattr(report, "finish", interrupted)
+    r = cli("sweep", path, "--out", tmp_path / "o", "--jobs", "1")
+    assert r.exit_code == 130 and r.stderr.startswith("error: interrupted; 2 finished points are kept in "), r.stderr
+    monkeypatch.setattr(report, "finish", real)
+    r = cli("sweep", path, "--out", tmp_path / "o", "--resume")
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "o").glob("g/*/summary.json"))) == 1  # the spec is named g
+
+
 def test_duplicates_and_list_values():
     with pytest.raises(ActinitError, match=r"sweep.model.activation: 'tanh' is listed twice"):
         points("sweep:\n  model.activation: [tanh, tanh]")
