@@ -128,6 +128,11 @@ def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
                            f"least 2 rows (train and test) and 1 feature")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ActinitError(f"{where}: the data has nan or inf values")
+    with np.errstate(over="ignore", invalid="ignore"):  # standardising needs each column's std
+        spread = [a.astype(np.float64).std(axis=0) for a in (x, y)]
+    if not all(np.all(np.isfinite(s)) for s in spread):
+        raise ActinitError(f"{where}: values too large to standardise (their squares overflow float64); rescale "
+                           f"the data")
     if y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= MAX_CLASSES:
         labels = y.astype(np.int64)
         kind = "binary" if labels.max() <= 1 else "multiclass"

@@ -119,6 +119,8 @@ BAD = [
     ("lsuv", {"initializer: he_normal": "initializer: lsuv"}, r"model\.initializer: actinit train does not resolve lsuv"),
     ("task is a number", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: 5"}, r"train\.task"),
     ("task parameter", {"samples: 400": "samples: 1"}, r"train\.task\.samples: must be >= 2"),
+    ("separation beyond its bound", {"features: 6": "features: 6, separation: 1e308"},
+     r"train\.task\.separation: must be <= 1e\+06"),
     ("task unknown parameter", {"samples: 400": "sample: 400"}, r"has no parameter 'sample'; did you mean 'samples'"),
     ("lr text", {"lr: 0.05": "lr: fast"}, r"train\.optimizer\.lr: expected a number"),
     ("lr nan", {"lr: 0.05": "lr: .nan"}, r"train\.optimizer\.lr: must be finite"),
@@ -191,6 +193,7 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
     ("{file: one.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: the data has 1 rows"),
     ("{file: featureless.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: the data has 5 rows of 0 features"),
     ("{file: complex.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: x must be real numbers"),
+    ("{file: huge.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: values too large to standardise"),
     ("{csv: blank.csv, target: target}", "", r"^error: \S*tr\.yaml:3: train\.task\.csv: .* at least two data rows"),
 ])
 def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
@@ -211,7 +214,7 @@ def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
 
 def damaged_data(folder):
     """Data files that are not data: a zip header and junk, nothing, a flipped byte in x, one .npy array, no rows,
-    one row, no features, complex x, a header and blank lines."""
+    one row, no features, complex x, values whose squares overflow, a header and blank lines."""
     (folder / "junk.npz").write_bytes(b"PK\x03\x04junk")
     (folder / "empty.npz").write_bytes(b"")
     np.savez(folder / "crc.npz", x=np.ones((50, 3)), y=np.zeros(50))
@@ -223,6 +226,7 @@ def damaged_data(folder):
     for name, rows, features, dtype in [("zero", 0, 3, float), ("one", 1, 3, float), ("featureless", 5, 0, float),
                                         ("complex", 5, 3, complex)]:
         np.savez(folder / f"{name}.npz", x=np.zeros((rows, features), dtype), y=np.zeros(rows))
+    np.savez(folder / "huge.npz", x=np.tile([[1e300], [-1e300]], (20, 3)), y=np.arange(40.0))
     (folder / "blank.csv").write_text("a,b,target\n\n\n\n")
 
 
