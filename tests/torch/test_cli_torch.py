@@ -53,6 +53,15 @@ def test_same_seed_same_numbers(cli, tmp_path):
     assert (c / "modules.csv").read_text() != (a / "modules.csv").read_text()
 
 
+@pytest.mark.parametrize("factory", ["linear", "single"])
+def test_a_model_of_one_module_has_an_empty_headline(cli, tmp_path, factory):
+    """Two module rows (input, output) leave nothing for a ratio or a slope: the headline is None, not a crash."""
+    result = cli("run", write(tmp_path, torch_model(factory, "[8]")), "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((next((tmp_path / "runs" / "s").iterdir()) / "summary.json").read_text())
+    assert len(doc["modules"]) == 2 and set(doc["headline"].values()) == {None}
+
+
 # With He weights each Linear doubles E[y^2] after a ReLU-free input and the residual block adds its branch:
 # models.py's residual() reaches about 2 (stem), 2 + 4 = 6 (block), 12 (head) times the input's: within 100.
 GATES = """checks:
