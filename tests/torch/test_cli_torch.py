@@ -111,6 +111,8 @@ REFUSED = [
      r"checks\[0\].layers: selects nothing in this model"),
     (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
+    (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
+                                                   r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
     ("  torch: {factory: 'x:y', input_shape: [8]}\n  depth: 3", "", r"s.yaml:3: model.depth: describes actinit's own MLP"),
     ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
     ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
@@ -179,3 +181,14 @@ def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
         runner.check_memory(s, False, need_bytes)
     with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
         runner.check_memory(s, True, None)
+
+
+def test_input_batch_is_checked_before_the_probe_draws_it(tmp_path):
+    from actinit_cli.errors import ActinitError
+    from actinit_cli.run import spec as specs, torchrun
+
+    s = specs.load(write(tmp_path, torch_model("nope", "[3, 5]")))  # refused before the factory is looked up
+    need_bytes = torchrun.input_fits(s, None)
+    assert need_bytes == 16 * 15 * (8 + 4)  # drawn in float64, cast to float32
+    with pytest.raises(ActinitError, match=r"s.yaml:2: model.torch.input_shape: an input batch of 16 x \[3, 5\]"):
+        torchrun.preflight(s, False, need_bytes - 1)
