@@ -113,6 +113,14 @@ REFUSED = [
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
     (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
                                                    r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
+    # found by fuzzing: user code that gets past the probe, or ends the process (exit 70, or its own exit code)
+    (torch_model("small_batches_only", "[8]"), "", r"s.yaml:2: model.torch.factory: the model's forward or backward "
+                                                   r"fails on a batch of shape \(16, 8\) \(RuntimeError: no batch of 16\)"),
+    (torch_model("on_meta", "[8]"), "", r"s.yaml:2: model.torch.factory: parameters on device meta; actinit runs on"),
+    (torch_model("exits", "[8]"), "", r"s.yaml:2: model.torch.factory: the factory called sys.exit\(3\)"),
+    (torch_model("exits", "[8]", ", kwargs: {code: 0}"), "", r"model.torch.factory: the factory called sys.exit\(0\)"),
+    (torch_model("exits_in_forward", "[8]"), "", r"model.torch.factory: the model's forward or backward called "
+                                                 r"sys.exit\(0\)"),
     ("  torch: {factory: 'x:y', input_shape: [8]}\n  depth: 3", "", r"s.yaml:3: model.depth: describes actinit's own MLP"),
     ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
     ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
@@ -147,6 +155,16 @@ def test_data_from_a_function(cli, tmp_path):
     doc = json.loads(result.stdout)
     x = doc["modules"][0]
     assert 0 < x["act_mean"] < 1 and x["act_var"] == pytest.approx(1 / 12, rel=0.2)  # U[0, 1): mean 1/2, var 1/12
+
+
+def test_a_data_function_that_exits_is_refused(cli, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"model:\n{torch_model('residual', '[8]')}\ndata: {{batch_size: 16, input: {{torch: "
+                    f"'{MODELS}:batch_exits'}}}}\n")
+    result = cli("run", path, "--out", tmp_path / "runs")
+    assert result.exit_code == 2 and not (tmp_path / "runs").exists()
+    assert __import__("re").fullmatch(r"error: \S+s\.yaml:\d+: data\.input\.torch: the function called sys\.exit\(4\); "
+                                      r"raise an exception instead\n", result.stderr), result.stderr
 
 
 def test_without_torch_a_torch_spec_says_how_to_install_it(cli, tmp_path, monkeypatch):
