@@ -67,12 +67,13 @@ KEYS = tuple(k for t in TRENDS for k in (t.ratio_key, t.slope_key))
 
 def headline(rows: list[dict]) -> dict[str, float | None]:
     """The run's one-line answer, per trend: the end-to-end ratio between the first and last hidden layers
-    (in the direction of travel) and the fitted log2 slope per layer over the hidden layers."""
+    (in the direction of travel) and the fitted log2 slope per layer over the hidden layers; None where there
+    are too few hidden layers (a ratio needs one, a slope two)."""
     hidden = rows[1:-1]
     layers = [r["layer"] for r in hidden]
     out: dict[str, float | None] = {}
     for t in TRENDS:
-        values = [r[t.column] for r in hidden]
+        values = [r[t.column] for r in hidden] or [None]  # no hidden row (a torch model of one module): None
         out[t.ratio_key] = ratio(values[-1], values[0]) if t.forward else ratio(values[0], values[-1])
         out[t.slope_key] = slope_log2(values, layers)
     return out

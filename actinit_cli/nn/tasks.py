@@ -98,6 +98,9 @@ def _sklearn(loader: str, kind: str) -> Callable[[], Maker]:
 SAMPLES = Param("samples", low=2, high=10_000_000, doc="samples drawn (train and test together)", kind=int)
 FEATURES = Param("features", low=1, high=100_000, doc="input features", kind=int)
 CLASSES = Param("classes", low=2, high=10_000, doc="classes", kind=int)
+# A separation, noise or number of turns of 1e6 is far past where it changes what is learnt (classes apart by
+# 10 no longer overlap); bounded so that every sum of squares stays finite (1e308 made the data nan).
+SCALE = 1e6
 MAX_VALUES = 50_000_000  # samples x features drawn at most (400 MB of float64): a data set, not a stress test
 
 
@@ -109,12 +112,12 @@ def _fits(params: Mapping[str, Any]) -> str | None:
             if n > MAX_VALUES else None)
 REGISTRY: Registry = Registry("task", [
     Entry("teacher", _teacher, (SAMPLES, FEATURES, Param("outputs", low=1, high=100_000),
-                                Param("hidden", low=1, high=100_000), Param("noise", low=0.0)), check=_fits, formula="regression on a random tanh teacher MLP"),
-    Entry("gaussian_mixture", _mixture, (SAMPLES, FEATURES, CLASSES, Param("separation", low=0.0)), check=_fits,
+                                Param("hidden", low=1, high=100_000), Param("noise", low=0.0, high=SCALE)), check=_fits, formula="regression on a random tanh teacher MLP"),
+    Entry("gaussian_mixture", _mixture, (SAMPLES, FEATURES, CLASSES, Param("separation", low=0.0, high=SCALE)), check=_fits,
           formula="k Gaussian classes"),
-    Entry("spirals", _spirals, (SAMPLES, CLASSES, Param("turns", low=0.0, low_open=True), Param("noise", low=0.0)),
+    Entry("spirals", _spirals, (SAMPLES, CLASSES, Param("turns", low=0.0, low_open=True, high=SCALE), Param("noise", low=0.0, high=SCALE)),
           formula="2-D interleaved spirals"),
-    Entry("binary", _binary, (SAMPLES, FEATURES, Param("separation", low=0.0)), check=_fits, formula="two Gaussian classes"),
+    Entry("binary", _binary, (SAMPLES, FEATURES, Param("separation", low=0.0, high=SCALE)), check=_fits, formula="two Gaussian classes"),
     Entry("digits", _sklearn("load_digits", "multiclass"), formula="scikit-learn: 1797 8x8 digits, 10 classes"),
     Entry("breast_cancer", _sklearn("load_breast_cancer", "binary"), formula="scikit-learn: 569 tumours, binary"),
     Entry("diabetes", _sklearn("load_diabetes", "regression"), formula="scikit-learn: 442 patients, regression"),

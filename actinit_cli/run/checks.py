@@ -202,11 +202,11 @@ def select(selector: Any, top: int, rows: list[Mapping] | None = None) -> list[i
         return list(range(1, top))
     if selector == "output":
         return [top]
-    chosen = selector if isinstance(selector, list) else list(range(selector["from"], selector["to"] + 1))
-    missing = [layer for layer in chosen if layer > top]
+    ends = selector if isinstance(selector, list) else [selector["from"], selector["to"]]
+    missing = [layer for layer in ends if layer > top]  # before a range is built: `to` may be 10**21
     if missing:
-        raise ActinitError(f"checks: layer {missing[0]} does not exist (the network has layers 0..{top})")
-    return chosen
+        raise ActinitError(f"checks: layer {shown(missing[0])} does not exist (the network has layers 0..{top})")
+    return selector if isinstance(selector, list) else list(range(selector["from"], selector["to"] + 1))
 
 
 def applies(quantity: str, layer: int, model: Mapping, rows: list[Mapping] | None = None) -> bool:

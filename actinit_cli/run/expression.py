@@ -14,7 +14,7 @@ import operator
 from typing import Any, Callable
 
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import shown
+from actinit_cli.nn.registry import as_float, shown
 
 MAX_TEXT = 200  # an expression is a few symbols; a page of text is a mistake
 BINARY: dict[type, Callable[[float, float], float]] = {ast.Add: operator.add, ast.Sub: operator.sub,
@@ -68,7 +68,7 @@ def normalise(value: Any, where: str) -> float | str:
         raise ActinitError(f"{where}: expected a number or an expression of depth such as 1/sqrt(depth), "
                            f"got {shown(value)}")
     if not isinstance(value, str):
-        return _positive(float(value), where)
+        return _positive(as_float(value, where), where)
     tree = parse(value, where)
     if not any(isinstance(n, ast.Name) and n.id in NAMES for n in ast.walk(tree)):
         return _positive(_value(tree, 1, where), where)

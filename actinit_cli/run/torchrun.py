@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from actinit_cli import resources
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import initializers, stats
@@ -49,6 +51,7 @@ def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int
     if save_arrays:
         raise ActinitError("--save-arrays: not available for a torch: model (its arrays are the model's own); "
                            "use actinit_cli.torch.inspect in a notebook")
+    input_fits(spec, available)
     p = probe.probe(spec.resolved, spec.where)
     present = {r["type"] for r in p.rows[1:]}
     for i, check in enumerate(spec["checks"]):
@@ -61,6 +64,15 @@ def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int
     return resources.check_fits(p.peak_bytes(spec["data.batch_size"]),
                                 f"{spec.where('data.batch_size')}: this run (the model's outputs for batch "
                                 f"{spec['data.batch_size']})", "reduce data.batch_size", available)
+
+
+def input_fits(spec: specs.Spec, available: int | None) -> int:
+    """The input batch (drawn in float64, then cast to model.dtype) against the free memory, before the probe
+    draws one: input_shape [1000000, 1000000] is 14.6 TiB at batch 2."""
+    shape, batch = spec["model.torch.input_shape"], spec["data.batch_size"]
+    need = batch * math.prod(shape) * (8 + np.dtype(spec["model.dtype"]).itemsize)
+    return resources.check_fits(need, f"{spec.where('model.torch.input_shape')}: an input batch of {batch} x "
+                                      f"{list(shape)}", "reduce model.torch.input_shape or data.batch_size", available)
 
 
 def execute(spec: specs.Spec, save_arrays: bool = False, progress: Callable[[int], None] | None = None) -> TorchRun:

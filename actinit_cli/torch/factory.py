@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -20,6 +21,16 @@ def first_line(exc: BaseException) -> str:
     """'TypeError: the message' on one line (an error inside user code, for a one-line message)."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def no_exit(where: str, what: str):
+    """sys.exit() in user code (a factory, its import, its forward, a data function) as an error naming the field:
+    SystemExit is no Exception, and would otherwise end actinit silently with the user's exit code."""
+    try:
+        yield
+    except SystemExit as exc:
+        raise ActinitError(f"{where}: {what} called sys.exit({exc.code!r}); raise an exception instead") from None
 
 
 def _module(name: str, folder: Path, where: str) -> ModuleType:
@@ -50,7 +61,8 @@ def load(ref: str, folder: str | Path, where: str) -> Callable:
     """The callable `ref` names; `where` labels the field in errors ('spec.yaml:4: model.torch.factory')."""
     name, _, attr = ref.rpartition(":")
     try:
-        module = _module(name, Path(folder), where)
+        with no_exit(where, f"importing {name!r}"):
+            module = _module(name, Path(folder), where)
     except ActinitError:
         raise
     except Exception as exc:  # user code: ImportError, SyntaxError, anything its import raises
@@ -73,7 +85,10 @@ def call(fn: Callable, kwargs: dict, where: str, where_kwargs: str) -> Any:
     except ValueError:  # no signature to check (a builtin): let the call say it
         pass
     try:
-        return fn(**kwargs)
+        with no_exit(where, "the factory"):
+            return fn(**kwargs)
+    except ActinitError:
+        raise
     except Exception as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         raise ActinitError(f"{where}: {getattr(fn, '__name__', 'the factory')}({shown}) raised "

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 from actinit_cli import blas, extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import stats
-from actinit_cli.torch import fold, losses, record
+from actinit_cli.torch import factory, fold, losses, record
 from actinit_cli.torch.model import Batches, Streams, Where, build, seeded
 
 Progress = Callable[[int], None]
@@ -49,9 +49,17 @@ def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: i
     """One batch forward, loss and backward under the hooks; returns the loss value."""
     x, given = batches.inputs(batch)
     rec.start(x)
-    out = model(x)
-    value = losses.value(loss, out, batches.target(loss, out, given))
-    value.backward()
+    try:
+        with factory.no_exit(where("model.torch.factory"), "the model's forward or backward"):
+            out = model(x)
+            value = losses.value(loss, out, batches.target(loss, out, given))
+            value.backward()
+    except ActinitError:
+        raise
+    except Exception as exc:  # user code that passed the probe's small batch fails at this one
+        raise ActinitError(f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of "
+                           f"shape {tuple(x.shape)} ({factory.first_line(exc)}), though the probe's batch of 2 "
+                           f"passed; make it work at data.batch_size or lower that") from None
     rec.finish(x, out)
     model.zero_grad(set_to_none=True)
     return float(value.detach())

@@ -62,6 +62,9 @@ def build(resolved: Mapping, streams: Streams, where: Where) -> Any:
     if not isinstance(module, torch.nn.Module):
         raise ActinitError(f"{where('model.torch.factory')}: {t['factory']} returned {type(module).__name__}, "
                            f"expected a torch.nn.Module")
+    if any(p.is_meta for p in [*module.parameters(), *module.buffers()]):
+        raise ActinitError(f"{where('model.torch.factory')}: parameters on device meta; actinit runs on the CPU, so "
+                           f"return a model whose weights exist (built without torch.device('meta'))")
     module = module.to(dtype=getattr(torch, m["dtype"]), device="cpu")
     if m["initializer"] is not None or m["bias_initializer"] is not None:
         get = lambda ref: None if ref is None else initializers.get(ref)  # noqa: E731
@@ -111,7 +114,10 @@ class Batches:
 
         where = self.where("data.input.torch")
         try:
-            got = self.fn(batch, self.generator)
+            with factory.no_exit(where, "the function"):
+                got = self.fn(batch, self.generator)
+        except ActinitError:
+            raise
         except Exception as exc:
             raise ActinitError(f"{where}: ({batch}, generator) raised {factory.first_line(exc)}") from None
         x, target = got if isinstance(got, tuple) and len(got) == 2 else (got, None)

@@ -36,7 +36,10 @@ class Probe:
 def _trial(model: Any, x: Any, given: Any, batches: Batches, resolved: Mapping, where: Where) -> tuple[Any, Any]:
     """Forward and loss of the trial batch; errors name input_shape, the factory or the loss."""
     try:
-        out = model(x)
+        with factory.no_exit(where("model.torch.factory"), "the model's forward"):
+            out = model(x)
+    except ActinitError:
+        raise
     except Exception as exc:
         raise ActinitError(f"{where('model.torch.input_shape')}: the model's forward fails on a batch of shape "
                            f"{tuple(x.shape)} ({factory.first_line(exc)}); give the per-sample shape it expects") \
@@ -82,7 +85,10 @@ def probe(resolved: Mapping, where: Where) -> Probe:
 
 def _backward(value: Any, where: Where) -> None:
     try:
-        value.backward()
+        with factory.no_exit(where("model.torch.factory"), "the model's backward"):
+            value.backward()
+    except ActinitError:
+        raise
     except Exception as exc:
         raise ActinitError(f"{where('model.torch.factory')}: backward through the model fails "
                            f"({factory.first_line(exc)})") from None

@@ -10,8 +10,11 @@ every task.
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -37,12 +40,13 @@ class Split:
     outputs: int
 
 
-def draw(task: object, rng: np.random.Generator, folder: Path) -> Data:
-    """The whole data set of a task reference: a named task, {file: x.npz} or {csv: x.csv, target: y}."""
+def draw(task: object, rng: np.random.Generator, folder: Path, where: Callable[[str], str] = str) -> Data:
+    """The whole data set of a task reference: a named task, {file: x.npz} or {csv: x.csv, target: y};
+    `where` labels a field for an error message (a spec's: 'spec.yaml:3: train.task.file')."""
     if isinstance(task, dict) and "file" in task:
-        return _npz(folder / task["file"], "train.task.file")
+        return _npz(folder / task["file"], where("train.task.file"))
     if isinstance(task, dict) and "csv" in task:
-        return _csv(folder / task["csv"], task["target"])
+        return _csv(folder / task["csv"], task["target"], where)
     return tasks.generate(task, rng)
 
 
@@ -58,55 +62,77 @@ def _regular(path: Path, where: str) -> None:
         raise ActinitError(f"{where}: {str(path)!r} is larger than 1 GiB; use a sample of it")
 
 
+# What np.load raises on a damaged archive: a truncated or foreign file, a bad CRC, a corrupt deflate stream.
+UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
 def _npz(path: Path, where: str) -> Data:
     _regular(path, where)
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in ("x", "y") if k in f.files}
-    except (OSError, ValueError) as exc:
-        raise ActinitError(f"{where}: cannot read {str(path)!r} as .npz ({' '.join(str(exc).split())[:100]})") from None
+        loaded = np.load(path, allow_pickle=False)
+        arrays = _named(loaded) if hasattr(loaded, "files") else {}  # a .npy: one unnamed array
+    except UNREADABLE as exc:
+        reason = ' '.join(str(exc).split())[:100] or type(exc).__name__
+        raise ActinitError(f"{where}: cannot read {str(path)!r} as .npz ({reason}); give an archive written by "
+                           f"numpy.savez(path, x=..., y=...)") from None
     if set(arrays) != {"x", "y"}:
         raise ActinitError(f"{where}: {str(path)!r} needs arrays named x (samples, features) and y (targets)")
     x, y = arrays["x"], arrays["y"]
-    if x.ndim != 2 or y.ndim not in (1, 2) or len(y) != len(x) or not np.issubdtype(x.dtype, np.number) \
-            or not np.issubdtype(y.dtype, np.number):
-        raise ActinitError(f"{where}: x must be numbers (samples, features) and y numbers with as many rows; got "
-                           f"x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
+    if x.ndim != 2 or y.ndim not in (1, 2) or len(y) != len(x) or not (_real(x) and _real(y)):
+        raise ActinitError(f"{where}: x must be real numbers (samples, features) and y real numbers with as many "
+                           f"rows; got x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
     return infer(x.astype(np.float64), y, where)
 
 
-def _csv(path: Path, target: str) -> Data:
-    _regular(path, "train.task.csv")
+def _named(archive: np.lib.npyio.NpzFile) -> dict[str, np.ndarray]:
+    """Arrays x and y of an archive, those that are there (read here: a damaged member raises as it is read)."""
+    with archive as f:
+        return {k: f[k] for k in ("x", "y") if k in f.files}
+
+
+def _real(a: np.ndarray) -> bool:
+    return np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)
+
+
+def _csv(path: Path, target: str, where: Callable[[str], str]) -> Data:
+    field = where("train.task.csv")
+    _regular(path, field)
     try:
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ActinitError(f"train.task.csv: cannot read {str(path)!r} ({getattr(exc, 'strerror', None) or exc})") \
-            from None
-    if len(rows) < 3:
-        raise ActinitError(f"train.task.csv: {str(path)!r} needs a header row and at least two data rows")
-    header = [h.strip() for h in rows[0]]
+        raise ActinitError(f"{field}: cannot read {str(path)!r} ({getattr(exc, 'strerror', None) or exc})") from None
+    header, body = [h.strip() for h in rows[0]] if rows else [], [r for r in rows[1:] if r]
+    if len(body) < 2:
+        raise ActinitError(f"{field}: {str(path)!r} needs a header row and at least two data rows")
     if target not in header:
-        raise ActinitError(f"train.task.target: no column {target!r} in {str(path)!r} (columns: "
+        raise ActinitError(f"{where('train.task.target')}: no column {target!r} in {str(path)!r} (columns: "
                            f"{', '.join(header)[:120]})")
-    body = [r for r in rows[1:] if r]
     ragged = next((i for i, r in enumerate(body, start=2) if len(r) != len(header)), None)
     if ragged is not None:
-        raise ActinitError(f"train.task.csv: {str(path)!r} row {ragged} has {len(body[ragged - 2])} cells, its "
+        raise ActinitError(f"{field}: {str(path)!r} row {ragged} has {len(body[ragged - 2])} cells, its "
                            f"header {len(header)}; give every row one cell per column")
     try:
         values = np.array([[float(c) for c in r] for r in body], dtype=np.float64)
     except ValueError as exc:
-        raise ActinitError(f"train.task.csv: {str(path)!r} has a value that is not a number ({exc})") from None
+        raise ActinitError(f"{field}: {str(path)!r} has a value that is not a number ({exc})") from None
     col = header.index(target)
-    return infer(np.delete(values, col, axis=1), values[:, col], "train.task")
+    return infer(np.delete(values, col, axis=1), values[:, col], where("train.task"))
 
 
 def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
     """A user's data: integer targets 0/1 are binary, other non-negative integers (up to MAX_CLASSES distinct)
     multi-class labels, anything else regression (a spec's loss overrides this, see `fit`)."""
+    if len(x) < 2 or x.shape[1] < 1:
+        raise ActinitError(f"{where}: the data has {len(x)} rows of {x.shape[1]} features; a training run needs at "
+                           f"least 2 rows (train and test) and 1 feature")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ActinitError(f"{where}: the data has nan or inf values")
+    with np.errstate(over="ignore", invalid="ignore"):  # standardising needs each column's std
+        spread = [a.astype(np.float64).std(axis=0) for a in (x, y)]
+    if not all(np.all(np.isfinite(s)) for s in spread):
+        raise ActinitError(f"{where}: values too large to standardise (their squares overflow float64); rescale "
+                           f"the data")
     if y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= MAX_CLASSES:
         labels = y.astype(np.int64)
         kind = "binary" if labels.max() <= 1 else "multiclass"
@@ -134,9 +160,7 @@ def targets(d: Data, loss: str) -> tuple[np.ndarray, int]:
 def split(d: Data, loss: str, test_fraction: float, rng: np.random.Generator, dtype: np.dtype) -> Split:
     """Shuffle, hold out round(test_fraction n) samples (at least one each side), standardise, shape targets."""
     n = len(d.x)
-    n_test = min(max(1, round(test_fraction * n)), n - 1)
-    if n < 2:
-        raise ActinitError(f"train.task: {n} sample; a training run needs at least 2 (train and test)")
+    n_test = min(max(1, round(test_fraction * n)), n - 1)  # n >= 2: a task's samples field, `infer` for files
     order = rng.permutation(n)
     test, train = order[:n_test], order[n_test:]
     t, outputs = targets(d, loss)

@@ -58,7 +58,7 @@ def prepare(spec: specs.Spec, out: Path) -> Job:
     """The spec completed from its data, the data split, memory and --out checked."""
     refuse(spec)
     weights, task_rng, order = loop.streams(spec["seed"])
-    d = data.draw(spec["train.task"], task_rng, specs.folder_of(spec))
+    d = data.draw(spec["train.task"], task_rng, specs.folder_of(spec), spec.where)
     spec = data.complete(spec, d)
     split = data.split(d, spec["loss"], spec["train.test_fraction"], task_rng, np.dtype(spec["model.dtype"]))
     if spec["train.batch_size"] > len(split.x_train):

@@ -112,6 +112,7 @@ BEYOND = [
     ("model.activation.alpha", net(activation={"name": "elu", "alpha": HUGE})),
     ("model.depth", {"model": {"depth": HUGE}}),
     ("model.width", {"model": {"width": [4, HUGE]}}),
+    ("model.block.alpha", {"model": {"block": {"residual": True, "alpha": HUGE}}}),
     ("seed", {"seed": HUGE}),
 ]
 

@@ -31,6 +31,14 @@ def test_headline_of_a_halving_net():
     assert H.headline(rows)["act_m2_slope_log2"] is None
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_headline_with_few_hidden_rows(rows):
+    """Input and output only (a torch model of one Linear): every entry None; one hidden row: ratios 1, no slope."""
+    h = H.headline([{"layer": l, "act_m2": 2.0, "grad_preact_m2": 2.0, "act_unit_var": 2.0} for l in range(rows)])
+    assert set(h) == set(H.KEYS)
+    assert all(h[t.slope_key] is None and h[t.ratio_key] == (1.0 if rows == 3 else None) for t in H.TRENDS)
+
+
 @pytest.mark.parametrize("a, b, want", [(1.0, 2.0, 0.5), (None, 1.0, None), (1.0, 0.0, None), (1.0, float("inf"), None)])
 def test_ratio(a, b, want):
     assert H.ratio(a, b) == want

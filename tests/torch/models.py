@@ -1,5 +1,7 @@
 """Factories the torch tests' specs point at (model.torch.factory: models.py:NAME), including broken ones."""
 
+import sys
+
 import torch
 from torch import nn
 
@@ -29,6 +31,15 @@ def residual(width=16):
 
 def dropout(width=16):
     return nn.Sequential(nn.Linear(8, width), nn.Dropout(0.5), nn.ReLU(), nn.Linear(width, 4))
+
+
+def linear():
+    """One leaf module: modules.csv has the input and the output, no hidden row for a headline."""
+    return nn.Linear(8, 4)
+
+
+def single():
+    return nn.Sequential(nn.Linear(8, 4))
 
 
 def raises(width=16):
@@ -65,3 +76,44 @@ def batch(batch_size, generator):
     """data.input.torch: uniform inputs on [0, 1) and their own regression targets."""
     x = torch.rand(batch_size, 8, generator=generator)
     return x, torch.zeros(batch_size, 4)
+
+
+class SmallBatchesOnly(nn.Module):
+    """Passes the probe's batch of 2, fails at the run's batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        if len(x) > 2:
+            raise RuntimeError(f"no batch of {len(x)}")
+        return self.fc(x)
+
+
+class ExitsAtLargeBatches(SmallBatchesOnly):
+    def forward(self, x):
+        if len(x) > 2:
+            sys.exit(0)
+        return self.fc(x)
+
+
+def small_batches_only():
+    return SmallBatchesOnly()
+
+
+def exits_in_forward():
+    return ExitsAtLargeBatches()
+
+
+def on_meta():
+    with torch.device("meta"):
+        return nn.Linear(8, 4)
+
+
+def exits(code=3):
+    sys.exit(code)
+
+
+def batch_exits(batch_size, generator):
+    sys.exit(4)

@@ -53,6 +53,15 @@ def test_same_seed_same_numbers(cli, tmp_path):
     assert (c / "modules.csv").read_text() != (a / "modules.csv").read_text()
 
 
+@pytest.mark.parametrize("factory", ["linear", "single"])
+def test_a_model_of_one_module_has_an_empty_headline(cli, tmp_path, factory):
+    """Two module rows (input, output) leave nothing for a ratio or a slope: the headline is None, not a crash."""
+    result = cli("run", write(tmp_path, torch_model(factory, "[8]")), "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((next((tmp_path / "runs" / "s").iterdir()) / "summary.json").read_text())
+    assert len(doc["modules"]) == 2 and set(doc["headline"].values()) == {None}
+
+
 # With He weights each Linear doubles E[y^2] after a ReLU-free input and the residual block adds its branch:
 # models.py's residual() reaches about 2 (stem), 2 + 4 = 6 (block), 12 (head) times the input's: within 100.
 GATES = """checks:
@@ -102,6 +111,16 @@ REFUSED = [
      r"checks\[0\].layers: selects nothing in this model"),
     (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
+    (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
+                                                   r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
+    # found by fuzzing: user code that gets past the probe, or ends the process (exit 70, or its own exit code)
+    (torch_model("small_batches_only", "[8]"), "", r"s.yaml:2: model.torch.factory: the model's forward or backward "
+                                                   r"fails on a batch of shape \(16, 8\) \(RuntimeError: no batch of 16\)"),
+    (torch_model("on_meta", "[8]"), "", r"s.yaml:2: model.torch.factory: parameters on device meta; actinit runs on"),
+    (torch_model("exits", "[8]"), "", r"s.yaml:2: model.torch.factory: the factory called sys.exit\(3\)"),
+    (torch_model("exits", "[8]", ", kwargs: {code: 0}"), "", r"model.torch.factory: the factory called sys.exit\(0\)"),
+    (torch_model("exits_in_forward", "[8]"), "", r"model.torch.factory: the model's forward or backward called "
+                                                 r"sys.exit\(0\)"),
     ("  torch: {factory: 'x:y', input_shape: [8]}\n  depth: 3", "", r"s.yaml:3: model.depth: describes actinit's own MLP"),
     ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
     ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
@@ -138,6 +157,16 @@ def test_data_from_a_function(cli, tmp_path):
     assert 0 < x["act_mean"] < 1 and x["act_var"] == pytest.approx(1 / 12, rel=0.2)  # U[0, 1): mean 1/2, var 1/12
 
 
+def test_a_data_function_that_exits_is_refused(cli, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"model:\n{torch_model('residual', '[8]')}\ndata: {{batch_size: 16, input: {{torch: "
+                    f"'{MODELS}:batch_exits'}}}}\n")
+    result = cli("run", path, "--out", tmp_path / "runs")
+    assert result.exit_code == 2 and not (tmp_path / "runs").exists()
+    assert __import__("re").fullmatch(r"error: \S+s\.yaml:\d+: data\.input\.torch: the function called sys\.exit\(4\); "
+                                      r"raise an exception instead\n", result.stderr), result.stderr
+
+
 def test_without_torch_a_torch_spec_says_how_to_install_it(cli, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
     result = cli("run", write(tmp_path, torch_model()), "--out", tmp_path / "runs")
@@ -170,3 +199,14 @@ def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
         runner.check_memory(s, False, need_bytes)
     with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
         runner.check_memory(s, True, None)
+
+
+def test_input_batch_is_checked_before_the_probe_draws_it(tmp_path):
+    from actinit_cli.errors import ActinitError
+    from actinit_cli.run import spec as specs, torchrun
+
+    s = specs.load(write(tmp_path, torch_model("nope", "[3, 5]")))  # refused before the factory is looked up
+    need_bytes = torchrun.input_fits(s, None)
+    assert need_bytes == 16 * 15 * (8 + 4)  # drawn in float64, cast to float32
+    with pytest.raises(ActinitError, match=r"s.yaml:2: model.torch.input_shape: an input batch of 16 x \[3, 5\]"):
+        torchrun.preflight(s, False, need_bytes - 1)

@@ -123,6 +123,8 @@ BAD = [
     ("lsuv", {"initializer: he_normal": "initializer: lsuv"}, r"model\.initializer: actinit train does not resolve lsuv"),
     ("task is a number", {"task: {name: gaussian_mixture, samples: 400, features: 6}": "task: 5"}, r"train\.task"),
     ("task parameter", {"samples: 400": "samples: 1"}, r"train\.task\.samples: must be >= 2"),
+    ("separation beyond its bound", {"features: 6": "features: 6, separation: 1e308"},
+     r"train\.task\.separation: must be <= 1e\+06"),
     ("task unknown parameter", {"samples: 400": "sample: 400"}, r"has no parameter 'sample'; did you mean 'samples'"),
     ("lr text", {"lr: 0.05": "lr: fast"}, r"train\.optimizer\.lr: expected a number"),
     ("lr nan", {"lr: 0.05": "lr: .nan"}, r"train\.optimizer\.lr: must be finite"),
@@ -186,10 +188,22 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
     ("{file: d.npz}", "loss: cross_entropy\n", r"loss: cross_entropy needs class labels, but the task's targets are real"),
     ("diabetes", "loss: binary_cross_entropy\n", r"loss: binary_cross_entropy needs class labels"),
     ("{csv: ragged.csv, target: target}", "", r"train\.task\.csv: '.*ragged\.csv' row 3 has 3 cells, its header 4"),
+    # found by fuzzing (exit 70 before): damaged archives, empty data; the line names the spec's file and line
+    ("{file: junk.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: cannot read '.*junk\.npz' as \.npz \(File is not"),
+    ("{file: empty.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: cannot read '.*empty\.npz' as \.npz"),
+    ("{file: crc.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: cannot read .*\(Bad CRC-32"),
+    ("{file: npy.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: .* needs arrays named x"),
+    ("{file: zero.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: the data has 0 rows of 3 features"),
+    ("{file: one.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: the data has 1 rows"),
+    ("{file: featureless.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: the data has 5 rows of 0 features"),
+    ("{file: complex.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: x must be real numbers"),
+    ("{file: huge.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: values too large to standardise"),
+    ("{csv: blank.csv, target: target}", "", r"^error: \S*tr\.yaml:3: train\.task\.csv: .* at least two data rows"),
 ])
 def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
     user_data(tmp_path, "csv")
     user_data(tmp_path, "regression")
+    damaged_data(tmp_path)
     (tmp_path / "ragged.csv").write_text("a,b,c,target\n1,2,3,0\n1,2,3\n4,5,6,1\n")
     if task == "diabetes":
         from tests.cases import need
@@ -198,8 +212,26 @@ def test_bad_data_is_exit_2(cli, tmp_path, task, extra, message):
     text = SPEC.replace("{name: gaussian_mixture, samples: 400, features: 6}", task) + extra
     r = cli("train", spec_file(tmp_path, text), "--out", tmp_path / "runs")
     assert r.exit_code == 2, r.output
-    assert re.search(message, r.stderr), r.stderr
+    assert r.stderr.count("\n") == 1 and re.search(message, r.stderr), r.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def damaged_data(folder):
+    """Data files that are not data: a zip header and junk, nothing, a flipped byte in x, one .npy array, no rows,
+    one row, no features, complex x, values whose squares overflow, a header and blank lines."""
+    (folder / "junk.npz").write_bytes(b"PK\x03\x04junk")
+    (folder / "empty.npz").write_bytes(b"")
+    np.savez(folder / "crc.npz", x=np.ones((50, 3)), y=np.zeros(50))
+    damaged = bytearray((folder / "crc.npz").read_bytes())
+    damaged[200] ^= 0xFF  # inside x's values (after the zip entry's header and the .npy header)
+    (folder / "crc.npz").write_bytes(bytes(damaged))
+    with open(folder / "npy.npz", "wb") as f:
+        np.save(f, np.zeros(3))
+    for name, rows, features, dtype in [("zero", 0, 3, float), ("one", 1, 3, float), ("featureless", 5, 0, float),
+                                        ("complex", 5, 3, complex)]:
+        np.savez(folder / f"{name}.npz", x=np.zeros((rows, features), dtype), y=np.zeros(rows))
+    np.savez(folder / "huge.npz", x=np.tile([[1e300], [-1e300]], (20, 3)), y=np.arange(40.0))
+    (folder / "blank.csv").write_text("a,b,target\n\n\n\n")
 
 
 def test_missing_data_extra_names_the_install_command(cli, tmp_path, monkeypatch):
