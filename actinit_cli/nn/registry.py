@@ -21,10 +21,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     pool = sorted(set(candidates))
     if not pool:
         return ""
-    close = difflib.get_close_matches(word, pool, n=len(pool), cutoff=0.6)
+    lower = {c.lower(): c for c in pool}  # case aside: torch's 'ReLU' -> 'relu', not 'elu' or 'selu'
+    if word.lower() in lower:
+        return f"; did you mean '{lower[word.lower()]}'?"
+    close = [lower[c] for c in difflib.get_close_matches(word.lower(), list(lower), n=len(pool), cutoff=0.6)]
     # Same family first (the part before the first '_'): 'he_unnormal' -> he_normal, he_uniform.
-    family = word.split("_")[0]
-    close = sorted(close, key=lambda c: c.split("_")[0] != family)[:2]
+    family = word.lower().split("_")[0]
+    close = sorted(close, key=lambda c: c.lower().split("_")[0] != family)[:2]
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -11,6 +11,8 @@ from actinit_cli.nn.registry import Entry, Param, did_you_mean, split_ref
     ("he_unnormal", ["he_normal", "he_uniform", "lecun_normal"], "; did you mean 'he_normal' or 'he_uniform'?"),
     ("tanhh", ["tanh", "relu"], "; did you mean 'tanh'?"),
     ("zzz", ["tanh", "relu"], ""),
+    ("ReLU", ["elu", "relu", "selu"], "; did you mean 'relu'?"),  # torch's spelling: case aside, it is relu
+    ("He_Unnormal", ["he_normal", "he_uniform", "lecun_normal"], "; did you mean 'he_normal' or 'he_uniform'?"),
 ])
 def test_did_you_mean(word, candidates, want):
     assert did_you_mean(word, candidates) == want
