@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from actinit_cli import plots
+from actinit_cli.plots import figure
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -15,7 +16,7 @@ def png_size(path):
 
 
 def test_positive_values_for_log_axes():
-    np.testing.assert_array_equal(plots._positive([1.0, None, 0.0, -1.0, float("inf"), 2.0]),
+    np.testing.assert_array_equal(figure.positive([1.0, None, 0.0, -1.0, float("inf"), 2.0]),
                                   [1.0, np.nan, np.nan, np.nan, np.nan, 2.0])
 
 

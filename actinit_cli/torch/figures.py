@@ -1,4 +1,4 @@
-"""The plots of module rows, drawn by actinit_cli/plots.py from plain arrays: second moments of each module's
+"""The plots of module rows, drawn by actinit_cli/plots/ from plain arrays: second moments of each module's
 output and of dL/d(output) in forward order, the distributions of outputs and gradients, and the saturated,
 dead and zero fractions of activation modules."""
 
