@@ -37,3 +37,52 @@ def test_every_plot_writes_a_png(tmp_path, draw):
     draw(path)
     width, height = png_size(path)
     assert width >= 400 and height >= 200  # heatmaps scale with their rows
+
+
+LONG = "torch_cnn_bad_init: small_cnn(channels=16, blocks=6, bad_init=True) + own initialization (torch)"
+MODULES = ["(input)"] + [f"encoder..encoder_layer_{i // 3}.{n}" for i, n in
+                         zip(range(59), ["self_attention MultiheadAttention", "mlp.0 Linear", "ln_2 LayerNorm"] * 20)]
+
+
+def drawn(draw, tmp_path, monkeypatch):
+    """The figure a plot function saves, drawn by Agg (what the PNG shows, measured by matplotlib itself)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figures = []
+    monkeypatch.setattr(figure, "save", lambda fig, path: figures.append(fig))
+    draw(tmp_path / "p.png")
+    (fig,) = figures
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def overflow(fig) -> float:
+    """Pixels by which any axes, its title, labels and tick labels, or a figure text reach past the figure's edge."""
+    r = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(r) for ax in fig.axes] + [t.get_window_extent(r) for t in fig.texts if t.get_text()]
+    return max(max(-b.x0, -b.y0, b.x1 - fig.bbox.width, b.y1 - fig.bbox.height) for b in boxes)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda p, title: plots.variance_by_layer(p, range(19), {"y": np.logspace(0, -18, 19)}, title, ticks=MODULES[:19]),
+    lambda p, title: plots.variance_by_layer(p, range(60), {"y": np.ones(60)}, f"{title}\nsecond line", ticks=MODULES),
+    lambda p, title: plots.layer_histograms(p, np.linspace(-1, 1, 11), {1: np.ones(10) / 10}, f"{title}\ngrads", "x"),
+    lambda p, title: plots.saturation(p, [1, 2], {"dead_frac": [0.0, 0.1]}, f"{title}\nsaturated, dead and zero"),
+], ids=["module names", "60 module names", "histograms", "saturation"])
+def test_long_titles_and_module_names_stay_inside_the_figure(tmp_path, monkeypatch, draw):
+    fig = drawn(lambda p: draw(p, LONG), tmp_path, monkeypatch)
+    assert overflow(fig) <= 1.0
+    ax = fig.axes[0]
+    assert "\n" in ax.get_title() and LONG not in ax.get_title()  # wrapped at a space, not shrunk
+    assert ax.get_title().replace("\n", " ").startswith(LONG) and ax.title.get_fontsize() == 12
+    short = drawn(lambda p: draw(p, "t"), tmp_path, monkeypatch).axes[0]
+    assert ax.bbox.height == pytest.approx(short.bbox.height)  # the figure grew; the axes kept their size
+
+
+def test_module_names_thin_out_to_at_most_30_readable_labels(tmp_path, monkeypatch):
+    fig = drawn(lambda p: plots.variance_by_layer(p, range(60), {"y": np.ones(60)}, "t", ticks=MODULES),
+                tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == MODULES[::2]
+    assert all(t.get_fontsize() >= 7 and t.get_rotation() == 45 for t in ax.get_xticklabels())
+    assert {*ax.get_xticks(), *ax.get_xticks(minor=True)} == set(range(60))  # every module keeps its tick mark

@@ -38,10 +38,10 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
                    label="layers holding inf/nan" if i == 0 else None)
     ax.set_yscale("log")
     if ticks is not None:
-        ax.set_xticks(x, ticks, rotation=90, fontsize=6)
+        figure.name_ticks(fig, ax, x, ticks)
     ax.set_xlabel("layer (0 = input)")
     ax.set_ylabel("second moment (log scale)")
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     if note:
@@ -67,7 +67,7 @@ def layer_histograms(path: Path, edges: np.ndarray, fractions: Mapping[int, np.n
         bar.update_ticks()
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of values per bin")
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     ax.grid(True, alpha=0.3)
     figure.save(fig, path)
 
@@ -87,7 +87,7 @@ def saturation(path: Path, layers: Sequence[int], fractions: Mapping[str, Sequen
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("layer")
     ax.set_ylabel("fraction")
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     figure.save(fig, path)

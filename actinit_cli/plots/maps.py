@@ -37,7 +37,7 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     ax.set_ylim(-0.02 * float(np.max(sb2)), float(np.max(sb2)))
     ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
     ax.set_ylabel("sigma_b^2 = Var(b)")
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     ax.legend(fontsize=8, loc="upper left")
     figure.save(fig, path)
 

@@ -33,7 +33,7 @@ def spectrum_density(path: Path, values: np.ndarray, title: str, note: str = "",
     ax.set_xscale("log")
     ax.set_xlabel("singular value of the input-output Jacobian (log scale)")
     ax.set_ylabel("density per unit of log10")
-    ax.set_title("\n".join(textwrap.fill(line, 90) for line in title.split("\n")), fontsize=9)
+    figure.title(fig, ax, title, size=9)
     ax.legend(loc="upper left", fontsize=8)
     if note:
         fig.text(0.01, 0.01, textwrap.fill(note, 125), fontsize=7, va="bottom")

@@ -31,7 +31,7 @@ def curves(path: Path, x: Sequence[float], series: Mapping[str, Sequence[float |
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     ax.grid(True, alpha=0.3)
     if guide is not None or not colorbar:
         ax.legend(fontsize=8, loc="best")
@@ -55,5 +55,5 @@ def layer_step_map(path: Path, steps: Sequence[int], layers: Sequence[int], grid
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("layer")
-    ax.set_title(title)
+    figure.title(fig, ax, title)
     figure.save(fig, path)

@@ -11,12 +11,19 @@ from actinit_cli.nn import stats
 from actinit_cli.torch import rows as module_rows
 
 TICKS = 60  # label the x axis with module names up to this many rows
+LABEL = 28  # characters of a tick label before the middle of a long module path gives way to '..'
 
 
 def _label(row: dict) -> str:
-    """'layer1.0.conv1 Conv2d', with '#2' after the name for a module's second call."""
+    """'layer1.0.conv1 Conv2d', with '#2' after the name for a module's second call; a long path keeps its first
+    and its last two parts ('encoder..mlp.fc1 Linear')."""
     call = f"#{row['call']}" if row["call"] and row["call"] > 1 else ""
-    return f"{row['module']}{call} {row['type'] or ''}".strip()
+    kind = f" {row['type']}" if row["type"] else ""
+    parts = f"{row['module']}{call}".split(".")
+    name, cut = ".".join(parts), 1
+    while len(name + kind) > LABEL and cut < len(parts) - 2:
+        name, cut = ".".join([parts[0], "", *parts[cut + 1:]]), cut + 1
+    return name + kind
 
 
 def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title: str) -> list[str]:
