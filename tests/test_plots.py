@@ -86,3 +86,10 @@ def test_module_names_thin_out_to_at_most_30_readable_labels(tmp_path, monkeypat
     assert [t.get_text() for t in ax.get_xticklabels()] == MODULES[::2]
     assert all(t.get_fontsize() >= 7 and t.get_rotation() == 45 for t in ax.get_xticklabels())
     assert {*ax.get_xticks(), *ax.get_xticks(minor=True)} == set(range(60))  # every module keeps its tick mark
+
+
+@pytest.mark.parametrize("low, high", [(0.3, 6.0), (2e-10, 8e-10), (3e-100, 6e-100), (1e-18, 1.0)])
+def test_the_log_axis_label_stays_inside_the_figure(tmp_path, monkeypatch, low, high):
+    """Under a decade the minor ticks get labels as wide as 6x10^-10 (he_relu at depth 30: 0.3 to 6)."""
+    fig = drawn(lambda p: plots.variance_by_layer(p, [0, 1, 2], {"a": [low, high, low]}, "t"), tmp_path, monkeypatch)
+    assert overflow(fig) <= 1.0
