@@ -93,3 +93,20 @@ def test_the_log_axis_label_stays_inside_the_figure(tmp_path, monkeypatch, low, 
     """Under a decade the minor ticks get labels as wide as 6x10^-10 (he_relu at depth 30: 0.3 to 6)."""
     fig = drawn(lambda p: plots.variance_by_layer(p, [0, 1, 2], {"a": [low, high, low]}, "t"), tmp_path, monkeypatch)
     assert overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("low, high, floor, span, one", [
+    (0.82, 0.96, 1.1e-7, (0.8, 1.01), "1 (isometry)"),  # isometry_tanh_orthogonal: was 1e-7..2 with a sliver
+    (1e-10, 1e-9, 1e-25, (8e-11, 1.3e-9), "1 (isometry), right of the axis"),  # a vanishing network
+    (1e-3, 30.0, 1e-18, (3e-4, 100.0), "1 (isometry)"),
+])
+def test_the_spectrum_axis_spans_the_singular_values(tmp_path, monkeypatch, low, high, floor, span, one):
+    """The x axis is chosen from the data: the rounding level far below, or 1 far away, does not stretch it."""
+    values = np.geomspace(low, high, 256)
+    fig = drawn(lambda p: plots.spectrum_density(p, values, "t", floor=floor), tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    assert span[0] <= lo <= low and high <= hi <= span[1]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert one in labels and "rounding level (eps x largest), left of the axis: 0 below it" in labels
+    assert overflow(fig) <= 1.0
