@@ -37,8 +37,9 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
                             nonfinite=[r["layer"] for r in rows if r["nonfinite"]], ticks=labels)
     plots.layer_histograms(folder / "activations_hist.png", *stats.histograms(hist_act),
                            f"{title}\nmodule outputs (exact zeros of relu-like modules left out)", "output value")
-    plots.layer_histograms(folder / "gradients_hist.png", *stats.histograms(hist_grad),
-                           f"{title}\ngradients dL/d(output) per module", "back-propagated gradient")
+    plots.layer_histograms(folder / "gradients_hist.png", *stats.histograms(hist_grad, magnitudes=True),
+                           f"{title}\ngradient magnitudes |dL/d(output)| per module, exact zeros left out",
+                           "log10 |back-propagated gradient|")
     pngs = ["variance_by_module.png", "activations_hist.png", "gradients_hist.png"]
     acts = [r for r in rows if r["layer"] and r["activation"]]
     if acts:
