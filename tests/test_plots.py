@@ -57,9 +57,11 @@ def drawn(draw, tmp_path, monkeypatch):
 
 
 def overflow(fig) -> float:
-    """Pixels by which any axes, its title, labels and tick labels, or a figure text reach past the figure's edge."""
+    """Pixels by which any axes, its title, labels and tick labels, a figure text or legend reach past the
+    figure's edge."""
     r = fig.canvas.get_renderer()
     boxes = [ax.get_tightbbox(r) for ax in fig.axes] + [t.get_window_extent(r) for t in fig.texts if t.get_text()]
+    boxes += [legend.get_window_extent(r) for legend in fig.legends]
     return max(max(-b.x0, -b.y0, b.x1 - fig.bbox.width, b.y1 - fig.bbox.height) for b in boxes)
 
 
@@ -109,4 +111,18 @@ def test_the_spectrum_axis_spans_the_singular_values(tmp_path, monkeypatch, low,
     assert span[0] <= lo <= low and high <= hi <= span[1]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert one in labels and "rounding level (eps x largest), left of the axis: 0 below it" in labels
+    assert overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("chi1", [np.full((5, 4), 1.2), np.where(np.arange(20).reshape(5, 4) > 12, np.inf, 1.2)],
+                         ids=["finite", "diverging (selu)"])
+def test_the_phase_diagram_legend_covers_no_data(tmp_path, monkeypatch, chi1):
+    """The colour map fills the axes, so the legend goes below them; selu's sat on the critical line."""
+    fig = drawn(lambda p: plots.phase_diagram(p, np.linspace(0.1, 4, 5), np.linspace(0, 1, 4), chi1,
+                                              (np.array([1.0, 2.0]), np.array([0.0, 0.5])), {"he": 2.0, "lecun": 1.0},
+                                              "t"), tmp_path, monkeypatch)
+    ax, (legend,) = fig.axes[0], fig.legends
+    assert ax.get_legend() is None and len(legend.get_texts()) == 3 + (not np.isfinite(chi1).all())
+    r = fig.canvas.get_renderer()
+    assert legend.get_window_extent(r).y1 < ax.get_tightbbox(r).y0  # below the axes and their x label
     assert overflow(fig) <= 1.0
