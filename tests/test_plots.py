@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from actinit_cli import plots
+from actinit_cli.plots import figure
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -15,7 +16,7 @@ def png_size(path):
 
 
 def test_positive_values_for_log_axes():
-    np.testing.assert_array_equal(plots._positive([1.0, None, 0.0, -1.0, float("inf"), 2.0]),
+    np.testing.assert_array_equal(figure.positive([1.0, None, 0.0, -1.0, float("inf"), 2.0]),
                                   [1.0, np.nan, np.nan, np.nan, np.nan, 2.0])
 
 
@@ -36,3 +37,92 @@ def test_every_plot_writes_a_png(tmp_path, draw):
     draw(path)
     width, height = png_size(path)
     assert width >= 400 and height >= 200  # heatmaps scale with their rows
+
+
+LONG = "torch_cnn_bad_init: small_cnn(channels=16, blocks=6, bad_init=True) + own initialization (torch)"
+MODULES = ["(input)"] + [f"encoder..encoder_layer_{i // 3}.{n}" for i, n in
+                         zip(range(59), ["self_attention MultiheadAttention", "mlp.0 Linear", "ln_2 LayerNorm"] * 20)]
+
+
+def drawn(draw, tmp_path, monkeypatch):
+    """The figure a plot function saves, drawn by Agg (what the PNG shows, measured by matplotlib itself)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figures = []
+    monkeypatch.setattr(figure, "save", lambda fig, path: figures.append(fig))
+    draw(tmp_path / "p.png")
+    (fig,) = figures
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def overflow(fig) -> float:
+    """Pixels by which any axes, its title, labels and tick labels, a figure text or legend reach past the
+    figure's edge."""
+    r = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(r) for ax in fig.axes] + [t.get_window_extent(r) for t in fig.texts if t.get_text()]
+    boxes += [legend.get_window_extent(r) for legend in fig.legends]
+    return max(max(-b.x0, -b.y0, b.x1 - fig.bbox.width, b.y1 - fig.bbox.height) for b in boxes)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda p, title: plots.variance_by_layer(p, range(19), {"y": np.logspace(0, -18, 19)}, title, ticks=MODULES[:19]),
+    lambda p, title: plots.variance_by_layer(p, range(60), {"y": np.ones(60)}, f"{title}\nsecond line", ticks=MODULES),
+    lambda p, title: plots.layer_histograms(p, np.linspace(-1, 1, 11), {1: np.ones(10) / 10}, f"{title}\ngrads", "x"),
+    lambda p, title: plots.saturation(p, [1, 2], {"dead_frac": [0.0, 0.1]}, f"{title}\nsaturated, dead and zero"),
+], ids=["module names", "60 module names", "histograms", "saturation"])
+def test_long_titles_and_module_names_stay_inside_the_figure(tmp_path, monkeypatch, draw):
+    fig = drawn(lambda p: draw(p, LONG), tmp_path, monkeypatch)
+    assert overflow(fig) <= 1.0
+    ax = fig.axes[0]
+    assert "\n" in ax.get_title() and LONG not in ax.get_title()  # wrapped at a space, not shrunk
+    assert ax.get_title().replace("\n", " ").startswith(LONG) and ax.title.get_fontsize() == 12
+    short = drawn(lambda p: draw(p, "t"), tmp_path, monkeypatch).axes[0]
+    assert ax.bbox.height == pytest.approx(short.bbox.height)  # the figure grew; the axes kept their size
+
+
+def test_module_names_thin_out_to_at_most_30_readable_labels(tmp_path, monkeypatch):
+    fig = drawn(lambda p: plots.variance_by_layer(p, range(60), {"y": np.ones(60)}, "t", ticks=MODULES),
+                tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == MODULES[::2]
+    assert all(t.get_fontsize() >= 7 and t.get_rotation() == 45 for t in ax.get_xticklabels())
+    assert {*ax.get_xticks(), *ax.get_xticks(minor=True)} == set(range(60))  # every module keeps its tick mark
+
+
+@pytest.mark.parametrize("low, high", [(0.3, 6.0), (2e-10, 8e-10), (3e-100, 6e-100), (1e-18, 1.0)])
+def test_the_log_axis_label_stays_inside_the_figure(tmp_path, monkeypatch, low, high):
+    """Under a decade the minor ticks get labels as wide as 6x10^-10 (he_relu at depth 30: 0.3 to 6)."""
+    fig = drawn(lambda p: plots.variance_by_layer(p, [0, 1, 2], {"a": [low, high, low]}, "t"), tmp_path, monkeypatch)
+    assert overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("low, high, floor, span, one", [
+    (0.82, 0.96, 1.1e-7, (0.8, 1.01), "1 (isometry)"),  # isometry_tanh_orthogonal: was 1e-7..2 with a sliver
+    (1e-10, 1e-9, 1e-25, (8e-11, 1.3e-9), "1 (isometry), right of the axis"),  # a vanishing network
+    (1e-3, 30.0, 1e-18, (3e-4, 100.0), "1 (isometry)"),
+])
+def test_the_spectrum_axis_spans_the_singular_values(tmp_path, monkeypatch, low, high, floor, span, one):
+    """The x axis is chosen from the data: the rounding level far below, or 1 far away, does not stretch it."""
+    values = np.geomspace(low, high, 256)
+    fig = drawn(lambda p: plots.spectrum_density(p, values, "t", floor=floor), tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    assert span[0] <= lo <= low and high <= hi <= span[1]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert one in labels and "rounding level (eps x largest), left of the axis: 0 below it" in labels
+    assert overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("chi1", [np.full((5, 4), 1.2), np.where(np.arange(20).reshape(5, 4) > 12, np.inf, 1.2)],
+                         ids=["finite", "diverging (selu)"])
+def test_the_phase_diagram_legend_covers_no_data(tmp_path, monkeypatch, chi1):
+    """The colour map fills the axes, so the legend goes below them; selu's sat on the critical line."""
+    fig = drawn(lambda p: plots.phase_diagram(p, np.linspace(0.1, 4, 5), np.linspace(0, 1, 4), chi1,
+                                              (np.array([1.0, 2.0]), np.array([0.0, 0.5])), {"he": 2.0, "lecun": 1.0},
+                                              "t"), tmp_path, monkeypatch)
+    ax, (legend,) = fig.axes[0], fig.legends
+    assert ax.get_legend() is None and len(legend.get_texts()) == 3 + (not np.isfinite(chi1).all())
+    r = fig.canvas.get_renderer()
+    assert legend.get_window_extent(r).y1 < ax.get_tightbbox(r).y0  # below the axes and their x label
+    assert overflow(fig) <= 1.0

@@ -164,13 +164,14 @@ def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list
 
     acts = structure.hidden_activations(run.spec.resolved["model"])
     saturates, dies = any(a.saturation is not None for a in acts), any(a.dies for a in acts)
-    what = ("the stream x per block", "its gradient dL/dx per block") if blocks else \
-        ("activations per layer" + (" (exact zeros left out: see zero_frac)" if dies else ""), "gradients dL/dh per layer")
+    what = ("the stream x per block", "gradient magnitudes |dL/dx| of the stream per block, exact zeros left out") \
+        if blocks else ("activations per layer" + (" (exact zeros left out: see zero_frac)" if dies else ""),
+                        "gradient magnitudes |dL/dh| per layer, exact zeros left out")
     what = tuple(f"{w} ({arch})" if arch else w for w in what)
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\n{what[0]}",
                            "stream value" if blocks else "activation value")
-    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",
-                           "back-propagated gradient " + ("dL/dx" if blocks else "dL/dh"))
+    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",  # layers decades apart
+                           "log10 |back-propagated gradient " + ("dL/dx" if blocks else "dL/dh") + "|")
     if not (saturates or dies):
         return ["activations_hist.png", "gradients_hist.png"]
     kinds = (("saturated_frac",) if saturates else ()) + (("dead_frac", "zero_frac") if dies else ())

@@ -115,7 +115,7 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         arrays, spectrum, fitted = (saved, found, more) if r == 0 else (arrays, spectrum, fitted)
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
-    hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"])
+    hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"], magnitudes=True)
     t0 = time.perf_counter()
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0

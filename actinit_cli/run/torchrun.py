@@ -119,8 +119,9 @@ def _mlp_view(spec: specs.Spec, m: Any) -> tuple[runner.Run, dict | None, str]:
         None, "the weights keep the model's own initialization; set model.initializer (and "
               "model.bias_initializer) for the mean-field prediction")
     hist_act, hist_grad = m.layer_hist
+    hists = stats.histograms(hist_act), stats.histograms(hist_grad, magnitudes=True)  # as runner.execute's
     run = runner.Run(mlp_spec, overlay.annotate(m.layers, pred, mlp_spec["data.batch_size"]), m.layers_per_repeat, m.seeds, m.losses,
-                     stats.histograms(hist_act), stats.histograms(hist_grad), 0.0, {}, None, list(pred.notes), pred)
+                     *hists, 0.0, {}, None, list(pred.notes), pred)
     exported = raw if not why and known else None
     same = "the same numbers" if m.structure.biases else \
         "the same numbers, and grad_b_m2 for its zero biases (the Linears here have none: empty in layers.csv)"

@@ -1,4 +1,4 @@
-"""The plots of module rows, drawn by actinit_cli/plots.py from plain arrays: second moments of each module's
+"""The plots of module rows, drawn by actinit_cli/plots/ from plain arrays: second moments of each module's
 output and of dL/d(output) in forward order, the distributions of outputs and gradients, and the saturated,
 dead and zero fractions of activation modules."""
 
@@ -11,12 +11,19 @@ from actinit_cli.nn import stats
 from actinit_cli.torch import rows as module_rows
 
 TICKS = 60  # label the x axis with module names up to this many rows
+LABEL = 28  # characters of a tick label before the middle of a long module path gives way to '..'
 
 
 def _label(row: dict) -> str:
-    """'layer1.0.conv1 Conv2d', with '#2' after the name for a module's second call."""
+    """'layer1.0.conv1 Conv2d', with '#2' after the name for a module's second call; a long path keeps its first
+    and its last two parts ('encoder..mlp.fc1 Linear')."""
     call = f"#{row['call']}" if row["call"] and row["call"] > 1 else ""
-    return f"{row['module']}{call} {row['type'] or ''}".strip()
+    kind = f" {row['type']}" if row["type"] else ""
+    parts = f"{row['module']}{call}".split(".")
+    name, cut = ".".join(parts), 1
+    while len(name + kind) > LABEL and cut < len(parts) - 2:
+        name, cut = ".".join([parts[0], "", *parts[cut + 1:]]), cut + 1
+    return name + kind
 
 
 def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title: str) -> list[str]:
@@ -30,8 +37,9 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
                             nonfinite=[r["layer"] for r in rows if r["nonfinite"]], ticks=labels)
     plots.layer_histograms(folder / "activations_hist.png", *stats.histograms(hist_act),
                            f"{title}\nmodule outputs (exact zeros of relu-like modules left out)", "output value")
-    plots.layer_histograms(folder / "gradients_hist.png", *stats.histograms(hist_grad),
-                           f"{title}\ngradients dL/d(output) per module", "back-propagated gradient")
+    plots.layer_histograms(folder / "gradients_hist.png", *stats.histograms(hist_grad, magnitudes=True),
+                           f"{title}\ngradient magnitudes |dL/d(output)| per module, exact zeros left out",
+                           "log10 |back-propagated gradient|")
     pngs = ["variance_by_module.png", "activations_hist.png", "gradients_hist.png"]
     acts = [r for r in rows if r["layer"] and r["activation"]]
     if acts:

@@ -122,3 +122,17 @@ def test_histograms_share_edges():
     edges, h = stats.histograms({1: np.linspace(-1, 1, 1000), 2: np.zeros(100), 3: np.array([np.nan, 1.0])})
     assert set(h) == {1, 2, 3} and len(edges) == 81
     assert h[2].sum() == pytest.approx(1.0) and h[1].sum() == pytest.approx(1.0, abs=0.01)
+
+
+def test_magnitude_histograms_keep_the_shape_of_layers_decades_apart():
+    """xavier_relu's gradients: 9 decades between layers, half of each layer exact zeros (ReLU' = 0)."""
+    rng = np.random.default_rng(0)
+    g = {layer: np.where(rng.random(4000) < 0.5, 0.0, rng.standard_normal(4000) * 10.0**-layer) for layer in range(10)}
+    edges, h = stats.histograms(g, magnitudes=True)  # in log10 units
+    for layer, fractions in h.items():
+        assert fractions.sum() == pytest.approx(1.0, abs=0.01)  # of the nonzero values
+        centre = (edges[np.argmax(fractions)] + edges[np.argmax(fractions) + 1]) / 2
+        assert -layer - 1 < centre < -layer + 0.5  # the density of log10 |N(0, s^2)| peaks at log10 s
+        assert np.count_nonzero(fractions > 0.01) >= 10  # a shape over many bins, not one spike
+    linear, spike = stats.histograms(g)
+    assert np.count_nonzero(spike[5] > 0.01) == 1  # what the linear bins showed: one spike at 0

@@ -1,0 +1,82 @@
+"""Colour maps over parameter grids: the order-to-chaos phase diagram and a sweep's heatmaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from actinit_cli.plots import figure
+
+
+def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray, line: tuple[np.ndarray, np.ndarray],
+                  markers: Mapping[str, float], title: str) -> None:
+    """log10 chi_1 over (sigma_w^2, sigma_b^2) on a diverging map centred on 0 (chi_1 = 1), the critical
+    line, and where the named initializers fall (sigma_b^2 = 0)."""
+    import matplotlib as mpl
+
+    fig, ((ax,),) = figure.axes((7.5, 5.5), {"left": 0.10, "right": 0.98, "bottom": 0.10, "top": 0.93})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(chi1).T
+    finite = z[np.isfinite(z)]
+    reach = max(float(np.max(np.abs(finite))) if finite.size else 1.0, 1e-3)  # one scale both sides of 0
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")  # the diverging length map: dark grey, not white
+    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest",
+                         norm=mpl.colors.Normalize(vmin=-reach, vmax=reach))
+    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    if not np.all(np.isfinite(z)):
+        ax.fill_between([], [], color="0.55", label="length map diverges (q* = inf): no fixed point")
+    order = np.argsort(line[1])
+    ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
+            else None, ms=12, label="critical line chi_1 = 1")
+    for i, (name, x) in enumerate(markers.items()):
+        ax.plot([x], [0.0], marker="os^D"[i % 4], ms=9, mec="k", mfc=f"C{i + 2}", ls="none", clip_on=False,
+                label=f"{name} (sigma_w^2 = {x:.3g})")
+    ax.set_xlim(0, float(np.max(sw2)))
+    ax.set_ylim(-0.02 * float(np.max(sb2)), float(np.max(sb2)))
+    ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
+    ax.set_ylabel("sigma_b^2 = Var(b)")
+    figure.title(fig, ax, title)
+    _legend_below(fig, ax)
+    figure.save(fig, path)
+
+
+def _legend_below(fig, ax, columns: int = 2, size: float = 8.0) -> None:
+    """The axes' legend in a strip added below the figure: the colour map fills the whole axes, so any place
+    inside covers data (selu's legend lay on the critical line)."""
+    handles, labels = ax.get_legend_handles_labels()
+    rows = -(-len(labels) // columns)
+    figure.grow(fig, bottom=(rows * 1.5 + 1.5) * size / 72)  # a row: text and spacing (1.5 em); frame and pad
+    fig.legend(handles, labels, loc="lower center", ncol=columns, fontsize=size)
+
+
+def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],
+             texts: Mapping[str, list[list[str]]], title: str, label: str, clip: float = 2.0,
+             legend: str = "") -> None:
+    """Activation x initializer grids, one panel per depth (or other swept value): a diverging map centred
+    on 0 (= preserved), clipped at +-clip, with every cell's value printed and a legend line below."""
+    import matplotlib as mpl
+
+    n = max(len(panels), 1)
+    width = max(7.0, 2.5 + 0.9 * len(cols) * n)  # small grids still fit their title, labels and colour bar
+    height = max(4.0, 2.4 + 0.5 * len(rows))
+    fig, axes = figure.axes((width, height), None, nrows=1, ncols=n)  # rotated labels of any length: a layout engine
+    values = [v for grid in panels.values() for line in grid for v in line if v is not None and np.isfinite(v)]
+    reach = min(max([abs(v) for v in values] + [0.1]), clip)
+    norm = mpl.colors.TwoSlopeNorm(vmin=-reach, vcenter=0.0, vmax=reach)
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.8")  # grey: a failed point
+    for ax, (name, grid) in zip(axes[0], panels.items()):
+        data = np.array([[np.nan if v is None else v for v in line] for line in grid], dtype=float)  # +-inf: to 0
+        mesh = ax.imshow(np.ma.masked_invalid(np.clip(data, -reach, reach)), cmap=cmap, norm=norm, aspect="auto")
+        for (i, j), text in np.ndenumerate(np.array(texts[name], dtype=object)):
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if not np.isnan(data[i, j]) and abs(data[i, j]) > 0.6 * reach else "black")
+        ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(rows)), rows, fontsize=8)
+        ax.set_title(name, fontsize=10)
+    fig.colorbar(mesh, ax=axes[0].tolist(), label=label, shrink=0.9)
+    fig.suptitle(title)
+    if legend:
+        fig.supxlabel(legend, fontsize=8)
+    figure.save(fig, path)
