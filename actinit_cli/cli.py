@@ -284,15 +284,16 @@ def schema() -> None:
     sys.stdout.write(json.dumps(specs.json_schema(), indent=2) + "\n")
 
 
-def main() -> None:
-    """Console-script entry point. The process keeps freed memory for reuse (see actinit_cli/run/memory.py)."""
+def main() -> int:
+    """The command line, run; returns its exit code (errors exit with theirs: app.fail). The process keeps freed
+    memory for reuse (see actinit_cli/run/memory.py). The console script is entry.main."""
     from actinit_cli import pipes, signals
     from actinit_cli.run import memory
 
-    sys.stdout = pipes.Pacified(sys.stdout)  # `actinit ... | head`: the command's own exit code, see pipes.py
+    sys.stdout = pipes.guarded(sys.stdout)  # `actinit ... | head`: the command's own exit code, see pipes.py
     memory.keep_freed_memory()
     signals.install()  # also when main() is called directly, not through the console script
-    app(prog_name="actinit")
+    return app(prog_name="actinit", standalone_mode=False)
 
 
 from actinit_cli import train_command  # noqa: E402,F401  (registers `actinit train` on the app)

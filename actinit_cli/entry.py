@@ -13,9 +13,11 @@ def main() -> None:
     try:
         from actinit_cli.cli import main as run
 
-        run()
-    except KeyboardInterrupt:  # before the command line took over (imports)
+        code = run()
+    except KeyboardInterrupt:  # before the command line took over (imports), or a command's last instants
         sys.stderr.write(f"error: {signals.reason()}; nothing was left half-written\n")
-        sys.exit(signals.exit_code())
-    finally:  # the exit code is decided (the command's sys.exit is on its way out): a signal from here on is ignored
-        signals.hold()
+        code = signals.exit_code()
+    except SystemExit as exc:  # an error, its one line written (app.fail)
+        code = exc.code
+    signals.hold(code)  # the exit code is decided: a signal from here on changes nothing
+    sys.exit(code)

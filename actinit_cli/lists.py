@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from rich.table import Table
+from rich.text import Text
 
 from actinit_cli.nn import activations, initializers, optimizers, tasks
 from actinit_cli.nn.registry import Registry
@@ -20,8 +21,8 @@ def registry_table(reg: Registry, title: str) -> Table:
     for col in ("formula", "parameters (defaults)", *(["pair with"] if paired else [])):
         t.add_column(col, overflow="fold")
     for name, entry in reg.entries.items():
-        t.add_row(_named(name, reg.aliases_of(name)), entry.formula,
-                  ", ".join(p.describe() for p in entry.params), *([entry.pairing] if paired else []))
+        t.add_row(*_plain(_named(name, reg.aliases_of(name)), entry.formula,
+                          ", ".join(p.describe() for p in entry.params), *([entry.pairing] if paired else [])))
     return t
 
 
@@ -33,8 +34,8 @@ def activation_table() -> Table:
     reg = activations.REGISTRY
     for name, entry in reg.entries.items():
         act = entry.make()
-        t.add_row(_named(name, reg.aliases_of(name)), act.formula, act.kink_rule,
-                  ", ".join(p.describe() for p in entry.params), act.family, saturation_rule(act))
+        t.add_row(*_plain(_named(name, reg.aliases_of(name)), act.formula, act.kink_rule,
+                          ", ".join(p.describe() for p in entry.params), act.family, saturation_rule(act)))
     return t
 
 
@@ -56,8 +57,13 @@ def column_table() -> Table:
     for c in TABLE:
         kind = ", ".join(k for k, on in (("integer", c.integer), ("positive scale", c.scale),
                                          ("at the input", c.at_input), ("theory", c.theory)) if on)
-        t.add_row(c.name, c.meaning, kind)
+        t.add_row(*_plain(c.name, c.meaning, kind))
     return t
+
+
+def _plain(*cells: str) -> list[Text]:
+    """Cells as written: rich would read E[y^2] in a meaning as a markup tag and print E."""
+    return [Text(c) for c in cells]
 
 
 def _named(name: str, aliases: list[str]) -> str:

@@ -8,6 +8,14 @@ import os
 from typing import Any, TextIO
 
 
+def guarded(stream: TextIO | None) -> TextIO | Pacified:
+    """What the command line writes to: `stream` pacified, once; the null device when there is no stdout at all
+    (`actinit check SPEC >&-`, a daemon), so that the command still runs and exits with its own code."""
+    if stream is None:
+        return open(os.devnull, "w")
+    return stream if isinstance(stream, Pacified) else Pacified(stream)
+
+
 class Pacified:
     """A text stream whose writes, once its reader has gone, go to the null device instead of raising."""
 

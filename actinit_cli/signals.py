@@ -15,6 +15,7 @@ from typing import Iterator
 
 INTERRUPTED, TERMINATED = 130, 128 + signal.SIGTERM
 _raised: list[int] = []  # each signal whose handler here raised (or re-sent) KeyboardInterrupt since `install`
+_decided: list[int] = []  # the exit code, once `hold` has it: the handler then only takes note
 _STOP = {signal.SIGINT, signal.SIGTERM}
 _BLOCK = {signal.SIGINT}  # what children started inside deferred() inherit blocked: a terminal's Ctrl-C;
 # SIGTERM stays deliverable, so a child stopped while it starts simply ends (its default action)
@@ -28,6 +29,8 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     raised where Python only prints it (`swallowed`): then the signal comes again a moment later, and is noted
     now, so that work finished within that moment is not made final (`check`)."""
     _raised.append(signum)
+    if _decided:  # the exit code stands (hold): noted, nothing raised
+        return
     if swallowed(frame):
         resend(signum)
         return
@@ -68,7 +71,8 @@ def swallowed(frame: FrameType | None) -> bool:
 
 
 # (function, where its file name says it is): weakref callbacks of the standard library, where Python drops exceptions
-DROPPING = (("cb", "importlib"), ("remove", f"{os.sep}weakref.py"), ("_remove", f"{os.sep}_weakrefset.py"))
+DROPPING = (("cb", "importlib"), ("remove", f"{os.sep}weakref.py"), ("_remove", f"{os.sep}_weakrefset.py"),
+            ("__call__", f"{os.sep}weakref.py"), ("__call__", f"multiprocessing{os.sep}util.py"))  # finalize, Finalize
 
 
 def resend(signum: int) -> None:
@@ -84,6 +88,7 @@ def install() -> None:
     a background job) stays ignored. A fresh start: an interrupt of an earlier command in this process (the
     CLI called in-process) does not carry over."""
     _raised.clear()
+    _decided.clear()
     signal.signal(signal.SIGTERM, interrupt)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, interrupt)
@@ -129,16 +134,18 @@ def deferred() -> Iterator[None]:
             old[came[0]](came[0], None)  # raises KeyboardInterrupt (and notes a SIGTERM)
 
 
-def hold() -> None:
-    """The command is over and its exit code decided: SIGINT and SIGTERM that come from now on are ignored, and the
-    process exits with that code. Without this, one that arrives while Python shuts down kills the process with no
-    message (a fuzz run: 5 of 41 signals at the very end of `actinit train` or `sweep` ended with -15 or -2):
-    Python puts the default action back for a signal it handled, but not for an ignored one. Blocking them would
-    not do: the kernel hands a process-directed signal to any thread that does not block it (OpenBLAS's). A
-    signal already pending runs its handler here first (KeyboardInterrupt: the command was interrupted).
-    Console script only (see entry.main)."""
+def hold(code: int) -> None:
+    """The command is over and its exit `code` decided: from now on the handler here only takes note (nothing
+    raised, so a pending signal run by the calls below cannot escape as a traceback), and then SIGINT and SIGTERM
+    are ignored, so one that arrives while Python shuts down cannot kill the process with no message either (a
+    fuzz run: 5 of 41 signals at the very end of `actinit train` or `sweep` ended with -15 or -2). Python puts
+    the default action back for a signal it handled, not for an ignored one; blocking them would not do, as the
+    kernel hands a process-directed signal to any thread that does not block it (OpenBLAS's). Console script
+    only (entry.main): shutdown then cannot be interrupted, and commands close their pools before they return."""
+    _decided.append(code)
     for s in _STOP:
-        signal.signal(s, signal.SIG_IGN)
+        if signal.getsignal(s) is interrupt:
+            signal.signal(s, signal.SIG_IGN)
 
 
 def unblock() -> None:

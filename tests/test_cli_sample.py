@@ -109,6 +109,8 @@ def test_list(cli):
     for name in ("he_normal", "xavier_normal", "standard", "leaky_relu", "softmax", "hard_sigmoid"):
         assert name in r.stdout
     assert "relu'(0) = 0" in cli("list", "activations").stdout
+    columns = " ".join(cli("list", "columns").stdout.split())  # cells wrap: compare the words
+    assert "second moment E[y^2]" in columns and "E[y^2] - E[y_a y_b]" in columns  # not read as rich markup
 
 
 def registries() -> list[Registry]:

@@ -26,6 +26,8 @@ def frame_in(name: str, filename: str):
     ("remove", "/usr/lib/python3.11/weakref.py", True),  # WeakKeyDictionary's and WeakValueDictionary's
     ("_remove", "/usr/lib/python3.11/_weakrefset.py", True),  # WeakSet's
     ("remove", "/home/me/myweakref.py", False),
+    ("__call__", "/usr/lib/python3.11/weakref.py", True),  # weakref.finalize
+    ("__call__", "/usr/lib/python3.11/multiprocessing/util.py", True),  # multiprocessing's Finalize (pool teardown)
     ("__del__", "anything.py", True),
     ("cb", "mine.py", False),
     ("work", "<frozen importlib._bootstrap>", False),

@@ -17,6 +17,21 @@ from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]  # actinit_cli/
+
+
+def raised_by_actinit(exc: BaseException) -> bool:
+    """Whether an exception caught around the model's forward or backward is actinit's (it passed through
+    actinit's own code below the catching frame: the hooks run inside forward and backward, the loss is
+    actinit's; a bug, exit 70) or the machine's (MemoryError), not the user's model."""
+    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None  # below the frame that caught it
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+            return True
+        tb = tb.tb_next
+    return isinstance(exc, MemoryError)
+
+
 def first_line(exc: BaseException) -> str:
     """'TypeError: the message' on one line (an error inside user code, for a one-line message)."""
     text = " ".join(str(exc).split())

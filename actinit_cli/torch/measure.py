@@ -57,6 +57,8 @@ def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: i
     except ActinitError:
         raise
     except Exception as exc:  # user code that passed the probe's small batch fails at this one
+        if factory.raised_by_actinit(exc):  # actinit's hooks or loss, or memory: not the model's fault
+            raise
         raise ActinitError(f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of "
                            f"shape {tuple(x.shape)} ({factory.first_line(exc)}), though the probe's batch of 2 "
                            f"passed; make it work at data.batch_size or lower that") from None

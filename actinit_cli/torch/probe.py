@@ -41,6 +41,8 @@ def _trial(model: Any, x: Any, given: Any, batches: Batches, resolved: Mapping, 
     except ActinitError:
         raise
     except Exception as exc:
+        if factory.raised_by_actinit(exc):
+            raise
         raise ActinitError(f"{where('model.torch.input_shape')}: the model's forward fails on a batch of shape "
                            f"{tuple(x.shape)} ({factory.first_line(exc)}); give the per-sample shape it expects") \
             from None
@@ -90,6 +92,8 @@ def _backward(value: Any, where: Where) -> None:
     except ActinitError:
         raise
     except Exception as exc:
+        if factory.raised_by_actinit(exc):
+            raise
         raise ActinitError(f"{where('model.torch.factory')}: backward through the model fails "
                            f"({factory.first_line(exc)})") from None
 

@@ -1,6 +1,8 @@
 """`actinit ... | head -1`: the reader closes stdout after one line; the command runs to its end and exits with
-its own code (click and rich alone would exit 1, the code of a failed check)."""
+its own code (click and rich alone would exit 1, the code of a failed check). Rows whose code is 1 anyway or
+whose output Python flushes at exit (sample) pin that the rest stays so. And `>&-`: no stdout at all."""
 
+import os
 import subprocess
 
 import pytest
@@ -22,3 +24,12 @@ def test_a_closed_pipe_keeps_the_commands_exit_code(tmp_path, args, code):
     assert proc.stderr.read() == b""
     if args[0] == "run":
         assert len(list(tmp_path.glob("xavier_tanh/*/summary.json"))) == 1  # the run finished and was written
+
+
+@pytest.mark.parametrize("args, code", CASES, ids=[" ".join(a[:2]) for a, _ in CASES])
+def test_no_stdout_at_all_keeps_the_commands_exit_code(tmp_path, args, code):
+    """`actinit ... >&-` (fd 1 closed: Python's sys.stdout is None): was exit 120 or 70 with a traceback."""
+    out = ["--out", str(tmp_path)] if args[0] in ("run", "check") else []
+    done = subprocess.run([*ENTRY, *args, *out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
+                          preexec_fn=lambda: os.close(1))
+    assert (done.returncode, done.stderr) == (code, b"")

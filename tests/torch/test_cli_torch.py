@@ -40,6 +40,20 @@ def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
     assert doc["modules"][1]["module"] == "0" and len(doc["layers"]) == 4 and doc["versions"]["torch"]
 
 
+def test_a_fault_in_actinits_own_hooks_is_a_bug_not_the_models(cli, tmp_path, monkeypatch):
+    """The hooks run inside the model's forward and backward: an exception they raise is exit 70 (a bug in
+    actinit), not exit 2 blaming model.torch.factory."""
+    from actinit_cli.nn import stats
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the statistics")
+
+    monkeypatch.setattr(stats, "observe_grad", broken)
+    result = cli("run", write(tmp_path, torch_model()), "--out", tmp_path / "runs", "--no-plots")
+    assert result.exit_code == 70 and "RuntimeError: a bug in the statistics" in result.stderr, result.stderr
+    assert "model.torch.factory" not in result.stderr
+
+
 def test_same_seed_same_numbers(cli, tmp_path):
     spec = write(tmp_path, torch_model("dropout", "[8]"), "repeats: 2\n")
     for out in ("a", "b"):
