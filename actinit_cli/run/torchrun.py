@@ -97,10 +97,12 @@ def _mlp_mapping(spec: specs.Spec, m: Any) -> tuple[dict, str]:
         mean, var = m.layers[0]["act_mean"], m.layers[0]["act_var"]
         data["input"] = {"distribution": "normal", "mean": mean, "std": math.sqrt(var)}
         why = "the batches come from data.input.torch"
+    if any(m.structure.biases) and not all(m.structure.biases):  # actinit's MLP has a bias on every layer
+        why = "some of its Linears have a bias and some do not"
     model = {**m.structure.mlp_model(), "dtype": r["model"]["dtype"],
              "initializer": r["model"]["initializer"] or "standard",
              # Linears without a bias are actinit's MLP with zero biases, whatever model.bias_initializer says
-             "bias_initializer": (r["model"]["bias_initializer"] or "zeros") if m.structure.biases else "zeros"}
+             "bias_initializer": (r["model"]["bias_initializer"] or "zeros") if all(m.structure.biases) else "zeros"}
     loss = r["loss"] if r["loss"] in RUNNABLE_LOSSES else "random_projection"
     if loss != r["loss"]:
         why = f"loss {r['loss']} takes the torch model's output as logits"
@@ -110,20 +112,25 @@ def _mlp_mapping(spec: specs.Spec, m: Any) -> tuple[dict, str]:
 
 def _mlp_view(spec: specs.Spec, m: Any) -> tuple[runner.Run, dict | None, str]:
     """The plain-MLP view as actinit's Run: layers.csv rows with the prediction, where the weights' distribution
-    is known (model.initializer set, and model.bias_initializer set unless the Linears have no bias)."""
+    is known (model.initializer set, and model.bias_initializer set unless the Linears have no bias; not for
+    Linears of which only some have a bias)."""
     raw, why = _mlp_mapping(spec, m)
     mlp_spec = specs.from_mapping(raw, source=f"{spec.name} (plain MLP view)")
+    biases = m.structure.biases
+    mixed = any(biases) and not all(biases)
     known = spec["model.initializer"] is not None and (spec["model.bias_initializer"] is not None
-                                                       or not m.structure.biases)
+                                                       or not any(biases)) and not mixed
     pred = overlay.predict(mlp_spec) if known else overlay.Prediction(
-        None, "the weights keep the model's own initialization; set model.initializer (and "
-              "model.bias_initializer) for the mean-field prediction")
+        None, "some Linears have a bias and some do not: the prediction covers a bias on every layer or none"
+        if mixed else "the weights keep the model's own initialization; set model.initializer (and "
+                      "model.bias_initializer) for the mean-field prediction")
     hist_act, hist_grad = m.layer_hist
     hists = stats.histograms(hist_act), stats.histograms(hist_grad, magnitudes=True)  # as runner.execute's
-    run = runner.Run(mlp_spec, overlay.annotate(m.layers, pred, mlp_spec["data.batch_size"]), m.layers_per_repeat, m.seeds, m.losses,
+    rows = overlay.annotate(m.layers, pred, mlp_spec["data.batch_size"])
+    run = runner.Run(mlp_spec, rows, m.layers_per_repeat, m.seeds, m.losses,
                      *hists, 0.0, {}, None, list(pred.notes), pred)
     exported = raw if not why and known else None
-    same = "the same numbers" if m.structure.biases else \
+    same = "the same numbers" if all(biases) else \
         "the same numbers, and grad_b_m2 for its zero biases (the Linears here have none: empty in layers.csv)"
     note = f"layers.csv: the plain-MLP view; `actinit run` of summary.json's mlp_spec gives {same}" \
         if exported else (f"layers.csv: the plain-MLP view ({why or 'own initialization'}: no actinit spec "

@@ -16,12 +16,12 @@ from actinit_cli.torch.record import Recorder, Site
 @dataclass(frozen=True)
 class Structure:
     """What the plain MLP is: sizes [input, hidden..., output], hidden and output activations (references), and
-    which layers' Linear has a bias."""
+    whether each layer's Linear has a bias."""
 
     sizes: list[int]
     hidden: Any
     output: Any
-    biases: bool
+    biases: tuple[bool, ...]
 
     def mlp_model(self) -> dict:
         """The spec's `model:` section of actinit's own MLP with this structure."""
@@ -59,7 +59,7 @@ def structure(rec: Recorder) -> Structure | None:
     linears = [lin.module for lin, _ in pairs]
     return Structure([linears[0].in_features] + [m.out_features for m in linears],
                      activation_of(pairs[0][1].module), activation_of(out_act.module) if out_act else "identity",
-                     all(m.bias is not None for m in linears))
+                     tuple(m.bias is not None for m in linears))
 
 
 def _key(ref: Any) -> str:

@@ -10,7 +10,7 @@ def mlp(sizes=(32, 64, 64, 16), activation="Tanh", params=None, bias=True):
     """actinit's MLP as a Sequential: Linear + activation per hidden layer, a Linear output."""
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b, bias=bias))
+        layers.append(nn.Linear(a, b, bias=bias if isinstance(bias, bool) else bias[i]))  # or one per layer
         if i < len(sizes) - 2:
             layers.append(getattr(nn, activation)(**(params or {})))
     return nn.Sequential(*layers)

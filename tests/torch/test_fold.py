@@ -87,6 +87,16 @@ def test_linears_without_bias_are_the_mlp_with_zero_biases(tmp_path):
     assert [r["pred_preact_m2"] for r in ours[1:]] == pytest.approx([2.0] * 3, rel=1e-12)  # He/ReLU, unit input: q = 2
 
 
+def test_linears_of_which_only_some_have_a_bias_get_no_prediction_and_no_spec(tmp_path):
+    """actinit's MLP has a bias on every layer: a mix has no actinit spec and no prediction (the first Linear's
+    bias of stddev 0.1 would be left out of it), and the note says why."""
+    s = torch_spec((16, 16, 16, 4), "ReLU", "he_normal", bias=[True, False, False])
+    run = runner.execute(s)
+    assert run.mlp is not None and run.mlp_spec is None and run.mlp.prediction.profile is None
+    assert "some Linears have a bias and some do not" in run.mlp.prediction.reason
+    assert any("some of its Linears have a bias and some do not: no actinit spec reproduces it" in n for n in run.notes)
+
+
 def test_models_that_are_not_plain_mlps_have_module_rows_only(tmp_path):
     for factory in ("residual", "dropout"):
         s = spec.parse(f"model: {{torch: {{factory: '{MODELS}:{factory}', input_shape: [8]}}}}\n"
