@@ -58,6 +58,9 @@ class _Group(TyperGroup):
 
 EXPECTED = {"int_parsing": "an integer", "int_from_float": "an integer", "float_parsing": "a number",
             "bool_parsing": "true or false"}  # the pydantic error types typer's conversions raise, in plain words
+# click's own wording, which typer before 0.29 (the floor, 0.16) passes on: "'1e3' is not a valid integer."
+CLICK_WORDS = re.compile(r"'(?P<value>.*)' is not (a valid (?P<kind>integer|float|boolean)|one of )")
+CLICK_KINDS = {"integer": "an integer", "float": "a number", "boolean": "true or false"}
 
 
 def unconverted(exc: Exception) -> str | None:
@@ -67,14 +70,17 @@ def unconverted(exc: Exception) -> str | None:
     from actinit_cli.nn.registry import did_you_mean, shown
 
     errors, param = getattr(exc.__cause__, "errors", None), getattr(exc, "param", None)
-    if errors is None or param is None or not errors():
+    said = CLICK_WORDS.match(str(getattr(exc, "message", "")))
+    if param is None or not ((errors is not None and errors()) or said):
         return None
-    value = errors()[0].get("input")
+    value = errors()[0].get("input") if errors is not None and errors() else said["value"]
     name = max(param.opts, key=len) if param.param_type_name == "option" else (param.metavar or param.name)
-    choices = [str(getattr(c, "value", c)) for c in param.type_descriptor.choices or ()]
+    kinds = getattr(param, "type_descriptor", None) or getattr(param, "type", None)
+    choices = [str(getattr(c, "value", c)) for c in getattr(kinds, "choices", None) or ()]
     if choices:
         return f"{name}: got {shown(value)}, expected one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
-    expected = EXPECTED.get(errors()[0].get("type"))
+    expected = EXPECTED.get(errors()[0].get("type")) if errors is not None and errors() else \
+        CLICK_KINDS.get(said["kind"] or "")
     return f"{name}: expected {expected}, got {shown(value)}" if expected else None
 
 
