@@ -20,18 +20,6 @@ from actinit_cli.nn.registry import did_you_mean
 _PACKAGE = Path(__file__).resolve().parents[1]  # actinit_cli/
 
 
-def raised_by_actinit(exc: BaseException) -> bool:
-    """Whether an exception caught around the model's forward or backward is actinit's (it passed through
-    actinit's own code below the catching frame: the hooks run inside forward and backward, the loss is
-    actinit's; a bug, exit 70) or the machine's (MemoryError), not the user's model."""
-    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None  # below the frame that caught it
-    while tb is not None:
-        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
-            return True
-        tb = tb.tb_next
-    return isinstance(exc, MemoryError)
-
-
 def first_line(exc: BaseException) -> str:
     """'TypeError: the message' on one line (an error inside user code, for a one-line message)."""
     text = " ".join(str(exc).split())
@@ -39,13 +27,35 @@ def first_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def no_exit(where: str, what: str):
-    """sys.exit() in user code (a factory, its import, its forward, a data function) as an error naming the field:
-    SystemExit is no Exception, and would otherwise end actinit silently with the user's exit code."""
+def user_code(where: str, what: str, message: Callable[[str], str], hooked: bool = False):
+    """Run user code (a factory, its import, a data function, a model's forward or backward): anything it raises
+    becomes one ActinitError, message(first_line(exc)), and sys.exit() in it one naming `where` (SystemExit is no
+    Exception, and would otherwise end actinit silently with the user's exit code). An ActinitError passes through.
+    `hooked`: actinit's hooks and loss run inside it, so an exception that passed through actinit's own code
+    there is a bug (exit 70), as a MemoryError is the machine's: both pass through too."""
     try:
         yield
     except SystemExit as exc:
         raise ActinitError(f"{where}: {what} called sys.exit({exc.code!r}); raise an exception instead") from None
+    except ActinitError:
+        raise
+    except Exception as exc:
+        if hooked and (isinstance(exc, MemoryError) or _through_actinit(exc)):
+            raise
+        raise ActinitError(message(first_line(exc))) from None
+
+
+def _through_actinit(exc: BaseException) -> bool:
+    """Whether the exception passed through actinit's own code below the `with user_code(...)` block (its first
+    two traceback entries are user_code's frame and the block's)."""
+    tb = exc.__traceback__
+    for _ in range(2):
+        tb = tb.tb_next if tb is not None else None
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _module(name: str, folder: Path, where: str) -> ModuleType:
@@ -75,13 +85,9 @@ def _module(name: str, folder: Path, where: str) -> ModuleType:
 def load(ref: str, folder: str | Path, where: str) -> Callable:
     """The callable `ref` names; `where` labels the field in errors ('spec.yaml:4: model.torch.factory')."""
     name, _, attr = ref.rpartition(":")
-    try:
-        with no_exit(where, f"importing {name!r}"):
-            module = _module(name, Path(folder), where)
-    except ActinitError:
-        raise
-    except Exception as exc:  # user code: ImportError, SyntaxError, anything its import raises
-        raise ActinitError(f"{where}: cannot import {name!r} from {folder} or sys.path ({first_line(exc)})") from None
+    with user_code(where, f"importing {name!r}",  # ImportError, SyntaxError, anything its import raises
+                   lambda e: f"{where}: cannot import {name!r} from {folder} or sys.path ({e})"):
+        module = _module(name, Path(folder), where)
     fn = getattr(module, attr, None)
     if fn is None:
         names = [n for n in vars(module) if not n.startswith("_")]
@@ -99,12 +105,7 @@ def call(fn: Callable, kwargs: dict, where: str, where_kwargs: str) -> Any:
         raise ActinitError(f"{where_kwargs}: {getattr(fn, '__name__', 'the factory')}() {exc}") from None
     except ValueError:  # no signature to check (a builtin): let the call say it
         pass
-    try:
-        with no_exit(where, "the factory"):
-            return fn(**kwargs)
-    except ActinitError:
-        raise
-    except Exception as exc:
-        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        raise ActinitError(f"{where}: {getattr(fn, '__name__', 'the factory')}({shown}) raised "
-                           f"{first_line(exc)}") from None
+    shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    with user_code(where, "the factory", lambda e: f"{where}: {getattr(fn, '__name__', 'the factory')}({shown}) "
+                                                   f"raised {e}"):
+        return fn(**kwargs)

@@ -49,19 +49,15 @@ def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: i
     """One batch forward, loss and backward under the hooks; returns the loss value."""
     x, given = batches.inputs(batch)
     rec.start(x)
-    try:
-        with factory.no_exit(where("model.torch.factory"), "the model's forward or backward"):
-            out = model(x)
-            value = losses.value(loss, out, batches.target(loss, out, given))
-            value.backward()
-    except ActinitError:
-        raise
-    except Exception as exc:  # user code that passed the probe's small batch fails at this one
-        if factory.raised_by_actinit(exc):  # actinit's hooks or loss, or memory: not the model's fault
-            raise
-        raise ActinitError(f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of "
-                           f"shape {tuple(x.shape)} ({factory.first_line(exc)}), though the probe's batch of 2 "
-                           f"passed; make it work at data.batch_size or lower that") from None
+    def fails(e: str) -> str:  # user code that passed the probe's small batch fails at this one
+        return (f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of shape "
+                f"{tuple(x.shape)} ({e}), though the probe's batch of 2 passed; make it work at data.batch_size or "
+                f"lower that")
+
+    with factory.user_code(where("model.torch.factory"), "the model's forward or backward", fails, hooked=True):
+        out = model(x)
+        value = losses.value(loss, out, batches.target(loss, out, given))
+        value.backward()
     rec.finish(x, out)
     model.zero_grad(set_to_none=True)
     return float(value.detach())

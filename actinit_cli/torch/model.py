@@ -113,13 +113,8 @@ class Batches:
         import torch
 
         where = self.where("data.input.torch")
-        try:
-            with factory.no_exit(where, "the function"):
-                got = self.fn(batch, self.generator)
-        except ActinitError:
-            raise
-        except Exception as exc:
-            raise ActinitError(f"{where}: ({batch}, generator) raised {factory.first_line(exc)}") from None
+        with factory.user_code(where, "the function", lambda e: f"{where}: ({batch}, generator) raised {e}"):
+            got = self.fn(batch, self.generator)
         x, target = got if isinstance(got, tuple) and len(got) == 2 else (got, None)
         if not (isinstance(x, torch.Tensor) and x.is_floating_point() and tuple(x.shape) == shape):
             seen = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__

@@ -35,17 +35,12 @@ class Probe:
 
 def _trial(model: Any, x: Any, given: Any, batches: Batches, resolved: Mapping, where: Where) -> tuple[Any, Any]:
     """Forward and loss of the trial batch; errors name input_shape, the factory or the loss."""
-    try:
-        with factory.no_exit(where("model.torch.factory"), "the model's forward"):
-            out = model(x)
-    except ActinitError:
-        raise
-    except Exception as exc:
-        if factory.raised_by_actinit(exc):
-            raise
-        raise ActinitError(f"{where('model.torch.input_shape')}: the model's forward fails on a batch of shape "
-                           f"{tuple(x.shape)} ({factory.first_line(exc)}); give the per-sample shape it expects") \
-            from None
+    def fails(e: str) -> str:
+        return (f"{where('model.torch.input_shape')}: the model's forward fails on a batch of shape {tuple(x.shape)} "
+                f"({e}); give the per-sample shape it expects")
+
+    with factory.user_code(where("model.torch.factory"), "the model's forward", fails, hooked=True):
+        out = model(x)
     if not (record._floating(out) and out.requires_grad):
         what = type(out).__name__ if not hasattr(out, "dtype") else f"{out.dtype} tensor, requires_grad={out.requires_grad}"
         raise ActinitError(f"{where('model.torch.factory')}: the model's output must be one floating tensor that "
@@ -86,16 +81,10 @@ def probe(resolved: Mapping, where: Where) -> Probe:
 
 
 def _backward(value: Any, where: Where) -> None:
-    try:
-        with factory.no_exit(where("model.torch.factory"), "the model's backward"):
-            value.backward()
-    except ActinitError:
-        raise
-    except Exception as exc:
-        if factory.raised_by_actinit(exc):
-            raise
-        raise ActinitError(f"{where('model.torch.factory')}: backward through the model fails "
-                           f"({factory.first_line(exc)})") from None
+    with factory.user_code(where("model.torch.factory"), "the model's backward",
+                           lambda e: f"{where('model.torch.factory')}: backward through the model fails ({e})",
+                           hooked=True):
+        value.backward()
 
 
 def _check_filter(chosen: Mapping | None, model: Any, found: list[dict], where: Where) -> None:
