@@ -70,17 +70,17 @@ def unconverted(exc: Exception) -> str | None:
     from actinit_cli.nn.registry import did_you_mean, shown
 
     errors, param = getattr(exc.__cause__, "errors", None), getattr(exc, "param", None)
-    said = CLICK_WORDS.match(str(getattr(exc, "message", "")))
-    if param is None or not ((errors is not None and errors()) or said):
+    first = (errors() or [None])[0] if errors is not None else None  # typer >= 0.29: pydantic's error
+    said = CLICK_WORDS.match(str(getattr(exc, "message", "")))  # earlier typer: click's words
+    if param is None or not (first or said):
         return None
-    value = errors()[0].get("input") if errors is not None and errors() else said["value"]
+    value = first.get("input") if first else said["value"]
     name = max(param.opts, key=len) if param.param_type_name == "option" else (param.metavar or param.name)
     kinds = getattr(param, "type_descriptor", None) or getattr(param, "type", None)
     choices = [str(getattr(c, "value", c)) for c in getattr(kinds, "choices", None) or ()]
     if choices:
         return f"{name}: got {shown(value)}, expected one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
-    expected = EXPECTED.get(errors()[0].get("type")) if errors is not None and errors() else \
-        CLICK_KINDS.get(said["kind"] or "")
+    expected = EXPECTED.get(first.get("type")) if first else CLICK_KINDS.get(said["kind"] or "")
     return f"{name}: expected {expected}, got {shown(value)}" if expected else None
 
 
