@@ -63,7 +63,7 @@ def test_a_failed_sweep_point_is_named_by_every_swept_value(capsys):
 
     same = {"activation": "relu", "initializer": "he_normal", "depth": 3, "reason": "targets are not classes"}
     rows = [{**same, "train.task": "diabetes", "loss": loss, "status": "failed"} for loss in ("cross_entropy", "mse")]
-    terminal.show_sweep(SweepResult(Path("runs/s"), rows, [], [], 1.0, 2, 100.0, swept=("train.task", "loss")))
+    terminal.show_sweep(SweepResult(Path("runs/s"), rows, [], [], 1.0, 2, swept=("train.task", "loss")))
     out = capsys.readouterr().out
     assert "failed: task=diabetes, loss=cross_entropy: targets are not classes\n" in out
     assert "failed: task=diabetes, loss=mse: targets are not classes\n" in out
@@ -74,6 +74,6 @@ def test_counts_of_one_are_singular(capsys):
     from actinit_cli.sweep.report import SweepResult
 
     terminal.show_checks([Result("t", "act_m2", True, 1, 1.0, "[0.1, 10]", "ok")])
-    terminal.show_sweep(SweepResult(Path("runs/s"), [{"status": "ok"}], [], [], 1.0, 1, 100.0))
+    terminal.show_sweep(SweepResult(Path("runs/s"), [{"status": "ok"}], [], [], 1.0, 1))
     out = capsys.readouterr().out
     assert "1 check, 0 failed\n" in out and "1 point, 0 failed, 1.0 s with 1 worker\n" in out

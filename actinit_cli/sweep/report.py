@@ -83,7 +83,8 @@ def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_ax
 
 
 def finish(folder: Path, base: Spec, points: list[Point], rows: list[dict], seconds: float, jobs: int,
-           plots: bool = True, bound: float = recommend.BOUND, executor: str = "local") -> tuple[list, list[str]]:
+           plots: bool = True, bound: float = recommend.BOUND, executor: str = "local"
+           ) -> tuple[list[recommend.Advice], list[str]]:
     """Write points.csv, the heatmaps, recommendations.md and, last, summary.json; return the advice and the
     notes' rules as measured (a training sweep's own: sweep/training.py)."""
     columns = point_rows.columns(list(base.resolved["sweep"]))
@@ -142,7 +143,6 @@ class SweepResult:
     rules: list[str]  # the notes' rules as measured (recommendations.md's section, the terminal's `rule:` lines)
     seconds: float
     jobs: int
-    bound: float
     swept: tuple[str, ...] = ()
 
 
@@ -169,4 +169,4 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
                           f"{plan.again}", signals.exit_code()) from None
     swept = tuple(plan.points[0].values) if plan.points else ()
-    return SweepResult(folder, rows, advice, rules, seconds, plan.jobs, bound, swept)
+    return SweepResult(folder, rows, advice, rules, seconds, plan.jobs, swept)
