@@ -105,4 +105,7 @@ def test_signal_leaves_nothing_behind(spawn, tmp_path, command, moment, how):
     assert_nothing_half_written(command, tmp_path)
     if command == "sweep" and (moment == "writing" or moment.startswith("workers")):
         assert took < SWEEP_STOPS_WITHIN, f"the sweep took {took:.2f} s to stop"
-        assert re.search(r"\d+ finished points", proc.stderr), proc.stderr
+        said = re.search(r"(\d+) finished points? (is|are) kept in (\S+):", proc.stderr)
+        assert said, proc.stderr
+        kept = [p for p in (tmp_path / said[3] / "points").glob("*/*") if not p.name.startswith(".")]
+        assert int(said[1]) == len(kept), (said[0], kept)  # the count is what is on disk, 1 in the singular
