@@ -209,3 +209,38 @@ def test_a_signal_after_the_command_is_over_changes_nothing(sig, args, code):
                          timeout=60)
     assert out.returncode == code, out.stderr
     assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
+
+
+WORKER = textwrap.dedent("""
+    import os, signal, sys, time
+    from actinit_cli.sweep import pool
+
+    def work(marker, root, plots):  # stands in for a point's run: a SIGTERM here unwinds it (its finally removes a partial folder)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(2)
+        finally:
+            open(marker, "w").close()
+
+    signal.signal(signal.SIGTERM, pool._stopped)
+    if sys.argv[1] == "point":
+        pool._point = work
+        pool.run_point(sys.argv[2], None, None)
+    else:  # between points: waiting in concurrent.futures' worker loop for the next one
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(2)
+    print("survived")
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("where, unwound", [("point", True), ("idle", False)])
+def test_a_stopped_sweep_worker_ends_quietly(tmp_path, where, unwound):
+    """The parent stops its workers with SIGTERM: a worker running a point unwinds it and exits 143; one waiting for
+    its next point exits 143 at once. A KeyboardInterrupt there would escape concurrent.futures' worker loop and
+    print "Process SpawnProcess-2: Traceback ..." on the sweep's stderr (seen in CI after a Ctrl-C)."""
+    marker = tmp_path / "unwound"
+    out = subprocess.run([sys.executable, "-c", WORKER, where, str(marker)], capture_output=True, text=True,
+                         timeout=30)
+    assert (out.returncode, out.stdout, out.stderr) == (143, "", "")
+    assert marker.exists() == unwound

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from types import FrameType
 from typing import Callable, Iterator
 
 from actinit_cli import signals
@@ -27,6 +28,13 @@ ONE_THREAD = {v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_N
 
 def run_point(point: Point, root: Path, plots: bool) -> dict:
     """Run one point into root/<label>/<time>-<id>/ and return its row; any failure becomes its reason."""
+    try:
+        return _point(point, root, plots)
+    except KeyboardInterrupt:  # SIGTERM from the parent stopping us, or from Linux when the parent died: the
+        os._exit(143)  # half-written run directory is already removed; do not go back for another point
+
+
+def _point(point: Point, root: Path, plots: bool) -> dict:
     start = time.perf_counter()
     try:
         if point.spec.resolved.get("train"):  # a training point: its data read, trained, written (train/job.py)
@@ -41,8 +49,18 @@ def run_point(point: Point, root: Path, plots: bool) -> dict:
     except Exception as exc:  # a failing point never stops the sweep: record why
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return rows.row(point.values, point.spec, seconds=time.perf_counter() - start, reason=reason)
-    except KeyboardInterrupt:  # SIGTERM from the parent stopping us, or from Linux when the parent died: the
-        os._exit(143)  # half-written run directory is already removed; do not go back for another point
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM in a worker: while a point runs, unwind like Ctrl-C (its half-written folder is removed on the way,
+    then run_point ends the worker); anywhere else (waiting for a point, sending a row back) end now: a
+    KeyboardInterrupt there would escape concurrent.futures' worker loop as a traceback on the sweep's stderr."""
+    f = frame
+    while f is not None:
+        if f.f_code is _point.__code__:
+            return signals.interrupt(signum, frame)
+        f = f.f_back
+    os._exit(143)
 
 
 # run(points, root, plots): runs points into root and yields (point, row) as each finishes (another executor's pool)
@@ -86,14 +104,15 @@ def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, res
 
 def _worker_init(parent: int) -> None:
     """In each worker: Ctrl-C is the parent's to handle (the worker was born with SIGINT blocked, see
-    _submit, and lets it in only now that it is ignored); SIGTERM (the parent stopping us) unwinds like
-    Ctrl-C, so a half-written run directory is removed on the way out (until now it simply ended the
-    starting worker); and the worker gets SIGTERM when its parent dies, even by SIGKILL."""
+    _submit, and lets it in only now that it is ignored); SIGTERM (the parent stopping us) unwinds a running
+    point like Ctrl-C, so a half-written run directory is removed on the way out, and otherwise ends the worker
+    (`_stopped`; until now it simply ended the starting worker); and the worker gets SIGTERM when its parent
+    dies, even by SIGKILL."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signals.unblock()
     _die_with(parent)
     memory.keep_freed_memory()
-    signal.signal(signal.SIGTERM, signals.interrupt)  # last: a stop during the set-up above just ends us
+    signal.signal(signal.SIGTERM, _stopped)  # last: a stop during the set-up above just ends us
 
 
 PR_SET_PDEATHSIG = 1  # Linux <sys/prctl.h>
