@@ -9,6 +9,7 @@ import contextlib
 import gc
 import os
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Iterator
@@ -130,8 +131,8 @@ def deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # what was blocked is noted now
         for s, handler in old.items():
             signal.signal(s, handler)
-        if came and callable(old[came[0]]):
-            old[came[0]](came[0], None)  # raises KeyboardInterrupt (and notes a SIGTERM)
+        if came and callable(old[came[0]]):  # raises KeyboardInterrupt (and notes a SIGTERM); given this frame, as a
+            old[came[0]](came[0], sys._getframe())  # handler that asks where it was (a sweep worker's) must be
 
 
 def hold(code: int) -> None:
