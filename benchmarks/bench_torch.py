@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from actinit_cli.run import memory
+from actinit_cli.torch.fold import input_gradient
 from actinit_cli.torch.measure import one_blas_thread
 from actinit_cli.torch.record import Recorder
 
@@ -44,10 +45,11 @@ def plain(model: torch.nn.Module, x: torch.Tensor, r: torch.Tensor) -> float:
 
 
 def measured(model: torch.nn.Module, x: torch.Tensor, r: torch.Tensor) -> float:
-    """What a torch run does per batch: hooks on every leaf module, statistics, dL/dx, parameter gradients."""
+    """What a torch run does per batch: hooks on every leaf module, statistics, parameter gradients and dL/dx where
+    a run measures it (fold.input_gradient)."""
     start = time.perf_counter()
     rec = Recorder(model)
-    xr = x.clone().requires_grad_()
+    xr = x.clone().requires_grad_(input_gradient(model))
     rec.start(xr)
     out = model(xr)
     (out * r).sum().backward()

@@ -88,10 +88,11 @@ def observe(s: LayerStats, h: np.ndarray | None, y: np.ndarray, saturation: tupl
         if not (finite and finite_y):  # count only when the sums say something is off
             s.nonfinite += count_nonfinite(h, y)
         if fractions:
-            _fractions(s, y, saturation)
+            count_fractions(s, y, saturation)
 
 
-def _fractions(s: LayerStats, y: np.ndarray, saturation: tuple | None) -> None:
+def count_fractions(s: LayerStats, y: np.ndarray, saturation: tuple | None) -> None:
+    """Accumulate the saturated (bounds `saturation` = (lo, hi), or None), zero and dead counts of y (batch, units)."""
     if saturation is not None:
         lo, hi = saturation
         s.saturated += (int(np.count_nonzero(y <= lo)) if lo is not None else 0) + \
@@ -136,7 +137,7 @@ def row(layer: int, s: LayerStats, saturates: bool) -> dict:
         "act_unit_var": s.unit_var_sum / s.batches if s.batches else None,
         "saturated_frac": s.saturated / n_act if saturates else None,
         "dead_frac": float(np.mean(~s.alive)) if s.alive is not None else None,
-        "zero_frac": s.zero / n_act if hidden_or_out else None,
+        "zero_frac": s.zero / n_act if hidden_or_out and s.alive is not None else None,  # counted: alive is set
         "nonfinite": s.nonfinite,
         "grad_act_m2": s.grad_act.m2(), "grad_preact_m2": s.grad_pre.m2(), "grad_preact_var": s.grad_pre.var(),
         "grad_w_m2": s.grad_w.m2(), "grad_w_var": s.grad_w.var(), "grad_b_m2": s.grad_b.m2(),

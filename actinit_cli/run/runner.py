@@ -50,7 +50,7 @@ def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) ->
     if spec.torch:
         from actinit_cli.run import torchrun
 
-        return torchrun.preflight(spec, save_arrays, available)
+        return torchrun.preflight(spec, save_arrays, available)[0]
     if blockrun.is_blocks(spec):
         return blockrun.check_memory(spec, save_arrays, available)
     itemsize = np.dtype(spec["model.dtype"]).itemsize

@@ -44,8 +44,8 @@ class TorchRun:
     scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
 
 
-def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int:
-    """Everything a torch spec can be refused for, before it runs; returns the estimated peak bytes."""
+def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> tuple[int, Any]:
+    """Everything a torch spec can be refused for, before it runs; returns the estimated peak bytes and the probe."""
     from actinit_cli.torch import probe
 
     if save_arrays:
@@ -61,9 +61,20 @@ def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> int
         if module_rows.is_selector(check["layers"]):
             probe.check_types(check["layers"], present, spec.where(f"checks[{i}].layers.type"))
     checks.validate_against(spec["checks"], spec.resolved["model"], spec.where, p.rows)
+    if not p.input_grad:
+        _no_dx_checks(spec)
     return resources.check_fits(p.peak_bytes(spec["data.batch_size"]),
                                 f"{spec.where('data.batch_size')}: this run (the model's outputs for batch "
-                                f"{spec['data.batch_size']})", "reduce data.batch_size", available)
+                                f"{spec['data.batch_size']})", "reduce data.batch_size", available), p
+
+
+def _no_dx_checks(spec: specs.Spec) -> None:
+    """Checks that need row 0's grad_act_m2 (dL/dx), where the probe found the model does not need it measured."""
+    for i, check in enumerate(spec["checks"]):
+        if check["quantity"] == "grad_act_m2" and (check["relative_to"] == "input" or check["layers"] == [0]):
+            raise ActinitError(f"{spec.where(f'checks[{i}]')}: dL/dx (grad_act_m2 at the input) is not measured for this "
+                               f"model (a backward pass through its first layer that no parameter needs; README, "
+                               f"PyTorch); bound grad_act_m2 of the modules, or relative_to: first_hidden")
 
 
 def input_fits(spec: specs.Spec, available: int | None) -> int:
@@ -79,8 +90,8 @@ def execute(spec: specs.Spec, save_arrays: bool = False, progress: Callable[[int
     from actinit_cli.torch import measure
 
     start = time.perf_counter()
-    preflight(spec, save_arrays, None)
-    m = measure.run(spec.resolved, spec.where, progress)
+    _, p = preflight(spec, save_arrays, None)
+    m = measure.run(spec.resolved, spec.where, p.input_grad, progress)
     mlp, mlp_spec, why = _mlp_view(spec, m) if m.structure is not None else (None, None, "")
     notes = m.notes + ([why] if why else [])
     return TorchRun(spec, m.rows, m.per_repeat, m.seeds, m.losses, m.hist_act, m.hist_grad,

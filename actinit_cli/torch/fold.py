@@ -62,6 +62,17 @@ def structure(rec: Recorder) -> Structure | None:
                      tuple(m.bias is not None for m in linears))
 
 
+def input_gradient(model: Any) -> bool:
+    """Whether a pass measures dL/dx (row 0's gradient), judged from the model's modules: where the plain-MLP view
+    may need it (every leaf module a Linear or an activation actinit knows) and where nothing else would carry a
+    gradient (no trainable parameter). Elsewhere it is a backward pass through the first layer that no parameter
+    needs (about 8 % of the example CNN's forward + backward, benchmarks/bench_torch.py), which torch skips for an
+    input without requires_grad; unless a recorded output turns out to need it (Recorder.ungraded)."""
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    return all(type(m).__name__ == "Linear" or activation_of(m) is not None for m in leaves) or \
+        not any(p.requires_grad for p in model.parameters())
+
+
 def _key(ref: Any) -> str:
     return repr(sorted(ref.items())) if isinstance(ref, dict) else str(ref)
 

@@ -45,9 +45,10 @@ def one_blas_thread():
     return blas.limited(1)
 
 
-def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: int, where: Where) -> float:
-    """One batch forward, loss and backward under the hooks; returns the loss value."""
-    x, given = batches.inputs(batch)
+def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: int, where: Where,
+         input_grad: bool) -> float:
+    """One batch forward, loss and backward under the hooks (dL/dx with `input_grad`); returns the loss value."""
+    x, given = batches.inputs(batch, input_grad)
     rec.start(x)
     def fails(e: str) -> str:  # user code that passed the probe's small batch fails at this one
         return (f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of shape "
@@ -63,7 +64,7 @@ def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: i
     return float(value.detach())
 
 
-def repeat(resolved: Mapping, seed: int, where: Where, keep_hist: bool, tick: Progress) -> tuple:
+def repeat(resolved: Mapping, seed: int, where: Where, keep_hist: bool, tick: Progress, input_grad: bool) -> tuple:
     """One repeat: (recorder, loss values, plain-MLP structure or None)."""
     streams = Streams.of(seed)
     values = []
@@ -73,15 +74,17 @@ def repeat(resolved: Mapping, seed: int, where: Where, keep_hist: bool, tick: Pr
         rec = record.Recorder(model, resolved["model"]["torch"]["layers"], keep_hist)
         try:
             for _ in range(resolved["data"]["batches"]):
-                values.append(step(model, rec, batches, resolved["loss"], resolved["data"]["batch_size"], where))
+                values.append(step(model, rec, batches, resolved["loss"], resolved["data"]["batch_size"], where,
+                                   input_grad))
                 tick(2)
         finally:
             rec.close()
     return rec, values, fold.structure(rec)
 
 
-def run(resolved: Mapping, where: Where, progress: Progress | None = None) -> Measured:
-    """Every repeat and batch of a resolved torch spec (validated, and probed by `probe`)."""
+def run(resolved: Mapping, where: Where, input_grad: bool, progress: Progress | None = None) -> Measured:
+    """Every repeat and batch of a resolved torch spec (validated, and probed by `probe`, which decides
+    `input_grad`: whether dL/dx is measured)."""
     extras.need("torch", "torch", WHAT)
     tick = progress or (lambda n: None)
     start = time.perf_counter()
@@ -89,7 +92,7 @@ def run(resolved: Mapping, where: Where, progress: Progress | None = None) -> Me
     with one_blas_thread():
         for r in range(resolved["repeats"]):
             seeds.append(resolved["seed"] + r)
-            rec, losses_r, shape = repeat(resolved, seeds[-1], where, r == 0, tick)
+            rec, losses_r, shape = repeat(resolved, seeds[-1], where, r == 0, tick, input_grad)
             per_repeat.append(rec.rows())
             values += losses_r
             layers.append(fold.layer_rows(rec) if shape is not None else None)
@@ -115,6 +118,10 @@ def notes(rec: record.Recorder, plain: bool) -> list[str]:
     out = ["theory columns: mean-field theory covers actinit's plain MLP; " +
            ("this model is one, so layers.csv holds its per-layer rows with the prediction" if plain else
             "this model is not one (or not recorded whole), so the theory columns stay empty")]
+    if not rec.input_grad:
+        out.append("dL/dx (row 0's gradient) is measured for models of Linear and activation modules only (the "
+                   "plain-MLP view) or without trainable parameters: here it would be a backward pass through the "
+                   "first layer that no parameter needs, so row 0 has no grad_act_m2")
     if rec.skipped:
         out.append(f"not measured (output is not one floating tensor): {', '.join(sorted(rec.skipped))}")
     silent = [s.identity["module"] for s in rec.sites.values() if s.stats.grad_act.n == 0]

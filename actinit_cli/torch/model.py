@@ -98,18 +98,18 @@ class Batches:
         self.fn = factory.load(source, resolved["model"]["torch"]["folder"], where("data.input.torch")) \
             if source else None
 
-    def inputs(self, batch: int) -> tuple[Any, Any]:
-        """(x, target or None) as tensors; x requires grad (for dL/dx)."""
+    def inputs(self, batch: int, grad: bool) -> tuple[Any, Any]:
+        """(x, target or None) as tensors; x requires grad with `grad` (for dL/dx: fold.input_gradient)."""
         import torch
 
         shape = (batch, *self.resolved["model"]["torch"]["input_shape"])
         if self.fn is None:
             d = self.resolved["data"]["input"]
             x = draw_inputs(self.rng, shape, d["distribution"], d["mean"], d["std"], self.dtype)
-            return torch.from_numpy(x).requires_grad_(), None
-        return self._from_function(batch, shape)
+            return torch.from_numpy(x).requires_grad_(grad), None
+        return self._from_function(batch, shape, grad)
 
-    def _from_function(self, batch: int, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    def _from_function(self, batch: int, shape: tuple[int, ...], grad: bool) -> tuple[Any, Any]:
         import torch
 
         where = self.where("data.input.torch")
@@ -120,7 +120,7 @@ class Batches:
             seen = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ActinitError(f"{where}: expected x (or (x, target)) with x a float tensor of shape {shape} "
                                f"(data.batch_size, *model.torch.input_shape), got {seen}")
-        x = x.detach().to(getattr(torch, self.resolved["model"]["dtype"])).contiguous().requires_grad_()
+        x = x.detach().to(getattr(torch, self.resolved["model"]["dtype"])).contiguous().requires_grad_(grad)
         return x, (target.detach() if isinstance(target, torch.Tensor) else target)
 
     def target(self, loss: str, output: Any, given: Any) -> Any:

@@ -86,32 +86,49 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
     modules (`layers`: {type: [...]} and/or {name: [globs]} to record only some); the target, when not given,
     is drawn from numpy.random.default_rng(seed) as a spec's run draws it. The module and x are left as they
     were: same mode, and parameters' .grad restored."""
-    torch = extras.need("torch", "torch", WHAT)
+    extras.need("torch", "torch", WHAT)
     from actinit_cli.torch.measure import one_blas_thread
-    from actinit_cli.torch.record import Recorder
 
     if loss not in losses.LOSS_NAMES:
         raise ActinitError(f"loss: got {loss!r}, expected one of {', '.join(losses.LOSS_NAMES)}")
     chosen = None if layers is None else module_rows.selector(layers, "layers")
     saved = [(p, p.grad) for p in module.parameters()]
-    xr = x.detach().clone().requires_grad_()
-    rec = Recorder(module, chosen, keep_hist=True)
+    grad = fold.input_gradient(module)
     try:
         with one_blas_thread():
-            rec.start(xr)
-            out = module(xr)
-            why = losses.problem(loss, tuple(out.shape))
-            if why:
-                raise ActinitError(f"loss: {why}")
-            t = target if target is not None else torch.from_numpy(losses.targets(
-                loss, np.random.default_rng(seed), tuple(out.shape), np.dtype(str(out.dtype).removeprefix("torch."))))
-            for p, _ in saved:
-                p.grad = None
-            value = losses.value(loss, out, t)
-            value.backward()
-            rec.finish(xr, out)
+            rec, out, value = _measured(module, x, grad, chosen, loss, target, seed)
+            if not grad and rec.ungraded:  # a module before any trainable parameter: again, with dL/dx (as a run)
+                rec, out, value = _measured(module, x, True, chosen, loss, target, seed)
     finally:
-        rec.close()
         for p, g in saved:
             p.grad = g
     return Inspection(rec.rows(), fold.layer_rows(rec), float(value.detach()), rec.hist_act, rec.hist_grad)
+
+
+def _measured(module: Any, x: Any, grad: bool, chosen: Any, loss: str, target: Any, seed: int) -> tuple:
+    """One forward and backward of x under the hooks (dL/dx with `grad`): (recorder, output, loss value)."""
+    import torch
+
+    from actinit_cli.torch.record import Recorder
+
+    xr = x.detach().clone().requires_grad_(grad)
+    rec = Recorder(module, chosen, keep_hist=True)
+    try:
+        rec.start(xr)
+        out = module(xr)
+        why = losses.problem(loss, tuple(out.shape))
+        if why:
+            raise ActinitError(f"loss: {why}")
+        t = target if target is not None else torch.from_numpy(losses.targets(
+            loss, np.random.default_rng(seed), tuple(out.shape), np.dtype(str(out.dtype).removeprefix("torch."))))
+        for p in module.parameters():
+            p.grad = None
+        value = losses.value(loss, out, t)
+        if not grad and not value.requires_grad:
+            rec.ungraded = True  # nothing but dL/dx would make the output differentiable
+            return rec, out, value
+        value.backward()
+        rec.finish(xr, out)
+    finally:
+        rec.close()
+    return rec, out, value

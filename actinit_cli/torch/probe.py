@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from actinit_cli import extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn.registry import did_you_mean
-from actinit_cli.torch import factory, losses, record, rows
+from actinit_cli.torch import factory, fold, losses, record, rows
 from actinit_cli.torch.measure import WHAT, one_blas_thread
 from actinit_cli.torch.model import Batches, Streams, Where, build, seeded
 
@@ -26,6 +26,7 @@ class Probe:
     output_shape: tuple[int, ...]
     sample_bytes: int
     param_bytes: int
+    input_grad: bool  # whether the run measures dL/dx (fold.input_gradient, or a module's output needs it)
 
     def peak_bytes(self, batch: int) -> int:
         """A rough upper estimate: outputs kept for backward, their gradients and one float64 statistics copy of
@@ -34,17 +35,20 @@ class Probe:
 
 
 def _trial(model: Any, x: Any, given: Any, batches: Batches, resolved: Mapping, where: Where) -> tuple[Any, Any]:
-    """Forward and loss of the trial batch; errors name input_shape, the factory or the loss."""
+    """Forward and loss of the trial batch; errors name input_shape, the factory or the loss. The loss is None
+    when the output needs dL/dx to be differentiable and x was not given requires_grad (the probe runs again)."""
     def fails(e: str) -> str:
         return (f"{where('model.torch.input_shape')}: the model's forward fails on a batch of shape {tuple(x.shape)} "
                 f"({e}); give the per-sample shape it expects")
 
     with factory.user_code(where("model.torch.factory"), "the model's forward", fails, hooked=True):
         out = model(x)
-    if not (record._floating(out) and out.requires_grad):
+    if not (record._floating(out) and (out.requires_grad or not x.requires_grad)):
         what = type(out).__name__ if not hasattr(out, "dtype") else f"{out.dtype} tensor, requires_grad={out.requires_grad}"
         raise ActinitError(f"{where('model.torch.factory')}: the model's output must be one floating tensor that "
                            f"depends differentiably on its input or parameters, got {what}")
+    if not out.requires_grad:
+        return out, None
     why = losses.problem(resolved["loss"], tuple(out.shape))
     if why:
         raise ActinitError(f"{where('loss')}: {why}")
@@ -63,21 +67,33 @@ def probe(resolved: Mapping, where: Where) -> Probe:
     streams = Streams.of(resolved["seed"])
     with seeded(streams.torch), one_blas_thread():
         model = build(resolved, streams, where)
-        rec = record.Recorder(model, resolved["model"]["torch"]["layers"])
-        try:
-            batches = Batches(resolved, streams, where)
-            x, given = batches.inputs(min(PROBE_BATCH, resolved["data"]["batch_size"]))
-            rec.start(x)
-            out, value = _trial(model, x, given, batches, resolved, where)
-            _backward(value, where)
-            rec.finish(x, out)
-        finally:
-            rec.close()
+        batches = Batches(resolved, streams, where)
+        grad = fold.input_gradient(model)
+        rec, out = _trial_pass(model, batches, resolved, where, grad)
+        if not grad and (rec.ungraded or not out.requires_grad):  # a module before any trainable parameter
+            grad = True
+            rec, out = _trial_pass(model, batches, resolved, where, grad)
     found = rec.rows()
     _check_filter(resolved["model"]["torch"]["layers"], model, found, where)
     per_sample = sum(r["width"] for r in found) * out.element_size()
     params = sum(p.numel() * p.element_size() for p in model.parameters())
-    return Probe([{k: r[k] for k in rows.IDENTITY_NAMES} for r in found], tuple(out.shape[1:]), per_sample, params)
+    return Probe([{k: r[k] for k in rows.IDENTITY_NAMES} for r in found], tuple(out.shape[1:]), per_sample, params,
+                 grad)
+
+
+def _trial_pass(model: Any, batches: Batches, resolved: Mapping, where: Where, grad: bool) -> tuple[Any, Any]:
+    """The trial batch forward and backward under the hooks, dL/dx with `grad`: (recorder, output)."""
+    rec = record.Recorder(model, resolved["model"]["torch"]["layers"])
+    try:
+        x, given = batches.inputs(min(PROBE_BATCH, resolved["data"]["batch_size"]), grad)
+        rec.start(x)
+        out, value = _trial(model, x, given, batches, resolved, where)
+        if value is not None:
+            _backward(value, where)
+        rec.finish(x, out)
+    finally:
+        rec.close()
+    return rec, out
 
 
 def _backward(value: Any, where: Where) -> None:

@@ -1,7 +1,9 @@
 """Forward hooks that measure a torch model's leaf modules with nn/stats.py's accumulators: each call's output
 (`act_*`), dL/d(output) (`grad_act_m2`, from a hook on the output tensor) and, for modules with `weight` and
 `bias` parameters, their statistics and their gradients'. Row 0 is the input x and dL/dx. Statistics are
-taken on the tensors' NumPy views as (batch, units), units = every value of one sample's output."""
+taken on the tensors' NumPy views as (batch, units), units = every value of one sample's output. Saturated,
+zero and dead counts are taken where they apply, as in actinit's MLP, whose every layer ends in an activation:
+on the outputs of the activation modules actinit knows (kinds.py) and on the model's output."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Site:
     module: Any = None
     saturation: tuple | None = None
     dies: bool = False
+    counts: bool = False  # saturated, zero and dead counts taken in the hook (an activation module's output)
     chained: bool = True  # every call's input was the previous row's output tensor (the plain-MLP test)
     stats: stats.LayerStats = field(default_factory=lambda: stats.LayerStats(0))
 
@@ -57,7 +60,10 @@ class Recorder:
         self.skipped: set[str] = set()
         self.calls: dict[str, int] = {}
         self.last: Any = None  # the newest recorded output (the input at the start of a pass)
+        self.last_site: Site | None = None  # the site that recorded it
         self.ends_chain = False  # the model's output was the last recorded module's (set by `finish`)
+        self.input_grad = True  # x required grad (set by `start`)
+        self.ungraded = False  # a recorded output did not require grad: only dL/dx would have given it one
         leaves = [(n or "(model)", m) for n, m in model.named_modules() if next(m.children(), None) is None]
         self.handles = [m.register_forward_hook(self._hook(name)) for name, m in leaves
                         if chosen is None or rows.matches({"layer": 1, "module": name, "type": type(m).__name__},
@@ -69,7 +75,8 @@ class Recorder:
 
     def start(self, x: Any) -> None:
         """Begin a batch: observe the input (row 0) and reset the per-pass call counts."""
-        self.calls, self.last = {}, x
+        self.calls, self.last, self.last_site = {}, x, None
+        self.input_grad = bool(x.requires_grad)  # dL/dx is measured (fold.input_gradient)
         a = flat(x)
         self.input.stats.width = a.shape[1]
         self.input.identity["shape"] = _shape(x.shape[1:])
@@ -81,6 +88,8 @@ class Recorder:
         if x.grad is not None:
             stats.observe_grad(self.input.stats, flat(x.grad))
         self.ends_chain = output is self.last
+        if self.ends_chain and self.last_site is not None and not self.last_site.counts:
+            stats.count_fractions(self.last_site.stats, flat(output), None)  # the model's output: as the MLP's last layer
         grads: dict[int, tuple] = {}
         for site in self.sites.values():
             key = id(site.module)
@@ -99,15 +108,17 @@ class Recorder:
             k = self.calls[name] = self.calls.get(name, 0) + 1
             site = self.sites.get((name, k)) or self._site(name, k, module, output)
             site.chained &= bool(inputs) and inputs[0] is self.last
-            self.last = output
+            self.last, self.last_site = output, site
             a = flat(output)
-            stats.observe(site.stats, None, a, site.saturation)
+            stats.observe(site.stats, None, a, site.saturation, fractions=site.counts)
             layer = site.identity["layer"]
             if self.keep_hist and layer not in self.hist_act:
                 head = stats.head_values(a)
                 self.hist_act[layer] = head[head != 0] if site.dies else head
             if output.requires_grad:
                 output.register_hook(lambda g, site=site: self._grad(site, g))
+            else:
+                self.ungraded = True
         return hook
 
     def _grad(self, site: Site, grad: Any) -> None:
@@ -124,7 +135,7 @@ class Recorder:
         identity = {"layer": len(self.sites) + 1, "module": name, "type": type(module).__name__, "call": call,
                     "shape": _shape(output.shape[1:]), "activation": act.name if act else "",
                     "weight": _shape(w.shape) if w is not None else "", "bias": _shape(b.shape) if b is not None else ""}
-        site = Site(identity, module, act.saturation if act else None, bool(act and act.dies))
+        site = Site(identity, module, act.saturation if act else None, bool(act and act.dies), act is not None)
         site.stats.width = math.prod(output.shape[1:])
         if w is not None:  # two-pass float64, as for actinit's own weights
             site.stats.weight_var = float(np.var(w.detach().numpy(), dtype=np.float64))

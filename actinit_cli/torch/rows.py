@@ -51,8 +51,8 @@ def saturates(row: Mapping) -> bool:
 
 def applies(quantity: str, row: Mapping) -> bool:
     """Whether a module row has a value for `quantity` by construction (an empty cell elsewhere is missing data)."""
-    if row["layer"] == 0:
-        return quantity in AT_INPUT
+    if row["layer"] == 0:  # dL/dx only where it is measured (torch/fold.py's input_gradient; a note says so)
+        return quantity in AT_INPUT and (quantity != "grad_act_m2" or row.get(quantity) not in (None, ""))
     if quantity in NEVER:
         return False
     if quantity in WEIGHT:
@@ -61,6 +61,8 @@ def applies(quantity: str, row: Mapping) -> bool:
         return bool(row.get("bias"))
     if quantity == "saturated_frac":
         return saturates(row)
+    if quantity in ("dead_frac", "zero_frac"):  # counted on activation modules' outputs and the model's output
+        return bool(row.get("activation")) or row.get(quantity) not in (None, "")
     return True
 
 

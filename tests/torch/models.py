@@ -33,6 +33,11 @@ def dropout(width=16):
     return nn.Sequential(nn.Linear(8, width), nn.Dropout(0.5), nn.ReLU(), nn.Linear(width, 4))
 
 
+def norm_first(width=16):
+    """A module without parameters before the first Linear: its output carries a gradient only through dL/dx."""
+    return nn.Sequential(nn.LayerNorm(8, elementwise_affine=False), nn.Linear(8, width), nn.ReLU(), nn.Linear(width, 4))
+
+
 def linear():
     """One leaf module: modules.csv has the input and the output, no hidden row for a headline."""
     return nn.Linear(8, 4)

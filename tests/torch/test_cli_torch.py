@@ -40,6 +40,21 @@ def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
     assert doc["modules"][1]["module"] == "0" and len(doc["layers"]) == 4 and doc["versions"]["torch"]
 
 
+@pytest.mark.parametrize("factory, measured", [("mlp", True), ("dropout", False), ("norm_first", True)])
+def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
+    """Row 0's dL/dx in a run: for a model the plain-MLP view may fold, and where a module before the first
+    trainable parameter needs it for its own gradient (the probe finds out); not elsewhere, with a note."""
+    result = cli("run", write(tmp_path, torch_model(factory, "[8]" if factory != "mlp" else "[32]")), "--out",
+                 tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    folder = next((tmp_path / "runs" / "s").iterdir())
+    rows = rundir.read_csv(folder / "modules.csv")
+    assert (rows[0]["grad_act_m2"] is not None) == measured
+    assert all(r["grad_act_m2"] is not None for r in rows[1:]), [r["module"] for r in rows[1:]]
+    notes = json.loads((folder / "summary.json").read_text())["notes"]
+    assert any("dL/dx (row 0's gradient) is measured" in n for n in notes) != measured, notes
+
+
 def test_a_fault_in_actinits_own_hooks_is_a_bug_not_the_models(cli, tmp_path, monkeypatch):
     """The hooks run inside the model's forward and backward: an exception they raise is exit 70 (a bug in
     actinit), not exit 2 blaming model.torch.factory."""
@@ -125,6 +140,10 @@ REFUSED = [
      r"checks\[0\].layers: selects nothing in this model"),
     (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, relative_to: input, min: 0.1}]\n",
+     r"checks\[0\]: dL/dx \(grad_act_m2 at the input\) is not measured for this model"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0]}]\n",
+     r"checks\[0\]: dL/dx .* relative_to: first_hidden$"),
     (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
                                                    r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
     # found by fuzzing: user code that gets past the probe, or ends the process (exit 70, or its own exit code)

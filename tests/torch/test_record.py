@@ -45,11 +45,17 @@ def test_module_rows_equal_an_independent_computation():
     assert [row["type"] for row in got[1:]] == [type(m).__name__ for m in model]
     x_flat, dx = x0.numpy().reshape(6, -1), x.grad.numpy().reshape(6, -1)
     for key, want in expected(x_flat, dx).items():
-        if key not in ("zero_frac", "dead_frac"):
+        if key == "grad_act_m2":  # a conv model: no dL/dx (test_input_gradient_only_where_it_is_needed)
+            assert got[0][key] is None
+        elif key not in ("zero_frac", "dead_frac"):
             assert got[0][key] == pytest.approx(want, rel=1e-10, abs=1e-14), key
-    for row, (y, g), m in zip(got[1:], outs, ref_model):
+    for i, (row, (y, g), m) in enumerate(zip(got[1:], outs, ref_model)):
+        counted = isinstance(m, (torch.nn.ReLU, torch.nn.Tanh)) or i == len(model) - 1  # activations, the output
         for key, want in expected(y, g).items():
-            assert row[key] == pytest.approx(want, rel=1e-10, abs=1e-14), (row["module"], key)
+            if key in ("zero_frac", "dead_frac") and not counted:
+                assert row[key] is None, (row["module"], key)  # a Conv's, a BatchNorm's, a pool's output: not counted
+            else:
+                assert row[key] == pytest.approx(want, rel=1e-10, abs=1e-14), (row["module"], key)
         if hasattr(m, "weight") and m.weight is not None:
             w, dw, db = m.weight.detach().numpy(), m.weight.grad.numpy(), m.bias.grad.numpy()
             assert row["weight_var"] == pytest.approx(w.var(), rel=1e-10)
@@ -118,3 +124,44 @@ def test_inspect_leaves_the_module_and_the_batch_as_they_were():
     assert not model.training and x.grad is None and not x.requires_grad
     assert all(torch.all(p.grad == 3.0) for p in model.parameters())
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())
+
+
+def _frozen():
+    model = conv_model()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def _pool_first():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.MaxPool2d(2), torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(),
+                               torch.nn.Flatten(), torch.nn.Linear(16, 3)).double()
+
+
+def _plain():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(),
+                               torch.nn.Linear(4, 3)).double()
+
+
+# model, input shape, whether row 0 has dL/dx, why
+INPUT_GRADIENT = {
+    "plain MLP": (_plain, (6, 5), True, "the plain-MLP view's layer 0 needs it"),
+    "conv model": (conv_model, (6, 3, 8, 8), False, "its first module has a weight: dL/dx serves nothing else"),
+    "no trainable parameter": (_frozen, (6, 3, 8, 8), True, "nothing else would carry a gradient"),
+    "a pool before the first conv": (_pool_first, (6, 3, 8, 8), True, "the pool's output needs it for its gradient"),
+    "activations only": (lambda: torch.nn.Sequential(torch.nn.Tanh()), (6, 5), True, "no parameter at all"),
+}
+
+
+@pytest.mark.parametrize("name", INPUT_GRADIENT)
+def test_input_gradient_only_where_it_is_needed(name):
+    """dL/dx costs a backward pass through the first layer; it is taken where row 0, the plain-MLP view or a module
+    before any trainable parameter needs it, and every module row has its gradient either way."""
+    make, shape, measured, why = INPUT_GRADIENT[name]
+    x = torch.randn(*shape, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    got = inspect(make(), x).rows
+    assert (got[0]["grad_act_m2"] is not None) == measured, why
+    assert module_rows.applies("grad_act_m2", got[0]) == measured
+    assert all(r["grad_act_m2"] is not None for r in got[1:]), [r["module"] for r in got if r["grad_act_m2"] is None]
