@@ -119,9 +119,8 @@ def notes(rec: record.Recorder, plain: bool) -> list[str]:
            ("this model is one, so layers.csv holds its per-layer rows with the prediction" if plain else
             "this model is not one (or not recorded whole), so the theory columns stay empty")]
     if not rec.input_grad:
-        out.append("dL/dx (row 0's gradient) is measured for models of Linear and activation modules only (the "
-                   "plain-MLP view) or without trainable parameters: here it would be a backward pass through the "
-                   "first layer that no parameter needs, so row 0 has no grad_act_m2")
+        out.append("dL/dx (row 0's grad_act_m2) is not measured: nothing in this model needs it, and it would be "
+                   "a backward pass through the first layer that no parameter needs (README, PyTorch)")
     if rec.skipped:
         out.append(f"not measured (output is not one floating tensor): {', '.join(sorted(rec.skipped))}")
     silent = [s.identity["module"] for s in rec.sites.values() if s.stats.grad_act.n == 0]

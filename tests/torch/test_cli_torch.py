@@ -52,7 +52,7 @@ def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
     assert (rows[0]["grad_act_m2"] is not None) == measured
     assert all(r["grad_act_m2"] is not None for r in rows[1:]), [r["module"] for r in rows[1:]]
     notes = json.loads((folder / "summary.json").read_text())["notes"]
-    assert any("dL/dx (row 0's gradient) is measured" in n for n in notes) != measured, notes
+    assert any("dL/dx (row 0's grad_act_m2) is not measured" in n for n in notes) != measured, notes
 
 
 def test_a_fault_in_actinits_own_hooks_is_a_bug_not_the_models(cli, tmp_path, monkeypatch):
