@@ -17,8 +17,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from actinit_cli import __version__, signals
 from actinit_cli.errors import ActinitError, exit_codes_help
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 2, 130, 70
+from actinit_cli.errors import BAD_INPUT as EXIT_USAGE, BUG as EXIT_INTERNAL, CHECK_FAILED as EXIT_FAIL, \
+    INTERRUPTED as EXIT_INTERRUPTED, OK as EXIT_OK  # the one table's codes (errors.EXIT_CODES)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

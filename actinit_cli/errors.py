@@ -12,16 +12,17 @@ class ExitCode(NamedTuple):
     meaning: str  # in the README's "Exit codes" table
 
 
+OK, CHECK_FAILED, BAD_INPUT, BUG, INTERRUPTED, TERMINATED = 0, 1, 2, 70, 130, 143  # 143 = 128 + SIGTERM
 EXIT_CODES = (
-    ExitCode(0, "success", "success; also a sweep that finished with failed points (listed as `failed: ...`, "
+    ExitCode(OK, "success", "success; also a sweep that finished with failed points (listed as `failed: ...`, "
              "status `failed` in points.csv; `--resume` redoes them)"),
-    ExitCode(1, "a check failed", "failure (a check failed)"),
-    ExitCode(2, "bad usage or bad input", "bad usage or bad input: one line on stderr that names the field and "
+    ExitCode(CHECK_FAILED, "a check failed", "failure (a check failed)"),
+    ExitCode(BAD_INPUT, "bad usage or bad input", "bad usage or bad input: one line on stderr that names the field and "
              "what to do"),
-    ExitCode(70, "a bug in actinit", "a bug in actinit: one line naming the exception; `ACTINIT_DEBUG=1` shows the "
+    ExitCode(BUG, "a bug in actinit", "a bug in actinit: one line naming the exception; `ACTINIT_DEBUG=1` shows the "
              "traceback (please report it)"),
-    ExitCode(130, "interrupted (Ctrl-C)", "interrupted (Ctrl-C): nothing half-written is left"),
-    ExitCode(143, "terminated (SIGTERM)", "terminated (SIGTERM, what `kill`, CI cancellation and container stops "
+    ExitCode(INTERRUPTED, "interrupted (Ctrl-C)", "interrupted (Ctrl-C): nothing half-written is left"),
+    ExitCode(TERMINATED, "terminated (SIGTERM)", "terminated (SIGTERM, what `kill`, CI cancellation and container stops "
              "send): handled like Ctrl-C"),
 )
 

@@ -14,7 +14,8 @@ import threading
 from types import FrameType
 from typing import Iterator
 
-INTERRUPTED, TERMINATED = 130, 128 + signal.SIGTERM
+from actinit_cli.errors import INTERRUPTED, TERMINATED
+
 _raised: list[int] = []  # each signal whose handler here raised (or re-sent) KeyboardInterrupt since `install`
 _decided: list[int] = []  # the exit code, once `hold` has it: the handler then only takes note
 _STOP = {signal.SIGINT, signal.SIGTERM}
