@@ -60,6 +60,10 @@ def _quantity(q: str, new: list[dict], old: list[dict], tolerance: float, target
     if broken:
         layer = broken[0]
         n, o = next((n, o) for lay, n, o in pairs if lay == layer)
+        if n is None or o is None:  # measured by one run only: a change of what is measured (or of the network)
+            which = "the baseline, not this run" if n is None else "this run, not the baseline"
+            return Result(target, name, False, layer, n, bound, f"layer {layer}: {q} is measured in {which}: cannot "
+                          f"compare; if that is expected, refresh the baseline with --update-baseline")
         return Result(target, name, False, layer, n, bound, f"layer {layer}: new {n}, baseline {o}: cannot compare")
     worst = max(ratios, key=lambda layer: abs(ratios[layer]))
     ok = abs(ratios[worst]) <= tolerance

@@ -61,20 +61,41 @@ def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> tup
         if module_rows.is_selector(check["layers"]):
             probe.check_types(check["layers"], present, spec.where(f"checks[{i}].layers.type"))
     checks.validate_against(spec["checks"], spec.resolved["model"], spec.where, p.rows)
-    if not p.input_grad:
-        _no_dx_checks(spec)
+    for i, check in enumerate(spec["checks"]):
+        _measured_where_selected(check, p, spec.where(f"checks[{i}]"))
     return resources.check_fits(p.peak_bytes(spec["data.batch_size"]),
                                 f"{spec.where('data.batch_size')}: this run (the model's outputs for batch "
                                 f"{spec['data.batch_size']})", "reduce data.batch_size", available), p
 
 
-def _no_dx_checks(spec: specs.Spec) -> None:
-    """Checks that need row 0's grad_act_m2 (dL/dx), where the probe found the model does not need it measured."""
-    for i, check in enumerate(spec["checks"]):
-        if check["quantity"] == "grad_act_m2" and (check["relative_to"] == "input" or check["layers"] == [0]):
-            raise ActinitError(f"{spec.where(f'checks[{i}]')}: dL/dx (grad_act_m2 at the input) is not measured for this "
-                               f"model (a backward pass through its first layer that no parameter needs; README, "
-                               f"PyTorch); bound grad_act_m2 of the modules, or relative_to: first_hidden")
+def _measured_where_selected(check: dict, p: Any, where: str) -> None:
+    """Refuse, before the run, a check of a quantity the run will not have where it looks: row 0's dL/dx, which the
+    probe found this model does not need (named, or in a slope or a ratio), or counts (dead, zero, saturated), which
+    are taken on activation modules' outputs and the model's output only (README, PyTorch)."""
+    q, top = check["quantity"], len(p.rows) - 1
+    if check["layers"] == checks.RUN:
+        return
+    chosen = checks.select(check["layers"], top, p.rows)
+    if q == "grad_act_m2" and not p.input_grad and (check["relative_to"] == "input" or 0 in chosen and (
+            check["slope_log2"] or check["layers"] != "all")):
+        raise ActinitError(f"{where}: dL/dx (grad_act_m2 at the input, layer 0) is not measured for this model: "
+                           f"nothing in it needs it (README, PyTorch); bound grad_act_m2 of the modules (layers: "
+                           f"hidden, {{type: ...}}), or relative_to: first_hidden")
+    if q in COUNTS and not any(_counted(q, p.rows[layer], layer == top) for layer in chosen if layer > 0):
+        sat = q == "saturated_frac"
+        where_counted = " with a saturation bound" if sat else " and on the model's output"
+        raise ActinitError(f"{where}.layers: {q} is counted on the outputs of activation modules{where_counted} "
+                           f"(README, PyTorch), and these layers have none; select such modules, e.g. "
+                           f"{{type: {'Tanh' if sat else 'ReLU'}}}")
+
+
+COUNTS = ("saturated_frac", "dead_frac", "zero_frac")
+
+
+def _counted(q: str, row: dict, last: bool) -> bool:
+    """Whether a module row gets count `q`: saturated_frac on activations with a bound; the dead and zero fractions on
+    activations and on the model's output (the last row, when the output is its module's: record.py)."""
+    return module_rows.saturates(row) if q == "saturated_frac" else bool(row["activation"]) or last
 
 
 def input_fits(spec: specs.Spec, available: int | None) -> int:

@@ -63,14 +63,21 @@ def structure(rec: Recorder) -> Structure | None:
 
 
 def input_gradient(model: Any) -> bool:
-    """Whether a pass measures dL/dx (row 0's gradient), judged from the model's modules: where the plain-MLP view
-    may need it (every leaf module a Linear or an activation actinit knows) and where nothing else would carry a
-    gradient (no trainable parameter). Elsewhere it is a backward pass through the first layer that no parameter
-    needs (about 8 % of the example CNN's forward + backward, benchmarks/bench_torch.py), which torch skips for an
-    input without requires_grad; unless a recorded output turns out to need it (Recorder.ungraded)."""
+    """A first guess, from the model's modules, of whether a pass needs dL/dx (row 0's gradient): where the
+    plain-MLP view may need it (every leaf module a Linear or an activation actinit knows) and where nothing else
+    would carry a gradient (no trainable parameter). Elsewhere it is a backward pass through the first layer that
+    no parameter needs (about 8 % of the example CNN's forward + backward, benchmarks/bench_torch.py), which torch
+    skips for an input without requires_grad. A trial pass settles it (`needs_input_gradient`; torch/probe.py)."""
     leaves = [m for m in model.modules() if next(m.children(), None) is None]
     return all(type(m).__name__ == "Linear" or activation_of(m) is not None for m in leaves) or \
         not any(p.requires_grad for p in model.parameters())
+
+
+def needs_input_gradient(rec: Recorder, output: Any) -> bool:
+    """After a pass without dL/dx: whether the run must take it after all, because a recorded module's output
+    had no gradient without it (a module before the first trainable parameter), the model's output was not
+    differentiable, or the recorded modules are a plain MLP (its layers.csv has layer 0's dL/dx)."""
+    return rec.ungraded or not output.requires_grad or structure(rec) is not None
 
 
 def _key(ref: Any) -> str:

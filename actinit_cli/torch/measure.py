@@ -49,14 +49,15 @@ def step(model: Any, rec: record.Recorder, batches: Batches, loss: str, batch: i
          input_grad: bool) -> float:
     """One batch forward, loss and backward under the hooks (dL/dx with `input_grad`); returns the loss value."""
     x, given = batches.inputs(batch, input_grad)
-    rec.start(x)
+    fed = rec.start(x)
+
     def fails(e: str) -> str:  # user code that passed the probe's small batch fails at this one
         return (f"{where('model.torch.factory')}: the model's forward or backward fails on a batch of shape "
                 f"{tuple(x.shape)} ({e}), though the probe's batch of 2 passed; make it work at data.batch_size or "
                 f"lower that")
 
     with factory.user_code(where("model.torch.factory"), "the model's forward or backward", fails, hooked=True):
-        out = model(x)
+        out = model(fed)
         value = losses.value(loss, out, batches.target(loss, out, given))
         value.backward()
     rec.finish(x, out)
@@ -118,7 +119,7 @@ def notes(rec: record.Recorder, plain: bool) -> list[str]:
     out = ["theory columns: mean-field theory covers actinit's plain MLP; " +
            ("this model is one, so layers.csv holds its per-layer rows with the prediction" if plain else
             "this model is not one (or not recorded whole), so the theory columns stay empty")]
-    if not rec.input_grad:
+    if not rec.input_grad and rec.input.stats.grad_act.n == 0:  # (a forward may set requires_grad on x itself)
         out.append("dL/dx (row 0's grad_act_m2) is not measured: nothing in this model needs it, and it would be "
                    "a backward pass through the first layer that no parameter needs (README, PyTorch)")
     if rec.skipped:

@@ -96,8 +96,13 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
     grad = fold.input_gradient(module)
     try:
         with one_blas_thread():
-            rec, out, value = _measured(module, x, grad, chosen, loss, target, seed)
-            if not grad and rec.ungraded:  # a module before any trainable parameter: again, with dL/dx (as a run)
+            try:
+                rec, out, value = _measured(module, x, grad, chosen, loss, target, seed)
+            except Exception:  # a forward may differentiate with respect to its input: the pass with dL/dx tells
+                if grad:
+                    raise
+                rec = out = None
+            if rec is None or (not grad and fold.needs_input_gradient(rec, out)):  # again with dL/dx, as a run
                 rec, out, value = _measured(module, x, True, chosen, loss, target, seed)
     finally:
         for p, g in saved:
@@ -114,8 +119,7 @@ def _measured(module: Any, x: Any, grad: bool, chosen: Any, loss: str, target: A
     xr = x.detach().clone().requires_grad_(grad)
     rec = Recorder(module, chosen, keep_hist=True)
     try:
-        rec.start(xr)
-        out = module(xr)
+        out = module(rec.start(xr))
         why = losses.problem(loss, tuple(out.shape))
         if why:
             raise ActinitError(f"loss: {why}")

@@ -69,8 +69,13 @@ def probe(resolved: Mapping, where: Where) -> Probe:
         model = build(resolved, streams, where)
         batches = Batches(resolved, streams, where)
         grad = fold.input_gradient(model)
-        rec, out = _trial_pass(model, batches, resolved, where, grad)
-        if not grad and (rec.ungraded or not out.requires_grad):  # a module before any trainable parameter
+        try:
+            rec, out = _trial_pass(model, batches, resolved, where, grad)
+        except ActinitError:
+            if grad:
+                raise
+            rec = out = None  # a forward may differentiate with respect to its input: the pass with dL/dx tells
+        if rec is None or (not grad and fold.needs_input_gradient(rec, out)):
             grad = True
             rec, out = _trial_pass(model, batches, resolved, where, grad)
     found = rec.rows()
@@ -86,8 +91,7 @@ def _trial_pass(model: Any, batches: Batches, resolved: Mapping, where: Where, g
     rec = record.Recorder(model, resolved["model"]["torch"]["layers"])
     try:
         x, given = batches.inputs(min(PROBE_BATCH, resolved["data"]["batch_size"]), grad)
-        rec.start(x)
-        out, value = _trial(model, x, given, batches, resolved, where)
+        out, value = _trial(model, rec.start(x), given, batches, resolved, where)
         if value is not None:
             _backward(value, where)
         rec.finish(x, out)

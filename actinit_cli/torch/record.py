@@ -61,6 +61,7 @@ class Recorder:
         self.calls: dict[str, int] = {}
         self.last: Any = None  # the newest recorded output (the input at the start of a pass)
         self.last_site: Site | None = None  # the site that recorded it
+        self.last_version = 0  # its in-place version counter then (an in-place op after the hook changes it)
         self.ends_chain = False  # the model's output was the last recorded module's (set by `finish`)
         self.input_grad = True  # x required grad (set by `start`)
         self.ungraded = False  # a recorded output did not require grad: only dL/dx would have given it one
@@ -73,21 +74,25 @@ class Recorder:
         for h in self.handles:
             h.remove()
 
-    def start(self, x: Any) -> None:
-        """Begin a batch: observe the input (row 0) and reset the per-pass call counts."""
-        self.calls, self.last, self.last_site = {}, x, None
+    def start(self, x: Any) -> Any:
+        """Begin a batch: observe the input (row 0) and reset the per-pass call counts. Returns what to feed the
+        model: x, or with dL/dx a copy that is not a leaf, so that the model may change its input in place
+        (a first module that returns a view of it, then ReLU(inplace=True)) as it may without dL/dx."""
+        fed = x.clone() if x.requires_grad else x
+        self.calls, self.last, self.last_site = {}, fed, None
         self.input_grad = bool(x.requires_grad)  # dL/dx is measured (fold.input_gradient)
         a = flat(x)
         self.input.stats.width = a.shape[1]
         self.input.identity["shape"] = _shape(x.shape[1:])
         stats.observe(self.input.stats, None, a, None, fractions=False)
+        return fed
 
     def finish(self, x: Any, output: Any) -> None:
         """End a batch after backward: dL/dx and every recorded module's parameter gradients; whether the model's
-        output is the last row's (the plain-MLP test)."""
+        output is the last row's (the plain-MLP test), unchanged since its hook (not `f(x).relu_()`)."""
         if x.grad is not None:
             stats.observe_grad(self.input.stats, flat(x.grad))
-        self.ends_chain = output is self.last
+        self.ends_chain = output is self.last and self.last_site is not None and output._version == self.last_version
         if self.ends_chain and self.last_site is not None and not self.last_site.counts:
             stats.count_fractions(self.last_site.stats, flat(output), None)  # the model's output: as the MLP's last layer
         grads: dict[int, tuple] = {}
@@ -108,7 +113,7 @@ class Recorder:
             k = self.calls[name] = self.calls.get(name, 0) + 1
             site = self.sites.get((name, k)) or self._site(name, k, module, output)
             site.chained &= bool(inputs) and inputs[0] is self.last
-            self.last, self.last_site = output, site
+            self.last, self.last_site, self.last_version = output, site, output._version
             a = flat(output)
             stats.observe(site.stats, None, a, site.saturation, fractions=site.counts)
             layer = site.identity["layer"]

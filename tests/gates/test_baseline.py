@@ -30,6 +30,18 @@ def test_baseline_edges():
         baseline.compare(rows([1, 1, 1]), rows([1, 1, 1, 1]), 1.0)
 
 
+@pytest.mark.parametrize("new_g, old_g, said", [
+    ([None, 1, 1, 1], [1, 1, 1, 1], "layer 0: grad_preact_m2 is measured in the baseline, not this run"),
+    ([1, 1, 1, 1], [None, 1, 1, 1], "layer 0: grad_preact_m2 is measured in this run, not the baseline"),
+    ([float("nan"), 1, 1, 1], [1, 1, 1, 1], "layer 0: new nan, baseline 1: cannot compare")])
+def test_a_cell_only_one_run_has_fails_and_says_how_to_refresh(new_g, old_g, said):
+    """E.g. a torch baseline saved when actinit measured dL/dx for every model: now it does only where needed."""
+    got = {r.name: r for r in baseline.compare(rows([1, 1, 1, 1], grad_preact_m2=new_g),
+                                                rows([1, 1, 1, 1], grad_preact_m2=old_g), 1.0)}["baseline grad_preact_m2"]
+    assert not got.passed and got.message.startswith(said)
+    assert ("--update-baseline" in got.message) == ("measured in" in said)
+
+
 @pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf")])
 def test_tolerance_must_be_a_positive_number(value):
     with pytest.raises(ActinitError, match="--tolerance"):

@@ -38,6 +38,56 @@ def norm_first(width=16):
     return nn.Sequential(nn.LayerNorm(8, elementwise_affine=False), nn.Linear(8, width), nn.ReLU(), nn.Linear(width, 4))
 
 
+class WithLoss(nn.Module):
+    """actinit's MLP beside a module it never calls (a loss kept as an attribute): still a plain MLP, with dL/dx."""
+
+    def __init__(self):
+        super().__init__()
+        self.net, self.loss_fn = mlp(sizes=(8, 16, 4)), nn.MSELoss()
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def mlp_with_loss():
+    return WithLoss()
+
+
+class Force(nn.Module):
+    """A forward that differentiates with respect to its input (a force from an energy): needs x.requires_grad."""
+
+    def __init__(self):
+        super().__init__()
+        self.energy = nn.Sequential(nn.Conv1d(1, 4, 3, padding=1), nn.Tanh(), nn.Conv1d(4, 1, 3, padding=1))
+
+    def forward(self, x):
+        return -torch.autograd.grad(self.energy(x).sum(), x, create_graph=True)[0].flatten(1)
+
+
+def force():
+    return Force()
+
+
+class ReluAfter(nn.Module):
+    """The output changed in place after the last module's hook: f(x).relu_()."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(8, 16), nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.b(torch.tanh(self.a(x))).relu_()
+
+
+def relu_after():
+    return ReluAfter()
+
+
+def inplace_first():
+    """A first module returning a view of the input, then ReLU(inplace=True) on it."""
+    return nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True), nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 4))
+
+
 def linear():
     """One leaf module: modules.csv has the input and the output, no hidden row for a headline."""
     return nn.Linear(8, 4)

@@ -40,12 +40,13 @@ def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
     assert doc["modules"][1]["module"] == "0" and len(doc["layers"]) == 4 and doc["versions"]["torch"]
 
 
-@pytest.mark.parametrize("factory, measured", [("mlp", True), ("dropout", False), ("norm_first", True)])
+@pytest.mark.parametrize("factory, measured", [("mlp", True), ("dropout", False), ("norm_first", True),
+                                               ("mlp_with_loss", True), ("force", True), ("inplace_first", True)])
 def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
     """Row 0's dL/dx in a run: for a model the plain-MLP view may fold, and where a module before the first
     trainable parameter needs it for its own gradient (the probe finds out); not elsewhere, with a note."""
-    result = cli("run", write(tmp_path, torch_model(factory, "[8]" if factory != "mlp" else "[32]")), "--out",
-                 tmp_path / "runs")
+    shape = {"mlp": "[32]", "force": "[1, 8]"}.get(factory, "[8]")
+    result = cli("run", write(tmp_path, torch_model(factory, shape)), "--out", tmp_path / "runs")
     assert result.exit_code == 0, result.stderr
     folder = next((tmp_path / "runs" / "s").iterdir())
     rows = rundir.read_csv(folder / "modules.csv")
@@ -53,6 +54,8 @@ def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
     assert all(r["grad_act_m2"] is not None for r in rows[1:]), [r["module"] for r in rows[1:]]
     notes = json.loads((folder / "summary.json").read_text())["notes"]
     assert any("dL/dx (row 0's grad_act_m2) is not measured" in n for n in notes) != measured, notes
+    if (folder / "layers.csv").exists():  # the plain-MLP view: its layer 0 has dL/dx, as actinit's own run
+        assert rundir.read_csv(folder / "layers.csv")[0]["grad_act_m2"] is not None
 
 
 def test_a_fault_in_actinits_own_hooks_is_a_bug_not_the_models(cli, tmp_path, monkeypatch):
@@ -140,10 +143,21 @@ REFUSED = [
      r"checks\[0\].layers: selects nothing in this model"),
     (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
+    # a quantity the run will not have where the check looks (README, PyTorch: "What is measured")
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, relative_to: input, min: 0.1}]\n",
-     r"checks\[0\]: dL/dx \(grad_act_m2 at the input\) is not measured for this model"),
+     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\) is not measured for this model"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0]}]\n",
      r"checks\[0\]: dL/dx .* relative_to: first_hidden$"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0, 2]}]\n",
+     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: {from: 0, to: 2}}]\n",
+     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, slope_log2: {max: 1}, layers: all}]\n",
+     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: dead_frac, max: 0.5, layers: {type: Dropout}}]\n",
+     r"checks\[0\].layers: dead_frac is counted on the outputs of activation modules and on the model's output"),
+    (torch_model("dropout", "[8]"), "checks: [{quantity: saturated_frac, max: 0.5}]\n",
+     r"checks\[0\].layers: saturated_frac is counted on the outputs of activation modules with a saturation bound"),
     (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
                                                    r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
     # found by fuzzing: user code that gets past the probe, or ends the process (exit 70, or its own exit code)
@@ -243,3 +257,13 @@ def test_input_batch_is_checked_before_the_probe_draws_it(tmp_path):
     assert need_bytes == 16 * 15 * (8 + 4)  # drawn in float64, cast to float32
     with pytest.raises(ActinitError, match=r"s.yaml:2: model.torch.input_shape: an input batch of 16 x \[3, 5\]"):
         torchrun.preflight(s, False, need_bytes - 1)
+
+
+def test_checks_over_all_layers_skip_what_a_row_does_not_measure(cli, tmp_path):
+    """`layers: all` (a bound's default) means every row that has the quantity by construction: without dL/dx and
+    with counts on activation modules only, these checks look at the rows that have them and pass."""
+    checks = ("checks:\n  - {quantity: grad_act_m2, max: 1.0e+6}\n  - {quantity: dead_frac, max: 1}\n"
+              "  - {quantity: zero_frac, max: 1, layers: output}\n")
+    result = cli("check", write(tmp_path, torch_model("dropout", "[8]"), checks), "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASS") == 3

@@ -165,3 +165,16 @@ def test_input_gradient_only_where_it_is_needed(name):
     assert (got[0]["grad_act_m2"] is not None) == measured, why
     assert module_rows.applies("grad_act_m2", got[0]) == measured
     assert all(r["grad_act_m2"] is not None for r in got[1:]), [r["module"] for r in got if r["grad_act_m2"] is None]
+
+
+def test_counts_are_taken_on_the_values_the_rest_of_the_row_describes():
+    """The model's output gets zero and dead counts as actinit's last layer does, but not when the forward changed it
+    in place after the last module's hook (f(x).relu_()): they would describe other values than its act_* columns."""
+    from tests.torch.models import relu_after
+
+    x = torch.randn(9, 8, generator=torch.Generator().manual_seed(4))
+    got = inspect(relu_after(), x).rows
+    assert got[-1]["module"] == "b" and got[-1]["zero_frac"] is None and got[-1]["dead_frac"] is None
+    assert got[-1]["act_mean"] < 0.2  # the Linear's own output, before the relu_ (which would leave it >= 0)
+    plain = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4))
+    assert inspect(plain, x).rows[-1]["zero_frac"] == 0.0  # the output row, counted
