@@ -15,6 +15,7 @@ from actinit_cli import extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import initializers
 from actinit_cli.torch import fold, layout, losses, rows as module_rows
+from actinit_cli.torch.section import INPUT_GRADIENT
 
 WHAT = "actinit_cli.torch"
 
@@ -81,11 +82,12 @@ def _show(paths: list[Path]) -> None:
 
 
 def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = None, layers: Any = None,
-            seed: int = 0) -> Inspection:
+            seed: int = 0, input_gradient: str = "auto") -> Inspection:
     """Run the batch `x` (batch first) forward through `module` and `loss` backward, under hooks on its leaf
     modules (`layers`: {type: [...]} and/or {name: [globs]} to record only some); the target, when not given,
     is drawn from numpy.random.default_rng(seed) as a spec's run draws it. The module and x are left as they
-    were: same mode, and parameters' .grad restored."""
+    were: same mode, and parameters' .grad restored. `input_gradient`: auto (dL/dx where something needs it, as
+    a run) or always."""
     extras.need("torch", "torch", WHAT)
     from actinit_cli.torch.measure import one_blas_thread
 
@@ -93,7 +95,9 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
         raise ActinitError(f"loss: got {loss!r}, expected one of {', '.join(losses.LOSS_NAMES)}")
     chosen = None if layers is None else module_rows.selector(layers, "layers")
     saved = [(p, p.grad) for p in module.parameters()]
-    grad = fold.input_gradient(module)
+    if input_gradient not in INPUT_GRADIENT:
+        raise ActinitError(f"input_gradient: got {input_gradient!r}, expected one of {', '.join(INPUT_GRADIENT)}")
+    grad = fold.input_gradient(module) or input_gradient == "always"
     try:
         with one_blas_thread():
             try:

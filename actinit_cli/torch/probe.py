@@ -68,7 +68,7 @@ def probe(resolved: Mapping, where: Where) -> Probe:
     with seeded(streams.torch), one_blas_thread():
         model = build(resolved, streams, where)
         batches = Batches(resolved, streams, where)
-        grad = fold.input_gradient(model)
+        grad = fold.input_gradient(model) or resolved["model"]["torch"].get("input_gradient") == "always"
         try:
             rec, out = _trial_pass(model, batches, resolved, where, grad)
         except ActinitError:

@@ -14,7 +14,8 @@ from actinit_cli.nn.registry import did_you_mean, type_name
 from actinit_cli.torch import rows
 
 MODEL_KEYS = ("torch", "initializer", "bias_initializer", "dtype")  # what `model:` of a torch spec may set
-KEYS = ("factory", "kwargs", "input_shape", "layers", "folder")
+KEYS = ("factory", "kwargs", "input_shape", "layers", "folder", "input_gradient")
+INPUT_GRADIENT = ("auto", "always")  # dL/dx where something needs it (torch/fold.py), or in every pass
 REFERENCE = re.compile(r"(?P<module>[^:\s]+):(?P<name>[A-Za-z_][A-Za-z0-9_]*)")  # module.path:function or file.py:function
 SWEEPABLE = ("model.torch.kwargs.", "model.torch.input_shape", "model.torch.layers")  # beside the spec's own fields
 SWEEP_PATTERN = r"^model\.torch\.(kwargs\..+|input_shape|layers)$"  # the same, for the JSON Schema
@@ -66,7 +67,8 @@ def resolve(resolved: dict, parts: dict, where: Where, folder: Path) -> None:
 
 
 def section(raw: Any, where: Where, folder: Path) -> dict:
-    """model.torch: {factory, kwargs, input_shape, layers, folder}, fully resolved (folder absolute)."""
+    """model.torch: {factory, kwargs, input_shape, layers, folder, input_gradient}, fully resolved (folder
+    absolute)."""
     if not isinstance(raw, dict):
         raise ActinitError(f"{where('model.torch')}: expected a mapping {{factory: module:function, input_shape: "
                            f"[...]}}, got {type_name(raw)}")
@@ -81,10 +83,14 @@ def section(raw: Any, where: Where, folder: Path) -> dict:
     if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
         raise ActinitError(f"{where('model.torch.kwargs')}: expected a mapping of keyword arguments, got {kwargs!r}")
     layers = raw.get("layers")
+    dx = raw.get("input_gradient") or "auto"
+    if dx not in INPUT_GRADIENT:
+        raise ActinitError(f"{where('model.torch.input_gradient')}: expected auto (dL/dx where something needs it) or "
+                           f"always, got {dx!r}")
     return {"factory": reference(raw["factory"], where("model.torch.factory")), "kwargs": copy.deepcopy(kwargs),
             "input_shape": shape(raw["input_shape"], where("model.torch.input_shape")),
             "layers": None if layers is None else rows.selector(layers, where("model.torch.layers")),
-            "folder": str((folder / str(raw.get("folder") or ".")).resolve())}
+            "folder": str((folder / str(raw.get("folder") or ".")).resolve()), "input_gradient": dx}
 
 
 def reference(value: Any, where: str) -> str:
@@ -117,4 +123,5 @@ def schema() -> dict:
                 "kwargs": {"type": ["object", "null"]},
                 "input_shape": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
                 "layers": {"anyOf": [{"type": "null"}, rows.selector_schema()]},
-                "folder": {"type": ["string", "null"]}}}
+                "folder": {"type": ["string", "null"]},
+                "input_gradient": {"enum": [*INPUT_GRADIENT, None]}}}

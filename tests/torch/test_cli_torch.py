@@ -41,12 +41,16 @@ def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
 
 
 @pytest.mark.parametrize("factory, measured", [("mlp", True), ("dropout", False), ("norm_first", True),
-                                               ("mlp_with_loss", True), ("force", True), ("inplace_first", True)])
+                                               ("mlp_with_loss", True), ("force", True), ("inplace_first", True),
+                                               ("dropout always", True)])
 def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
     """Row 0's dL/dx in a run: for a model the plain-MLP view may fold, and where a module before the first
-    trainable parameter needs it for its own gradient (the probe finds out); not elsewhere, with a note."""
+    trainable parameter needs it for its own gradient (the probe finds out), or the spec asks for it; not
+    elsewhere, with a note."""
+    factory, _, always = factory.partition(" ")
     shape = {"mlp": "[32]", "force": "[1, 8]"}.get(factory, "[8]")
-    result = cli("run", write(tmp_path, torch_model(factory, shape)), "--out", tmp_path / "runs")
+    extra = ", input_gradient: always" if always else ""
+    result = cli("run", write(tmp_path, torch_model(factory, shape, extra)), "--out", tmp_path / "runs")
     assert result.exit_code == 0, result.stderr
     folder = next((tmp_path / "runs" / "s").iterdir())
     rows = rundir.read_csv(folder / "modules.csv")
@@ -172,6 +176,8 @@ REFUSED = [
     ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
     ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
     ("  torch: {factory: 'x:y', input_shape: [8], kwrgs: {}}", "", r"model.torch.kwrgs: unknown key; did you mean"),
+    ("  torch: {factory: 'x:y', input_shape: [8], input_gradient: yes}", "",
+     r"model.torch.input_gradient: expected auto \(dL/dx where something needs it\) or always, got True"),
     ("  depth: 3", "checks: [{quantity: act_m2, max: 5, layers: {type: Linear}}]\n",
      r"checks\[0\].layers: \{type: \.\.\.\} and \{name: \.\.\.\} select the modules of a torch: model"),
 ]

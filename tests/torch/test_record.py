@@ -178,3 +178,12 @@ def test_counts_are_taken_on_the_values_the_rest_of_the_row_describes():
     assert got[-1]["act_mean"] < 0.2  # the Linear's own output, before the relu_ (which would leave it >= 0)
     plain = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4))
     assert inspect(plain, x).rows[-1]["zero_frac"] == 0.0  # the output row, counted
+
+
+def test_input_gradient_always_measures_dx_and_nothing_else_changes():
+    x = torch.randn(6, 3, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    auto, always = inspect(conv_model(), x).rows, inspect(conv_model(), x, input_gradient="always").rows
+    assert auto[0]["grad_act_m2"] is None and always[0]["grad_act_m2"] > 0
+    assert [{**r, "grad_act_m2": None} for r in always[:1]] + always[1:] == auto
+    with pytest.raises(Exception, match="input_gradient: got 'yes', expected one of auto, always"):
+        inspect(conv_model(), x, input_gradient="yes")

@@ -22,7 +22,8 @@ def test_resolved_spec_round_trips_with_an_absolute_folder(tmp_path):
     s = spec.load(path)
     t = s.resolved["model"]["torch"]
     assert t == {"factory": "models.py:mlp", "kwargs": {"sizes": [8, 4]}, "input_shape": [8],
-                 "layers": {"type": ["Linear"]}, "folder": str(tmp_path.resolve())}
+                 "layers": {"type": ["Linear"]}, "folder": str(tmp_path.resolve()),
+                 "input_gradient": "auto"}
     assert s.resolved["model"] == {"initializer": None, "bias_initializer": None, "dtype": "float32", "torch": t}
     assert spec.from_mapping(s.resolved, source="elsewhere").resolved == s.resolved
     assert s.raw["model"]["torch"]["folder"] == str(tmp_path.resolve())  # what sweep points are built from
