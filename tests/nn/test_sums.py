@@ -130,8 +130,7 @@ def test_add_rows_matches_two_pass_float64(case, dtype, block_rows, monkeypatch)
     one-pass formula is used only for float32 arrays where it cannot cancel beyond UNIT_VAR_ERROR."""
     make, path, rel, abs_share = UNIT_CASES[case]
     a = make(np.random.default_rng(3)).astype(dtype)
-    if block_rows:
-        monkeypatch.setattr(sums, "ROW_BLOCK_VALUES", block_rows * a.shape[1])
+    monkeypatch.setattr(sums, "ROW_BLOCK_VALUES", (block_rows or len(a)) * a.shape[1])  # one block: the whole array
     assert (sums._rows_per_block(a) >= len(a)) == (block_rows is None)
     passes = []
     blocks = sums._float64_rows
