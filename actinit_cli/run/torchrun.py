@@ -79,9 +79,10 @@ def _measured_where_selected(check: dict, p: Any, where: str) -> None:
     if q == "grad_act_m2" and not p.input_grad and (check["relative_to"] == "input" or 0 in chosen and (
             check["slope_log2"] or check["layers"] != "all")):
         raise ActinitError(f"{where}: dL/dx (grad_act_m2 at the input, layer 0) is not measured for this model: "
-                           f"nothing in it needs it (README, PyTorch); bound grad_act_m2 of the modules (layers: "
-                           f"hidden, {{type: ...}}), or relative_to: first_hidden")
-    if q in COUNTS and not any(_counted(q, p.rows[layer], layer == top) for layer in chosen if layer > 0):
+                           f"nothing in it needs it (README, PyTorch); set model.torch.input_gradient: always, or "
+                           f"bound grad_act_m2 of the modules (layers: hidden, {{type: ...}}, relative_to: first_hidden)")
+    if q in COUNTS and not any(_counted(q, p.rows[layer], layer == top and p.output_counted) for layer in chosen
+                               if layer > 0):
         sat = q == "saturated_frac"
         where_counted = " with a saturation bound" if sat else " and on the model's output"
         raise ActinitError(f"{where}.layers: {q} is counted on the outputs of activation modules{where_counted} "
@@ -94,7 +95,7 @@ COUNTS = ("saturated_frac", "dead_frac", "zero_frac")
 
 def _counted(q: str, row: dict, last: bool) -> bool:
     """Whether a module row gets count `q`: saturated_frac on activations with a bound; the dead and zero fractions on
-    activations and on the model's output (the last row, when the output is its module's: record.py)."""
+    activations and on the model's output (`last`: the last row, when the output is its module's own: record.py)."""
     return module_rows.saturates(row) if q == "saturated_frac" else bool(row["activation"]) or last
 
 

@@ -76,8 +76,9 @@ def input_gradient(model: Any) -> bool:
 def needs_input_gradient(rec: Recorder, output: Any) -> bool:
     """After a pass without dL/dx: whether the run must take it after all, because a recorded module's output
     had no gradient without it (a module before the first trainable parameter), the model's output was not
-    differentiable, or the recorded modules are a plain MLP (its layers.csv has layer 0's dL/dx)."""
-    return rec.ungraded or not output.requires_grad or structure(rec) is not None
+    differentiable, the recorded modules are a plain MLP (its layers.csv has layer 0's dL/dx), or a gradient
+    reached x all the same (a forward that sets x.requires_grad itself, to differentiate with respect to it)."""
+    return rec.ungraded or not output.requires_grad or structure(rec) is not None or rec.input.stats.grad_act.n > 0
 
 
 def _key(ref: Any) -> str:

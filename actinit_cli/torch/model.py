@@ -120,7 +120,8 @@ class Batches:
             seen = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ActinitError(f"{where}: expected x (or (x, target)) with x a float tensor of shape {shape} "
                                f"(data.batch_size, *model.torch.input_shape), got {seen}")
-        x = x.detach().to(getattr(torch, self.resolved["model"]["dtype"])).contiguous().requires_grad_(grad)
+        # a copy: a model that changes its input in place must not change the function's own tensor (and the data)
+        x = x.detach().to(getattr(torch, self.resolved["model"]["dtype"]), copy=True).contiguous().requires_grad_(grad)
         return x, (target.detach() if isinstance(target, torch.Tensor) else target)
 
     def target(self, loss: str, output: Any, given: Any) -> Any:

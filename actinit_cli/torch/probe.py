@@ -27,6 +27,7 @@ class Probe:
     sample_bytes: int
     param_bytes: int
     input_grad: bool  # whether the run measures dL/dx (fold.input_gradient, or a module's output needs it)
+    output_counted: bool  # the model's output is the last row's own, so it gets the zero and dead counts
 
     def peak_bytes(self, batch: int) -> int:
         """A rough upper estimate: outputs kept for backward, their gradients and one float64 statistics copy of
@@ -83,7 +84,7 @@ def probe(resolved: Mapping, where: Where) -> Probe:
     per_sample = sum(r["width"] for r in found) * out.element_size()
     params = sum(p.numel() * p.element_size() for p in model.parameters())
     return Probe([{k: r[k] for k in rows.IDENTITY_NAMES} for r in found], tuple(out.shape[1:]), per_sample, params,
-                 grad)
+                 grad, rec.ends_chain)
 
 
 def _trial_pass(model: Any, batches: Batches, resolved: Mapping, where: Where, grad: bool) -> tuple[Any, Any]:

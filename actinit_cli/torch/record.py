@@ -61,7 +61,7 @@ class Recorder:
         self.calls: dict[str, int] = {}
         self.last: Any = None  # the newest recorded output (the input at the start of a pass)
         self.last_site: Site | None = None  # the site that recorded it
-        self.last_version = 0  # its in-place version counter then (an in-place op after the hook changes it)
+        self.last_version: int | None = 0  # its in-place version counter then (an in-place op after the hook changes it)
         self.ends_chain = False  # the model's output was the last recorded module's (set by `finish`)
         self.input_grad = True  # x required grad (set by `start`)
         self.ungraded = False  # a recorded output did not require grad: only dL/dx would have given it one
@@ -92,7 +92,7 @@ class Recorder:
         output is the last row's (the plain-MLP test), unchanged since its hook (not `f(x).relu_()`)."""
         if x.grad is not None:
             stats.observe_grad(self.input.stats, flat(x.grad))
-        self.ends_chain = output is self.last and self.last_site is not None and output._version == self.last_version
+        self.ends_chain = output is self.last and self.last_site is not None and _version(output) == self.last_version
         if self.ends_chain and self.last_site is not None and not self.last_site.counts:
             stats.count_fractions(self.last_site.stats, flat(output), None)  # the model's output: as the MLP's last layer
         grads: dict[int, tuple] = {}
@@ -113,7 +113,7 @@ class Recorder:
             k = self.calls[name] = self.calls.get(name, 0) + 1
             site = self.sites.get((name, k)) or self._site(name, k, module, output)
             site.chained &= bool(inputs) and inputs[0] is self.last
-            self.last, self.last_site, self.last_version = output, site, output._version
+            self.last, self.last_site, self.last_version = output, site, _version(output)
             a = flat(output)
             stats.observe(site.stats, None, a, site.saturation, fractions=site.counts)
             layer = site.identity["layer"]
@@ -154,6 +154,14 @@ class Recorder:
             layer = site.identity["layer"]
             out.append({**site.identity, **stats.row(layer, site.stats, site.saturation is not None)})
         return out
+
+
+def _version(t: Any) -> int | None:
+    """A tensor's in-place version counter; None for a tensor made under torch.inference_mode(), which has none."""
+    try:
+        return t._version
+    except RuntimeError:
+        return None
 
 
 def _floating(t: Any) -> bool:

@@ -88,6 +88,58 @@ def inplace_first():
     return nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True), nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 4))
 
 
+class Pinn(nn.Module):
+    """u(x) and its gradient, as a physics-informed net computes them: the forward sets x.requires_grad itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.Tanh(), nn.Linear(16, 1))
+
+    def forward(self, x):
+        x = x if x.requires_grad else x.requires_grad_()
+        u = self.net(x)
+        return u + torch.autograd.grad(u.sum(), x, create_graph=True)[0].sum(1, keepdim=True)
+
+
+def pinn():
+    return Pinn()
+
+
+class Inference(nn.Module):
+    """A frozen backbone run under torch.inference_mode() (its outputs have no version counter), then a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone, self.head = nn.Conv1d(1, 2, 3, padding=1), nn.Linear(32, 4)
+
+    def forward(self, x):
+        with torch.inference_mode():
+            features = self.backbone(x)
+        return self.head(features.clone().flatten(1))
+
+
+def inference():
+    return Inference()
+
+
+def residual_block():
+    """The output is x + f(x), no module's own."""
+    return Residual(8)
+
+
+DATA = torch.randn(64, 8, generator=torch.Generator().manual_seed(0))
+
+
+def fixed(batch_size, generator):
+    """Always the same samples: a view of one module-level tensor."""
+    return DATA[:batch_size]
+
+
+def relu_first():
+    """Changes its input in place."""
+    return nn.Sequential(nn.ReLU(inplace=True), nn.Dropout(0.0), nn.Linear(8, 4))
+
+
 def linear():
     """One leaf module: modules.csv has the input and the output, no hidden row for a headline."""
     return nn.Linear(8, 4)

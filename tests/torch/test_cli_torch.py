@@ -42,7 +42,7 @@ def test_run_writes_module_rows_layers_and_plots(cli, tmp_path):
 
 @pytest.mark.parametrize("factory, measured", [("mlp", True), ("dropout", False), ("norm_first", True),
                                                ("mlp_with_loss", True), ("force", True), ("inplace_first", True),
-                                               ("dropout always", True)])
+                                               ("dropout always", True), ("pinn", True)])
 def test_dx_is_measured_where_a_row_needs_it(cli, tmp_path, factory, measured):
     """Row 0's dL/dx in a run: for a model the plain-MLP view may fold, and where a module before the first
     trainable parameter needs it for its own gradient (the probe finds out), or the spec asks for it; not
@@ -151,7 +151,7 @@ REFUSED = [
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, relative_to: input, min: 0.1}]\n",
      r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\) is not measured for this model"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0]}]\n",
-     r"checks\[0\]: dL/dx .* relative_to: first_hidden$"),
+     r"checks\[0\]: dL/dx .* set model.torch.input_gradient: always, or bound grad_act_m2 of the modules"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0, 2]}]\n",
      r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: {from: 0, to: 2}}]\n",
@@ -159,6 +159,8 @@ REFUSED = [
     (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, slope_log2: {max: 1}, layers: all}]\n",
      r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: dead_frac, max: 0.5, layers: {type: Dropout}}]\n",
+     r"checks\[0\].layers: dead_frac is counted on the outputs of activation modules and on the model's output"),
+    (torch_model("residual_block", "[8]"), "checks: [{quantity: dead_frac, max: 0.5, layers: output}]\n",
      r"checks\[0\].layers: dead_frac is counted on the outputs of activation modules and on the model's output"),
     (torch_model("dropout", "[8]"), "checks: [{quantity: saturated_frac, max: 0.5}]\n",
      r"checks\[0\].layers: saturated_frac is counted on the outputs of activation modules with a saturation bound"),
@@ -273,3 +275,47 @@ def test_checks_over_all_layers_skip_what_a_row_does_not_measure(cli, tmp_path):
     result = cli("check", write(tmp_path, torch_model("dropout", "[8]"), checks), "--out", tmp_path / "runs")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.count("PASS") == 3
+
+
+def test_a_model_that_changes_its_input_in_place_leaves_the_data_alone(cli, tmp_path):
+    """Without dL/dx the batch goes in as it is; a function's batch is a copy, so `DATA[:n]` stays as it was and
+    row 0 describes the data (the probe's trial batch went through the same model first)."""
+    sys.path.insert(0, str(MODELS.parent))
+    import models
+
+    before = models.DATA.clone()
+    rest = f"data: {{batch_size: 16, input: {{torch: '{MODELS}:fixed'}}}}\nloss: random_projection\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(f"model:\n{torch_model('relu_first', '[8]')}\n{rest}")
+    result = cli("run", path, "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    row0 = rundir.read_csv(next((tmp_path / "runs" / "s").iterdir()) / "modules.csv")[0]
+    assert row0["act_mean"] == pytest.approx(float(before[:16].double().mean()), rel=1e-6)
+    assert torch_equal(models.DATA, before)
+
+
+def torch_equal(a, b) -> bool:
+    return bool((a == b).all())
+
+
+@pytest.mark.parametrize("command", ["run", "inspect"])
+def test_a_backbone_under_inference_mode(cli, tmp_path, command):
+    """Outputs made under torch.inference_mode() have no version counter (and no gradient): measured, not a crash."""
+    if command == "run":
+        result = cli("run", write(tmp_path, torch_model("inference", "[1, 16]")), "--out", tmp_path / "runs")
+        assert result.exit_code == 0, result.stderr
+        return
+    sys.path.insert(0, str(MODELS.parent))
+    import models
+    from actinit_cli.torch import inspect
+
+    rows = inspect(models.inference(), __import__("torch").randn(8, 1, 16)).rows
+    assert [r["type"] for r in rows[1:]] == ["Conv1d", "Linear"] and rows[2]["grad_act_m2"] > 0
+
+
+def test_a_forward_that_sets_requires_grad_itself_gets_checks_of_dx(cli, tmp_path):
+    """A physics-informed net differentiates with respect to x and sets x.requires_grad in its forward: dL/dx
+    reaches x anyway, so the run measures it and a check relative to it is not refused."""
+    checks = "checks: [{quantity: grad_act_m2, relative_to: input, min: 1.0e-12, layers: hidden}]\n"
+    result = cli("check", write(tmp_path, torch_model("pinn", "[8]"), checks), "--out", tmp_path / "runs")
+    assert result.exit_code == 0, result.stdout + result.stderr
