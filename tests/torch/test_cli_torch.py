@@ -127,6 +127,8 @@ def test_a_bad_init_fails_its_gates(cli, tmp_path):
     assert "FAIL" in result.stdout and "act_m2/input @ type=Conv2d: layer 1 is" in result.stdout
 
 
+NO_DX = r": dL/dx \(grad_act_m2 at the input, layer 0\)"
+COUNTED = ".layers: {} is counted on the outputs of activation modules and on the model's output"
 REFUSED = [
     (torch_model("nope"), "", r"s.yaml:2: model.torch.factory: .* has no attribute 'nope'"),
     ("  torch: {factory: 'no_such_module_xyz:make', input_shape: [8]}", "",
@@ -148,22 +150,17 @@ REFUSED = [
     (torch_model(), "checks: [{quantity: preact_m2, max: 5}]\n", r"checks\[0\].quantity: preact_m2 is not measured"),
     (torch_model(), "checks: [{quantity: act_m2, max: 5, layers: [99]}]\n", r"checks\[0\].layers: layer 99 does not"),
     # a quantity the run will not have where the check looks (README, PyTorch: "What is measured")
-    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, relative_to: input, min: 0.1}]\n",
-     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\) is not measured for this model"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0]}]\n",
-     r"checks\[0\]: dL/dx .* set model.torch.input_gradient: always, or bound grad_act_m2 of the modules"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: [0, 2]}]\n",
-     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, max: 5, layers: {from: 0, to: 2}}]\n",
-     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: grad_act_m2, slope_log2: {max: 1}, layers: all}]\n",
-     r"checks\[0\]: dL/dx \(grad_act_m2 at the input, layer 0\)"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: dead_frac, max: 0.5, layers: {type: Dropout}}]\n",
-     r"checks\[0\].layers: dead_frac is counted on the outputs of activation modules and on the model's output"),
-    (torch_model("residual_block", "[8]"), "checks: [{quantity: dead_frac, max: 0.5, layers: output}]\n",
-     r"checks\[0\].layers: dead_frac is counted on the outputs of activation modules and on the model's output"),
-    (torch_model("dropout", "[8]"), "checks: [{quantity: saturated_frac, max: 0.5}]\n",
-     r"checks\[0\].layers: saturated_frac is counted on the outputs of activation modules with a saturation bound"),
+    *[(torch_model(factory, "[8]"), f"checks: [{check}]\n", rf"checks\[0\]{said}") for factory, check, said in [
+        ("dropout", "{quantity: grad_act_m2, relative_to: input, min: 0.1}", NO_DX + " is not measured for this model"),
+        ("dropout", "{quantity: grad_act_m2, max: 5, layers: [0]}",
+         ": dL/dx .* set model.torch.input_gradient: always, or bound grad_act_m2 of the modules"),
+        ("dropout", "{quantity: grad_act_m2, max: 5, layers: [0, 2]}", NO_DX),
+        ("dropout", "{quantity: grad_act_m2, max: 5, layers: {from: 0, to: 2}}", NO_DX),
+        ("dropout", "{quantity: grad_act_m2, slope_log2: {max: 1}, layers: all}", NO_DX),
+        ("dropout", "{quantity: dead_frac, max: 0.5, layers: {type: Dropout}}", COUNTED.format("dead_frac")),
+        ("residual_block", "{quantity: dead_frac, max: 0.5, layers: output}", COUNTED.format("dead_frac")),
+        ("dropout", "{quantity: saturated_frac, max: 0.5}", ".layers: saturated_frac is counted on the outputs of "
+                                                            "activation modules with a saturation bound")]],
     (torch_model("mlp", "[1000000, 1000000]"), "", r"s.yaml:2: model.torch.input_shape: an input batch of 16 x "
                                                    r"\[1000000, 1000000\] needs about .* reduce model.torch.input_shape"),
     # found by fuzzing: user code that gets past the probe, or ends the process (exit 70, or its own exit code)
