@@ -6,7 +6,7 @@ h is Linear l's output, its activation y the module after it (none: identity, y 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from actinit_cli.nn import activations, stats
 from actinit_cli.torch.kinds import activation_of
@@ -79,6 +79,21 @@ def needs_input_gradient(rec: Recorder, output: Any) -> bool:
     differentiable, the recorded modules are a plain MLP (its layers.csv has layer 0's dL/dx), or a gradient
     reached x all the same (a forward that sets x.requires_grad itself, to differentiate with respect to it)."""
     return rec.ungraded or not output.requires_grad or structure(rec) is not None or rec.input.stats.grad_act.n > 0
+
+
+def settle(guess: bool, run: Callable[[bool], tuple], fails: Any) -> tuple[bool, tuple]:
+    """Run a pass, `run(grad)` -> (recorder, output, ...), with dL/dx as `guess` says; again with it where the pass
+    raised one of `fails` (a forward may differentiate with respect to x) or shows it is needed
+    (`needs_input_gradient`). Returns whether dL/dx was taken and what the last pass returned."""
+    try:
+        got = run(guess)
+    except fails:
+        if guess:
+            raise
+        got = None  # the pass with dL/dx raises again if the model fails for another reason
+    if got is None or (not guess and needs_input_gradient(got[0], got[1])):
+        return True, run(True)
+    return guess, got
 
 
 def _key(ref: Any) -> str:

@@ -97,17 +97,11 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
     saved = [(p, p.grad) for p in module.parameters()]
     if input_gradient not in INPUT_GRADIENT:
         raise ActinitError(f"input_gradient: got {input_gradient!r}, expected one of {', '.join(INPUT_GRADIENT)}")
-    grad = fold.input_gradient(module) or input_gradient == "always"
+    guess = fold.input_gradient(module) or input_gradient == "always"
     try:
-        with one_blas_thread():
-            try:
-                rec, out, value = _measured(module, x, grad, chosen, loss, target, seed)
-            except Exception:  # a forward may differentiate with respect to its input: the pass with dL/dx tells
-                if grad:
-                    raise
-                rec = out = None
-            if rec is None or (not grad and fold.needs_input_gradient(rec, out)):  # again with dL/dx, as a run
-                rec, out, value = _measured(module, x, True, chosen, loss, target, seed)
+        with one_blas_thread():  # as a run's probe settles it (user code raises as it is here: any Exception)
+            _, (rec, _, value) = fold.settle(guess, lambda g: _measured(module, x, g, chosen, loss, target, seed),
+                                             Exception)
     finally:
         for p, g in saved:
             p.grad = g

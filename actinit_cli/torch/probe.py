@@ -69,16 +69,8 @@ def probe(resolved: Mapping, where: Where) -> Probe:
     with seeded(streams.torch), one_blas_thread():
         model = build(resolved, streams, where)
         batches = Batches(resolved, streams, where)
-        grad = fold.input_gradient(model) or resolved["model"]["torch"].get("input_gradient") == "always"
-        try:
-            rec, out = _trial_pass(model, batches, resolved, where, grad)
-        except ActinitError:
-            if grad:
-                raise
-            rec = out = None  # a forward may differentiate with respect to its input: the pass with dL/dx tells
-        if rec is None or (not grad and fold.needs_input_gradient(rec, out)):
-            grad = True
-            rec, out = _trial_pass(model, batches, resolved, where, grad)
+        guess = fold.input_gradient(model) or resolved["model"]["torch"].get("input_gradient") == "always"
+        grad, (rec, out) = fold.settle(guess, lambda g: _trial_pass(model, batches, resolved, where, g), ActinitError)
     found = rec.rows()
     _check_filter(resolved["model"]["torch"]["layers"], model, found, where)
     per_sample = sum(r["width"] for r in found) * out.element_size()

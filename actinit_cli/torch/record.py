@@ -93,7 +93,7 @@ class Recorder:
         if x.grad is not None:
             stats.observe_grad(self.input.stats, flat(x.grad))
         self.ends_chain = output is self.last and self.last_site is not None and _version(output) == self.last_version
-        if self.ends_chain and self.last_site is not None and not self.last_site.counts:
+        if self.ends_chain and not self.last_site.counts:
             stats.count_fractions(self.last_site.stats, flat(output), None)  # the model's output: as the MLP's last layer
         grads: dict[int, tuple] = {}
         for site in self.sites.values():
