@@ -14,8 +14,7 @@ import numpy as np
 from actinit_cli import extras
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import initializers
-from actinit_cli.torch import fold, layout, losses, rows as module_rows
-from actinit_cli.torch.section import INPUT_GRADIENT
+from actinit_cli.torch import fold, layout, losses, rows as module_rows, section
 
 WHAT = "actinit_cli.torch"
 
@@ -95,9 +94,7 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
         raise ActinitError(f"loss: got {loss!r}, expected one of {', '.join(losses.LOSS_NAMES)}")
     chosen = None if layers is None else module_rows.selector(layers, "layers")
     saved = [(p, p.grad) for p in module.parameters()]
-    if input_gradient not in INPUT_GRADIENT:
-        raise ActinitError(f"input_gradient: got {input_gradient!r}, expected one of {', '.join(INPUT_GRADIENT)}")
-    guess = fold.input_gradient(module) or input_gradient == "always"
+    guess = fold.input_gradient(module) or section.input_gradient(input_gradient, "input_gradient") == "always"
     try:
         with one_blas_thread():  # as a run's probe settles it (user code raises as it is here: any Exception)
             _, (rec, _, value) = fold.settle(guess, lambda g: _measured(module, x, g, chosen, loss, target, seed),

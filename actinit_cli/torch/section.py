@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn.registry import did_you_mean, type_name
+from actinit_cli.nn.registry import did_you_mean, shown, type_name
 from actinit_cli.torch import rows
 
 MODEL_KEYS = ("torch", "initializer", "bias_initializer", "dtype")  # what `model:` of a torch spec may set
@@ -83,14 +83,20 @@ def section(raw: Any, where: Where, folder: Path) -> dict:
     if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
         raise ActinitError(f"{where('model.torch.kwargs')}: expected a mapping of keyword arguments, got {kwargs!r}")
     layers = raw.get("layers")
-    dx = raw.get("input_gradient") or "auto"
-    if dx not in INPUT_GRADIENT:
-        raise ActinitError(f"{where('model.torch.input_gradient')}: expected auto (dL/dx where something needs it) or "
-                           f"always, got {dx!r}")
+    dx = input_gradient(raw.get("input_gradient", None), where("model.torch.input_gradient"))
     return {"factory": reference(raw["factory"], where("model.torch.factory")), "kwargs": copy.deepcopy(kwargs),
             "input_shape": shape(raw["input_shape"], where("model.torch.input_shape")),
             "layers": None if layers is None else rows.selector(layers, where("model.torch.layers")),
             "folder": str((folder / str(raw.get("folder") or ".")).resolve()), "input_gradient": dx}
+
+
+def input_gradient(value: Any, where: str) -> str:
+    """auto (also when absent: None) or always; anything else (false, 0, [], ...) is refused, not read as auto."""
+    if value is None:
+        return "auto"
+    if not (isinstance(value, str) and value in INPUT_GRADIENT):
+        raise ActinitError(f"{where}: expected auto (dL/dx where something needs it) or always, got {shown(value)}")
+    return value
 
 
 def reference(value: Any, where: str) -> str:

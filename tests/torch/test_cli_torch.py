@@ -175,8 +175,9 @@ REFUSED = [
     ("  torch: {factory: 'x', input_shape: [8]}", "", r"model.torch.factory: expected 'module:function'"),
     ("  torch: {factory: 'x:y', input_shape: [0]}", "", r"model.torch.input_shape: expected the per-sample input"),
     ("  torch: {factory: 'x:y', input_shape: [8], kwrgs: {}}", "", r"model.torch.kwrgs: unknown key; did you mean"),
-    ("  torch: {factory: 'x:y', input_shape: [8], input_gradient: yes}", "",
-     r"model.torch.input_gradient: expected auto \(dL/dx where something needs it\) or always, got True"),
+    *[(f"  torch: {{factory: 'x:y', input_shape: [8], input_gradient: {bad}}}", "",
+       rf"model.torch.input_gradient: expected auto \(dL/dx where something needs it\) or always, got {said}$")
+      for bad, said in [("yes", "True"), ("false", "False"), ("0", "0"), ("''", "''"), ("[]", r"\[\]"), ("{}", "{}")]],
     ("  depth: 3", "checks: [{quantity: act_m2, max: 5, layers: {type: Linear}}]\n",
      r"checks\[0\].layers: \{type: \.\.\.\} and \{name: \.\.\.\} select the modules of a torch: model"),
 ]

@@ -185,5 +185,7 @@ def test_input_gradient_always_measures_dx_and_nothing_else_changes():
     auto, always = inspect(conv_model(), x).rows, inspect(conv_model(), x, input_gradient="always").rows
     assert auto[0]["grad_act_m2"] is None and always[0]["grad_act_m2"] > 0
     assert [{**r, "grad_act_m2": None} for r in always[:1]] + always[1:] == auto
-    with pytest.raises(Exception, match="input_gradient: got 'yes', expected one of auto, always"):
-        inspect(conv_model(), x, input_gradient="yes")
+    for bad in ("yes", False, np.array([1, 2]), "x" * 100_000):
+        with pytest.raises(Exception, match=r"^input_gradient: expected auto \(dL/dx where something needs it\) or "
+                                            r"always, got .{1,50}$"):  # shown(): one short line
+            inspect(conv_model(), x, input_gradient=bad)
