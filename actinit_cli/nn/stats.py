@@ -137,7 +137,7 @@ def row(layer: int, s: LayerStats, saturates: bool) -> dict:
         "act_unit_var": s.unit_var_sum / s.batches if s.batches else None,
         "saturated_frac": s.saturated / n_act if saturates else None,
         "dead_frac": float(np.mean(~s.alive)) if s.alive is not None else None,
-        "zero_frac": s.zero / n_act if hidden_or_out and s.alive is not None else None,  # counted: alive is set
+        "zero_frac": s.zero / n_act if s.alive is not None else None,  # as dead_frac: counted (count_fractions)
         "nonfinite": s.nonfinite,
         "grad_act_m2": s.grad_act.m2(), "grad_preact_m2": s.grad_pre.m2(), "grad_preact_var": s.grad_pre.var(),
         "grad_w_m2": s.grad_w.m2(), "grad_w_var": s.grad_w.var(), "grad_b_m2": s.grad_b.m2(),
