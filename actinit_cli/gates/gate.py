@@ -44,6 +44,7 @@ class Planned:
     spec: specs.Spec | None = None
     skip: str = ""
     job: Any = None  # a spec with train: (train/job.py), its data read and its network drawn
+    probe: Any = None  # a torch: model's probe (run/torchrun.py), reused when it runs
 
     @property
     def sizes(self) -> list[int] | None:
@@ -83,8 +84,7 @@ def plan(path: Path, out: Path = Path("runs")) -> Planned:
 
         prepared = job.prepare(spec, out)
         return Planned(path, spec=prepared.spec, job=prepared)
-    runner.check_memory(spec, False)
-    return Planned(path, spec=spec)
+    return Planned(path, spec=spec, probe=runner.preflight(spec, False)[1])
 
 
 def resolve(p: Planned, out: Path, plots: bool, progress: Callable[[int], None] | None = None) -> Target:
@@ -100,7 +100,7 @@ def resolve(p: Planned, out: Path, plots: bool, progress: Callable[[int], None] 
         return Target.of_run(str(p.path), run_dir, run)
     from actinit_cli.run import experiment
 
-    run, run_dir = experiment.execute(experiment.Job(p.spec, out), plots, progress)
+    run, run_dir = experiment.execute(experiment.Job(p.spec, out, probe=p.probe), plots, progress)
     return Target.of_run(str(p.path), run_dir, run)
 
 

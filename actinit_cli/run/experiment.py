@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import files
@@ -19,6 +19,7 @@ class Job:
     spec: specs.Spec
     out: Path
     save_arrays: bool = False
+    probe: Any = None  # a torch: model's probe (run/torchrun.py), found when the job was prepared
 
     @property
     def steps(self) -> int:
@@ -43,8 +44,7 @@ def prepare(path: Path, out: Path, save_arrays: bool = False, need_checks: bool 
     if need_checks and not spec["checks"]:
         raise ActinitError(f"--check: {path} has no checks; add a checks: section (see the README)")
     files.check_out(out)
-    runner.check_memory(spec, save_arrays)
-    return Job(spec, Path(out), save_arrays)
+    return Job(spec, Path(out), save_arrays, runner.preflight(spec, save_arrays)[1])
 
 
 def execute(job: Job, plots: bool = True, progress: Callable[[int], None] | None = None):
@@ -55,5 +55,5 @@ def execute(job: Job, plots: bool = True, progress: Callable[[int], None] | None
     from actinit_cli import plots as drawing
 
     with drawing.imported_meanwhile(plots):
-        result = runner.execute(job.spec, job.save_arrays, progress)
+        result = runner.execute(job.spec, job.save_arrays, progress, job.probe)
     return result, report.write(result, job.out, plots=plots)

@@ -43,23 +43,24 @@ class Run:
     spectrum: jacobian.Spectrum | None = None  # analysis.jacobian: singular values of the first samples
 
 
-def check_memory(spec: Spec, save_arrays: bool, available: int | None = None) -> int:
+def preflight(spec: Spec, save_arrays: bool, available: int | None = None, probe: Any = None) -> tuple[int, Any]:
     """Estimate peak memory before allocating anything; refuse what would not fit in 80 % of what is free
-    (`available`: free bytes, measured now when None). A torch: model is probed instead (run/torchrun.py):
-    built, a trial batch through it, its memory estimated."""
+    (`available`: free bytes, measured now when None). Returns the estimate and, for a torch: model, its probe
+    (run/torchrun.py: built, a trial batch through it, its memory estimated), else None. Hand that probe to
+    `execute` (and back here) so that a user's model is built and tried once, not at every step."""
     if spec.torch:
         from actinit_cli.run import torchrun
 
-        return torchrun.preflight(spec, save_arrays, available)[0]
+        return torchrun.preflight(spec, save_arrays, available, probe)
     if blockrun.is_blocks(spec):
-        return blockrun.check_memory(spec, save_arrays, available)
+        return blockrun.check_memory(spec, save_arrays, available), None
     itemsize = np.dtype(spec["model.dtype"]).itemsize
     need = mlp.peak_bytes(spec.sizes, spec["data.batch_size"], itemsize, save_arrays)
     need += analysis.extra_bytes(spec.resolved, spec.sizes)
     fix = "reduce data.batch_size, model.width or model.depth" + (" or drop --save-arrays" if save_arrays else "")
     what = (f"model: this run (depth {spec['model.depth']}, widest layer {max(spec.sizes)}, batch "
             f"{spec['data.batch_size']}, {spec['model.dtype']})")
-    return resources.check_fits(need, what, fix, available)
+    return resources.check_fits(need, what, fix, available), None
 
 
 def inputs(spec: Spec, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
@@ -94,13 +95,14 @@ def total_steps(spec: Spec) -> int:
     return spec["repeats"] * spec["data.batches"] * 2 * (spec["model.depth"] + 2)
 
 
-def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None) -> Run:
-    """Run every repeat and batch; return the statistics (mean over repeats and per repeat)."""
+def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = None, probe: Any = None) -> Run:
+    """Run every repeat and batch; return the statistics (mean over repeats and per repeat). `probe`: a torch
+    spec's probe from `preflight`, when it ran already."""
     if spec.torch:
         from actinit_cli.run import torchrun
 
-        return torchrun.execute(spec, save_arrays, progress)
-    check_memory(spec, save_arrays)
+        return torchrun.execute(spec, save_arrays, progress, probe)
+    preflight(spec, save_arrays)
     tick = progress or (lambda n: None)
     start = time.perf_counter()
     clock = {"draw_weights_and_data": 0.0, "forward_backward_statistics": 0.0}

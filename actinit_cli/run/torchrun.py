@@ -44,15 +44,16 @@ class TorchRun:
     scalars: dict[str, float | None] = field(default_factory=dict)  # run-level quantities the rows do not give
 
 
-def preflight(spec: specs.Spec, save_arrays: bool, available: int | None) -> tuple[int, Any]:
-    """Everything a torch spec can be refused for, before it runs; returns the estimated peak bytes and the probe."""
+def preflight(spec: specs.Spec, save_arrays: bool, available: int | None, probed: Any = None) -> tuple[int, Any]:
+    """Everything a torch spec can be refused for, before it runs; returns the estimated peak bytes and the probe.
+    `probed`: the probe an earlier preflight of this spec returned (the model is not built and tried again)."""
     from actinit_cli.torch import probe
 
     if save_arrays:
         raise ActinitError("--save-arrays: not available for a torch: model (its arrays are the model's own); "
                            "use actinit_cli.torch.inspect in a notebook")
     input_fits(spec, available)
-    p = probe.probe(spec.resolved, spec.where)
+    p = probed if probed is not None else probe.probe(spec.resolved, spec.where)
     present = {r["type"] for r in p.rows[1:]}
     for i, check in enumerate(spec["checks"]):
         if check["quantity"] in module_rows.NEVER:
@@ -108,11 +109,12 @@ def input_fits(spec: specs.Spec, available: int | None) -> int:
                                       f"{list(shape)}", "reduce model.torch.input_shape or data.batch_size", available)
 
 
-def execute(spec: specs.Spec, save_arrays: bool = False, progress: Callable[[int], None] | None = None) -> TorchRun:
+def execute(spec: specs.Spec, save_arrays: bool = False, progress: Callable[[int], None] | None = None,
+            probed: Any = None) -> TorchRun:
     from actinit_cli.torch import measure
 
     start = time.perf_counter()
-    _, p = preflight(spec, save_arrays, None)
+    _, p = preflight(spec, save_arrays, None, probed)
     m = measure.run(spec.resolved, spec.where, p.input_grad, progress)
     mlp, mlp_spec, why = _mlp_view(spec, m) if m.structure is not None else (None, None, "")
     notes = m.notes + ([why] if why else [])

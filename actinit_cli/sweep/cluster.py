@@ -149,7 +149,7 @@ def places(points: list[Point], found: list[Worker]) -> dict[str, list[str] | No
     later may take it too); a point that fits no worker is refused, naming it and the largest limit."""
     out: dict[str, list[str] | None] = {}
     for p in points:
-        need = runner.check_memory(p.spec, False, math.inf)  # the estimate, checked here against each worker
+        need = runner.preflight(p.spec, False, math.inf, p.probe)[0]  # the estimate, checked here against each worker
         fits = [w.address for w in found if w.budget is None or need <= w.budget]
         if not fits:
             best = max(found, key=lambda w: w.budget or 0)

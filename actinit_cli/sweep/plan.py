@@ -23,11 +23,13 @@ from actinit_cli.sweep.rows import show
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a sweep: its label, its values by sweep path, and its validated spec."""
+    """One point of a sweep: its label, its values by sweep path, its validated spec and, for a torch: model,
+    the probe that validated it (run/torchrun.py; it travels with the point, so a worker does not probe again)."""
 
     label: str
     values: dict[str, Any]
     spec: specs.Spec
+    probe: Any = None
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,10 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
         if local:
             free = resources.available_bytes()
             budget = free // max(1, jobs) if free is not None else None
-        runner.check_memory(point, False, budget)
+        probe = runner.preflight(point, False, budget)[1]
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
-    return Point(name, values, point)
+    return Point(name, values, point, probe)
 
 
 def expand(base: specs.Spec, yes: bool = False, jobs: int = 1, local: bool = True) -> list[Point]:

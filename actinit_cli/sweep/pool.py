@@ -42,7 +42,7 @@ def _point(point: Point, root: Path, plots: bool) -> dict:
 
             result, run_dir = job.execute(job.prepare(point.spec, root), plots)
         else:
-            result = runner.execute(point.spec)
+            result = runner.execute(point.spec, probe=point.probe)
             run_dir = report.write(result, root, plots=plots)
         return rows.row(point.values, point.spec, result.rows, run_dir, time.perf_counter() - start,
                         scalars=result.scalars)

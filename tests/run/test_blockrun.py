@@ -56,7 +56,7 @@ def test_memory_estimate_bounds_the_allocations():
     tracemalloc.stop()
     assert peak <= estimate <= 4 * peak, (peak, estimate)
     with pytest.raises(ActinitError, match="network of blocks"):
-        runner.check_memory(s, False, available=estimate // 2)
+        runner.preflight(s, False, available=estimate // 2)[0]
 
 
 def test_float32_is_float32_throughout():

@@ -75,8 +75,8 @@ def test_overflow_is_counted_not_raised():
 def test_memory_refusal_names_what_to_change():
     s = spec.parse("model: {depth: 100, width: 100000}\ndata: {batch_size: 100000}")
     with pytest.raises(ActinitError, match=r"needs about .* GiB .* reduce data.batch_size, model.width"):
-        runner.check_memory(s, False, 24 * 2**30)
-    assert runner.check_memory(spec.parse("model: {depth: 2, width: 8}"), False, 24 * 2**30) > 0
+        runner.preflight(s, False, 24 * 2**30)[0]
+    assert runner.preflight(spec.parse("model: {depth: 2, width: 8}"), False, 24 * 2**30)[0] > 0
 
 
 def test_save_arrays_has_the_stable_keys():

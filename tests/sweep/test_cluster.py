@@ -53,7 +53,7 @@ SMALL, LARGE = point(20, 2048, 2048), point(50, 2048, 2048)  # about 1.13 and 2.
     ([cluster.Worker("a", 1, 0), cluster.Worker("b", 1, 1 * GIB)], ["a"]),  # 0: no limit
 ])
 def test_a_point_goes_only_to_workers_it_fits(workers, expected):
-    need_bytes = runner.check_memory(SMALL.spec, False, math.inf)
+    need_bytes = runner.preflight(SMALL.spec, False, math.inf)[0]
     assert 1.1 * GIB < need_bytes < 1.2 * GIB  # the estimate these cases are built around
     assert cluster.places([SMALL], workers) == {SMALL.label: expected}
 

@@ -244,14 +244,14 @@ def test_memory_estimate_refuses_what_does_not_fit(tmp_path):
     from actinit_cli.run import runner, spec as specs
 
     s = specs.load(write(tmp_path, torch_model()))
-    need_bytes = runner.check_memory(s, False, None)
+    need_bytes = runner.preflight(s, False, None)[0]
     # 16 samples x (32 + 4 x 64 + 16 outputs) x 4 bytes x 4, plus the parameters' 4 x (2,112 + 4,160 + 1,040) x 3
     assert need_bytes == 4 * 16 * (32 + 64 * 4 + 16) * 4 + 3 * 4 * (32 * 64 + 64 + 64 * 64 + 64 + 64 * 16 + 16)
     with pytest.raises(ActinitError, match=r"s.yaml:\d+: data.batch_size: this run \(the model's outputs for batch 16\) needs about .* "
                                           r"reduce data.batch_size"):
-        runner.check_memory(s, False, need_bytes)
+        runner.preflight(s, False, need_bytes)[0]
     with pytest.raises(ActinitError, match="--save-arrays: not available for a torch: model"):
-        runner.check_memory(s, True, None)
+        runner.preflight(s, True, None)[0]
 
 
 def test_input_batch_is_checked_before_the_probe_draws_it(tmp_path):
@@ -317,3 +317,36 @@ def test_a_forward_that_sets_requires_grad_itself_gets_checks_of_dx(cli, tmp_pat
     checks = "checks: [{quantity: grad_act_m2, relative_to: input, min: 1.0e-12, layers: hidden}]\n"
     result = cli("check", write(tmp_path, torch_model("pinn", "[8]"), checks), "--out", tmp_path / "runs")
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_model_is_built_and_tried_once_per_run(cli, tmp_path, monkeypatch, command):
+    """The probe (the factory's model and a trial batch) runs once: the preflight that validates the spec hands it
+    to the run, instead of the run probing again."""
+    from actinit_cli.torch import probe
+
+    calls, real = [], probe.probe
+    monkeypatch.setattr(probe, "probe", lambda *a: calls.append(a) or real(*a))
+    gates = "checks: [{quantity: act_m2, max: 100, layers: {type: Linear}}]\n" if command == "check" else ""
+    result = cli(command, write(tmp_path, torch_model(), gates), "--out", tmp_path / "runs", "--no-plots")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert len(calls) == 1
+
+
+def test_a_sweep_point_carries_its_probe_to_the_worker(tmp_path, monkeypatch):
+    """Planning probes each torch point; the point takes that probe to its worker (pickled, as a spawned worker
+    gets it), whose run does not probe again and gives the numbers of a run that probes for itself."""
+    import pickle
+
+    from actinit_cli.run import runner, spec as specs
+    from actinit_cli.sweep import plan, pool
+    from actinit_cli.torch import probe
+
+    base = specs.load(write(tmp_path, torch_model(), "sweep: {model.initializer: [he_normal, lecun_normal]}\n"))
+    points = [pickle.loads(pickle.dumps(p)) for p in plan.expand(base)]
+    assert all(p.probe is not None and p.probe.rows[1]["type"] == "Linear" for p in points)
+    fresh = runner.execute(points[0].spec).rows
+    monkeypatch.setattr(probe, "probe", lambda *a: pytest.fail("probed again in the worker"))
+    row = pool._point(points[0], tmp_path / "points", False)
+    assert not row["reason"], row["reason"]
+    assert runner.execute(points[0].spec, probe=points[0].probe).rows == fresh
