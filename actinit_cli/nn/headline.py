@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# float32's machine epsilon squared: a unit variance at or below RESOLUTION x E[y^2] is a spread across the batch
+# of less than one relative rounding step of float32, so rounding, not the network, sets it (a collapsed
+# sigmoid net reaches about 0.1 of that in float32 and stays there: a floor, not a rate)
+RESOLUTION = 2.0 ** -46
+
+
 
 def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
     """Least-squares slope of log2(value) against layer: the per-layer growth in doublings.
@@ -46,6 +52,7 @@ class Trend:
     label: str  # for the terminal
     what: str  # for titles
     heatmap: str  # the sweep's heatmap file
+    floor_of: str | None = None  # the slope stops before the first layer at or below RESOLUTION x this column
 
     @property
     def ratio_key(self) -> str:
@@ -60,7 +67,7 @@ TRENDS = (
     Trend("act_m2", "act_m2", True, "E[y^2]", "activation second moment", "heatmap_activations.png"),
     Trend("grad_preact_m2", "grad_m2", False, "E[dh^2]", "gradient second moment", "heatmap_gradients.png"),
     Trend("act_unit_var", "unit_var", True, "unit var", "per-unit variance across the batch (input collapse)",
-          "heatmap_collapse.png"),
+          "heatmap_collapse.png", floor_of="act_m2"),
 )
 KEYS = tuple(k for t in TRENDS for k in (t.ratio_key, t.slope_key))
 
@@ -68,12 +75,23 @@ KEYS = tuple(k for t in TRENDS for k in (t.ratio_key, t.slope_key))
 def headline(rows: list[dict]) -> dict[str, float | None]:
     """The run's one-line answer, per trend: the end-to-end ratio between the first and last hidden layers
     (in the direction of travel) and the fitted log2 slope per layer over the hidden layers; None where there
-    are too few hidden layers (a ratio needs one, a slope two)."""
+    are too few hidden layers (a ratio needs one, a slope two). The unit variance's slope is fitted over the
+    hidden layers before the first one at float32's resolution (`RESOLUTION`; a rate, not the floor after it)."""
     hidden = rows[1:-1]
-    layers = [r["layer"] for r in hidden]
     out: dict[str, float | None] = {}
     for t in TRENDS:
         values = [r[t.column] for r in hidden] or [None]  # no hidden row (a torch model of one module): None
         out[t.ratio_key] = ratio(values[-1], values[0]) if t.forward else ratio(values[0], values[-1])
-        out[t.slope_key] = slope_log2(values, layers)
+        fitted = hidden[:resolved(hidden, t.column, t.floor_of)]
+        out[t.slope_key] = slope_log2([r[t.column] for r in fitted], [r["layer"] for r in fitted])
     return out
+
+
+def resolved(rows: list[dict], column: str, floor_of: str | None) -> int:
+    """How many of the rows come before the first whose `column` is at or below RESOLUTION x its `floor_of`
+    (all of them without `floor_of`)."""
+    for i, r in enumerate(rows):
+        v, scale = r[column], r[floor_of] if floor_of else None
+        if v is not None and scale is not None and np.isfinite(scale) and v <= RESOLUTION * scale:
+            return i
+    return len(rows)

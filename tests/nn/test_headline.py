@@ -58,3 +58,27 @@ def test_sigmoid_input_collapse_shows_in_the_headline():
     h = H.headline(runner.execute(s).rows)
     assert 0.5 < h["act_m2_last_over_first"] < 2  # "preserved"
     assert h["unit_var_last_over_first"] < 1e-6 and h["unit_var_slope_log2"] < -2  # while the inputs collapse
+
+
+@pytest.mark.parametrize("floor_at, want", [(None, -4.0), (4, -4.0), (2, None), (1, None)])
+def test_unit_var_slope_stops_at_float32_resolution(floor_at, want):
+    """Unit variance falling 16x a layer until rounding sets it (<= 2^-46 E[y^2]), then flat: the slope is the
+    rate before the floor (over all layers it would be about -1.2 at this depth); fewer than two layers before
+    it give no slope. The end-to-end ratio stays the measured one."""
+    top = 12
+    unit = [16.0 ** -l if floor_at is None or l < floor_at else 1e-3 * H.RESOLUTION for l in range(top + 1)]
+    rows = [{"layer": l, "act_m2": 1.0, "grad_preact_m2": 1.0, "act_unit_var": unit[l]} for l in range(top + 1)]
+    h = H.headline(rows)
+    assert h["unit_var_slope_log2"] == (pytest.approx(want) if want is not None else None)
+    assert h["unit_var_last_over_first"] == pytest.approx(unit[top - 1] / unit[1])
+
+
+def test_sigmoid_collapse_rate_does_not_depend_on_depth():
+    """Xavier/sigmoid in float32 reaches the rounding floor near layer 12: at depth 50 the headline's collapse
+    rate is the one depth 10 measures (before the floor was left out it read -0.34 to -0.68 at depth 50)."""
+    from actinit_cli.run import runner, spec
+
+    slopes = [H.headline(runner.execute(spec.parse(
+        f"model: {{depth: {d}, width: 256, activation: sigmoid, initializer: glorot_normal}}\n"
+        "data: {batch_size: 256}")).rows)["unit_var_slope_log2"] for d in (10, 50)]
+    assert slopes[0] < -3 and slopes[1] == pytest.approx(slopes[0], rel=0.05)
