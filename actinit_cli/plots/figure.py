@@ -90,6 +90,17 @@ def title(fig, ax, text: str, size: float = 12.0) -> None:
         grow(fig, top=need - have)
 
 
+def footnote(fig, ax, text: str, size: float = 7.0) -> None:
+    """`text` under everything below the axes (call it last), wrapped to the axes' width, the figure grown at the
+    bottom by its lines: a note never covers the data."""
+    width = ax.get_position().width * fig.get_size_inches()[0]
+    lines = [w for line in text.split("\n") for w in _wrap(line, width, size)]
+    pad = 4 / 72
+    grow(fig, bottom=len(lines) * 1.2 * size / 72 + pad)
+    fig.text(ax.get_position().x0, pad / 2 / fig.get_size_inches()[1], "\n".join(lines), fontsize=size,
+             alpha=0.8, ha="left", va="bottom")
+
+
 def name_ticks(fig, ax, x: Sequence[float], names: Sequence[str], most: int = 30, size: float = 7.5) -> None:
     """Names under the x axis at 45 degrees, every k-th one when there are more than `most` (so neighbours do
     not overlap), and the figure grown below (and on the left) by what the shown names need."""

@@ -10,6 +10,12 @@ import numpy as np
 from actinit_cli.plots import figure
 
 
+# (line, marker, marker face) of each series in turn: series that coincide (He/ReLU keeps E[y^2] and E[dh^2] at
+# their input's value, both predictions at 1) stay visible, a dashed line over a solid one, hollow squares
+# around filled dots
+STYLES = (("-", "o", None), ("--", "s", "none"), (":", "^", "none"))
+
+
 def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
                       title: str, theory: Mapping[str, tuple] | None = None, note: str = "",
                       nonfinite: Sequence[int] = (), outside: Sequence[int] = (),
@@ -25,12 +31,13 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
     fig, ((ax,),) = figure.axes((8, 5), {**figure.MARGINS, "left": 0.125})
     x = np.asarray(layers)
     for i, (label, values) in enumerate(series.items()):
-        color = f"C{i}"
+        color, (line, marker, face) = f"C{i}", STYLES[i % len(STYLES)]
         if theory and label in theory:
             pred, lo, hi = (figure.positive(v) for v in theory[label])
-            ax.plot(x, pred, "-", color=color, lw=1.5, alpha=0.8, label=f"{label}: mean-field prediction")
+            ax.plot(x, pred, line, color=color, lw=1.5, alpha=0.8, label=f"{label}: mean-field prediction")
             ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
-        ax.plot(x, figure.positive(values), "o", color=color, ms=4, label=f"{label}: measured")
+        ax.plot(x, figure.positive(values), marker, color=color, ms=4 + 2 * (face == "none"), mfc=face,
+                label=f"{label}: measured")
     if outside:  # layers whose measurement leaves the finite-width band: circle the first series' markers
         first = figure.positive(next(iter(series.values())))
         ax.plot(outside, first[np.searchsorted(x, outside)], "o", ms=11, mfc="none", mec="red", mew=1.2,
@@ -47,7 +54,7 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     if note:
-        ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=7, alpha=0.8, va="bottom", wrap=True)
+        figure.footnote(fig, ax, note)
     figure.save(fig, path)
 
 

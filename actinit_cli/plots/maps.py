@@ -20,21 +20,30 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(chi1).T
     finite = z[np.isfinite(z)]
-    reach = max(float(np.max(np.abs(finite))) if finite.size else 1.0, 1e-3)  # one scale both sides of 0
+    # each side of 0 its own scale where both have values (tanh's ordered corner reaches -1.5 where its chaotic side
+    # stays below 0.2, which a shared scale left white: the colour of the critical line); else one scale
+    low, high = (float(np.min(finite)), float(np.max(finite))) if finite.size else (-1.0, 1.0)
+    reach = max(-low, high, 1e-3)
+    norm = mpl.colors.TwoSlopeNorm(0.0, low, high) if low < -1e-3 and high > 1e-3 else \
+        mpl.colors.Normalize(-reach, reach)
     cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")  # the diverging length map: dark grey, not white
     mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest",
-                         norm=mpl.colors.Normalize(vmin=-reach, vmax=reach))
-    fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+                         norm=norm)
+    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    if isinstance(norm, mpl.colors.TwoSlopeNorm):  # ticks on both sides: the default ones miss the shorter side
+        ticks = np.unique(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 4)].round(2))
+        bar.set_ticks(ticks[(ticks >= low) & (ticks <= high)])  # rounded beyond an end: nan in the colour bar
     if not np.all(np.isfinite(z)):
         ax.fill_between([], [], color="0.55", label="length map diverges (q* = inf): no fixed point")
     order = np.argsort(line[1])
-    ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k-", lw=2, marker="." if len(line[0]) < 3
-            else None, ms=12, label="critical line chi_1 = 1")
+    point = len(line[0]) < 3  # relu's critical set is the point (2, 0), where He's marker is: a cross over it
+    ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k+" if point else "k-", lw=2,
+            ms=18, mew=2.5, zorder=5, clip_on=False, label="critical " + ("point" if point else "line") + " chi_1 = 1")
     for i, (name, x) in enumerate(markers.items()):
         ax.plot([x], [0.0], marker="os^D"[i % 4], ms=9, mec="k", mfc=f"C{i + 2}", ls="none", clip_on=False,
                 label=f"{name} (sigma_w^2 = {x:.3g})")
-    ax.set_xlim(0, float(np.max(sw2)))
-    ax.set_ylim(-0.02 * float(np.max(sb2)), float(np.max(sb2)))
+    ax.set_xlim(max(0.0, 1.5 * sw2[0] - 0.5 * sw2[1]), float(np.max(sw2)))  # from the mesh's first cell edge
+    ax.set_ylim(1.5 * sb2[0] - 0.5 * sb2[1], float(np.max(sb2)))
     ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
     ax.set_ylabel("sigma_b^2 = Var(b)")
     figure.title(fig, ax, title)

@@ -24,7 +24,6 @@ class Site:
     identity: dict
     module: Any = None
     saturation: tuple | None = None
-    dies: bool = False
     counts: bool = False  # saturated, zero and dead counts taken in the hook (an activation module's output)
     chained: bool = True  # every call's input was the previous row's output tensor (the plain-MLP test)
     stats: stats.LayerStats = field(default_factory=lambda: stats.LayerStats(0))
@@ -119,7 +118,7 @@ class Recorder:
             layer = site.identity["layer"]
             if self.keep_hist and layer not in self.hist_act:
                 head = stats.head_values(a)
-                self.hist_act[layer] = head[head != 0] if site.dies else head
+                self.hist_act[layer] = head[head != 0]  # a relu's zeros pass through pooling, dropout, views
             if output.requires_grad:
                 output.register_hook(lambda g, site=site: self._grad(site, g))
             else:
@@ -140,7 +139,7 @@ class Recorder:
         identity = {"layer": len(self.sites) + 1, "module": name, "type": type(module).__name__, "call": call,
                     "shape": _shape(output.shape[1:]), "activation": act.name if act else "",
                     "weight": _shape(w.shape) if w is not None else "", "bias": _shape(b.shape) if b is not None else ""}
-        site = Site(identity, module, act.saturation if act else None, bool(act and act.dies), act is not None)
+        site = Site(identity, module, act.saturation if act else None, act is not None)
         site.stats.width = math.prod(output.shape[1:])
         if w is not None:  # two-pass float64, as for actinit's own weights
             site.stats.weight_var = float(np.var(w.detach().numpy(), dtype=np.float64))
