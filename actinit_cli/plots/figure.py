@@ -65,8 +65,13 @@ def grow(fig, **inches: float) -> None:
                         top=1 - room["top"] / height)
 
 
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """`text`'s lines, each broken at spaces into lines at most `width` inches wide at `size` points (a longer
+    word stands alone)."""
+    return [w for line in text.split("\n") for w in _wrap(line, width, size)]
+
+
 def _wrap(line: str, width: float, size: float) -> list[str]:
-    """`line` broken at spaces into lines at most `width` inches wide (a longer word stands alone)."""
     lines: list[str] = []
     for word in line.split(" "):
         if lines and text_width(f"{lines[-1]} {word}", size) <= width:
@@ -82,7 +87,7 @@ def title(fig, ax, text: str, size: float = 12.0) -> None:
     box = ax.get_position()
     # twice the distance from the axes' centre to the nearer edge of the figure, less 0.1 inch to spare
     width = min(box.x0 + box.x1, 2 - box.x0 - box.x1) * fig.get_size_inches()[0] - 0.1
-    lines = [w for line in text.split("\n") for w in _wrap(line, width, size)]
+    lines = wrap(text, width, size)
     ax.set_title("\n".join(lines), fontsize=size)
     need = TITLE_PAD + len(lines) * 1.2 * size / 72  # matplotlib's line spacing: 1.2
     have = (1 - fig.subplotpars.top) * fig.get_size_inches()[1]
@@ -94,7 +99,7 @@ def footnote(fig, ax, text: str, size: float = 7.0) -> None:
     """`text` under everything below the axes (call it last), wrapped to the axes' width, the figure grown at the
     bottom by its lines: a note never covers the data."""
     width = ax.get_position().width * fig.get_size_inches()[0]
-    lines = [w for line in text.split("\n") for w in _wrap(line, width, size)]
+    lines = wrap(text, width, size)
     pad = 4 / 72
     grow(fig, bottom=len(lines) * 1.2 * size / 72 + pad)
     fig.text(ax.get_position().x0, pad / 2 / fig.get_size_inches()[1], "\n".join(lines), fontsize=size,

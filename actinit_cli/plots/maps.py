@@ -62,9 +62,10 @@ def _legend_below(fig, ax, columns: int = 2, size: float = 8.0) -> None:
 
 def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],
              texts: Mapping[str, list[list[str]]], title: str, label: str, clip: float = 2.0,
-             legend: str = "") -> None:
+             legend: str = "", fraction: bool = False) -> None:
     """Activation x initializer grids, one panel per depth (or other swept value): a diverging map centred
-    on 0 (= preserved), clipped at +-clip, with every cell's value printed and a legend line below."""
+    on 0 (= preserved), clipped at +-clip, with every cell's value printed and a legend line below; a
+    `fraction` (0 to 1, e.g. dead units) on a sequential map from white at 0 instead."""
     import matplotlib as mpl
 
     n = max(len(panels), 1)
@@ -73,8 +74,9 @@ def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mappi
     fig, axes = figure.axes((width, height), None, nrows=1, ncols=n)  # rotated labels of any length: a layout engine
     values = [v for grid in panels.values() for line in grid for v in line if v is not None and np.isfinite(v)]
     reach = min(max([abs(v) for v in values] + [0.1]), clip)
-    norm = mpl.colors.TwoSlopeNorm(vmin=-reach, vcenter=0.0, vmax=reach)
-    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.8")  # grey: a failed point
+    norm = mpl.colors.Normalize(0.0, reach) if fraction else mpl.colors.TwoSlopeNorm(vmin=-reach, vcenter=0.0,
+                                                                                      vmax=reach)
+    cmap = mpl.colormaps["Reds" if fraction else "RdBu_r"].with_extremes(bad="0.8")  # grey: a failed point
     for ax, (name, grid) in zip(axes[0], panels.items()):
         data = np.array([[np.nan if v is None else v for v in line] for line in grid], dtype=float)  # +-inf: to 0
         mesh = ax.imshow(np.ma.masked_invalid(np.clip(data, -reach, reach)), cmap=cmap, norm=norm, aspect="auto")
@@ -85,7 +87,7 @@ def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mappi
         ax.set_yticks(range(len(rows)), rows, fontsize=8)
         ax.set_title(name, fontsize=10)
     fig.colorbar(mesh, ax=axes[0].tolist(), label=label, shrink=0.9)
-    fig.suptitle(title)
+    fig.suptitle("\n".join(figure.wrap(title, width - 0.3, 12.0)))  # a small grid's figure is narrower than it
     if legend:
         fig.supxlabel(legend, fontsize=8)
     figure.save(fig, path)

@@ -15,7 +15,7 @@ from actinit_cli.sweep import grids
 from actinit_cli.words import counted
 
 HEATMAPS = (("heatmap_final_loss.png", "final_loss_ratio", "log10(final / initial train loss)", math.log10),
-            ("heatmap_dead.png", "max_dead_frac", "worst dead fraction of a hidden layer over the steps", float))
+            ("heatmap_dead.png", "max_dead_frac", "worst dead fraction over the steps", float))
 
 
 def is_training(base: Spec) -> bool:
@@ -47,7 +47,8 @@ def heatmaps(folder: Path, base: Spec, rows: list[dict], write: Callable) -> Non
         title = f"{base.name}: {column} (cells: the value; grey: failed or no value)"
         write(folder / name, lambda tmp: plots.heatmaps(tmp, r, c, panels, texts, title, label,
                                                         clip=1.0 if transform is float else 3.0,
-                                                        legend=f"rows: {row_axis}; columns: {col_axis}"))
+                                                        legend=f"rows: {row_axis}; columns: {col_axis}",
+                                                        fraction=transform is float))
 
 
 def _name(act: Any) -> str:
