@@ -140,14 +140,15 @@ def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
     return Data(x, y.astype(np.float64).reshape(len(y), -1), "regression")
 
 
-def targets(d: Data, loss: str) -> tuple[np.ndarray, int]:
-    """Loss targets for the data (all rows) and the output width they need; refuses labels that do not fit."""
+def targets(d: Data, loss: str, field: str = "loss") -> tuple[np.ndarray, int]:
+    """Loss targets for the data (all rows) and the output width they need; refuses labels that do not fit,
+    naming `field` (the spec's `loss`, with its file and line)."""
     if loss == "random_projection":
-        raise ActinitError("loss: random_projection is not a training loss; use mse, cross_entropy or "
+        raise ActinitError(f"{field}: random_projection is not a training loss; use mse, cross_entropy or "
                            "binary_cross_entropy, or leave loss out for the task's own")
     if d.kind == "regression":
         if loss != "mse":
-            raise ActinitError(f"loss: {loss} needs class labels, but the task's targets are real numbers "
+            raise ActinitError(f"{field}: {loss} needs class labels, but the task's targets are real numbers "
                                f"(regression); use loss: mse or leave loss out")
         return d.y, d.y.shape[1]
     if loss == "cross_entropy":
@@ -184,7 +185,7 @@ def complete(spec: specs.Spec, d: Data) -> specs.Spec:
     raw = dict(spec.raw)
     model = dict(raw.get("model") or {})
     loss = raw.get("loss") or KINDS[d.kind]
-    _, outputs = targets(d, loss)
+    _, outputs = targets(d, loss, spec.where("loss"))
     for key, need in (("input_dim", d.x.shape[1]), ("output_dim", outputs)):
         given = model.get(key)
         if given is not None and given != need:

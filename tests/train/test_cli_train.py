@@ -185,8 +185,11 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
     ("{file: missing.npz}", "", r"train\.task\.file: '.*missing\.npz' is not a file"),
     ("{file: .}", "", r"train\.task\.file: '.*' is not a file"),
     ("{file: d.csv}", "", r"train\.task\.file: cannot read '.*d\.csv' as \.npz"),
-    ("{file: d.npz}", "loss: cross_entropy\n", r"loss: cross_entropy needs class labels, but the task's targets are real"),
-    ("diabetes", "loss: binary_cross_entropy\n", r"loss: binary_cross_entropy needs class labels"),
+    ("{file: d.npz}", "loss: cross_entropy\n",
+     r"^error: \S*tr\.yaml:\d+: loss: cross_entropy needs class labels, but the task's targets are real"),
+    ("diabetes", "loss: binary_cross_entropy\n", r"^error: \S*tr\.yaml:\d+: loss: binary_cross_entropy needs class"),
+    ("{name: gaussian_mixture, samples: 400, features: 6}", "loss: random_projection\n",
+     r"^error: \S*tr\.yaml:\d+: loss: random_projection is not a training loss"),
     ("{csv: ragged.csv, target: target}", "", r"train\.task\.csv: '.*ragged\.csv' row 3 has 3 cells, its header 4"),
     # found by fuzzing (exit 70 before): damaged archives, empty data; the line names the spec's file and line
     ("{file: junk.npz}", "", r"^error: \S*tr\.yaml:3: train\.task\.file: cannot read '.*junk\.npz' as \.npz \(File is not"),
