@@ -26,7 +26,7 @@ def sample(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Initializer name or alias (actinit list initializers).")],
     shape: Annotated[Optional[list[int]], typer.Option(
         "--shape", metavar="N [N ...]", show_default=False,
-        help="Tensor shape, e.g. --shape 9 1; a dense kernel is (fan_in, fan_out), a conv kernel "
+        help="Tensor shape (required), e.g. --shape 9 1; a dense kernel is (fan_in, fan_out), a conv kernel "
              "(*receptive_field, in, out).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Random seed; without it a fresh one is "
                                                 "drawn and printed.")] = None,
