@@ -111,10 +111,7 @@ def box_muller(rng: np.random.Generator, count: int, work: np.dtype) -> np.ndarr
     against 9 ms per million values): every step is one vectorized pass (NumPy's float32 log, sin, cos are
     SIMD code)."""
     k = (count + 1) // 2
-    # the uniforms come from a generator of their own, seeded by one draw of rng: a uniform initializer with the
-    # same seed reads rng's next uniforms itself, and sharing them tied the two (|w| of he_normal followed w of
-    # he_uniform; a relu net's fitted slopes under the two, over 24 seeds: correlation -0.48, now -0.17)
-    u = np.random.default_rng(int(rng.integers(2**63))).random(size=2 * k, dtype=work)
+    u = rng.random(size=2 * k, dtype=work)
     r, angle = u[:k], u[k:]
     np.negative(r, out=r)
     np.log1p(r, out=r)

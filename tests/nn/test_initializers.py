@@ -136,17 +136,6 @@ def test_box_muller_pairs_are_independent(count):
         assert abs(z.mean()) < 4 / math.sqrt(count) and z.var() == pytest.approx(1, abs=4 * math.sqrt(2 / count))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_normal_and_uniform_schemes_draw_unrelated_values_from_one_seed(dtype):
-    """One generator state gives he_uniform and he_normal values with no relation: Box-Muller's uniforms come from
-    a generator of their own (reading rng's own uniforms made |w| of he_normal follow w of he_uniform, which tied
-    the two initializers of a sweep together). Correlations of values, magnitudes and squares within 4 / sqrt(n)."""
-    u = inits.get("he_uniform")(np.random.default_rng(4), (1000, 1000), dtype).ravel().astype(np.float64)
-    z = inits.get("he_normal")(np.random.default_rng(4), (1000, 1000), dtype).ravel().astype(np.float64)
-    for a, b in ((u, z), (u, np.abs(z)), (np.abs(u), np.abs(z)), (u * u, z * z)):
-        assert abs(np.corrcoef(a, b)[0, 1]) < 4 / 1000
-
-
 @pytest.mark.parametrize("shape", [(9, 4), (4, 9), (3, 3, 16, 32), (64, 64)])
 @pytest.mark.parametrize("gain", [1.0, 1.5])
 def test_orthogonal(shape, gain):
