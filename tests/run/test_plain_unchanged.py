@@ -7,10 +7,7 @@ changed once (issue 11: column sums by NumPy's reduction instead of a BLAS produ
 by up to 1.4e-5 of a mean near 0 and float64 cells in their last digit; beyond that they are bit for bit
 those of that main. One column changed meaning since: pred_act_unit_var is the expected value of act_unit_var
 at the spec's batch size, (batch - 1) / batch times the value kept here (tests/run/test_overlay.py). The
-columns added since are checked elsewhere (empty here for the block columns). The float32 truncated normal
-draws its normal values by Box-Muller since issue 11 (other numbers for a seed, the same distribution:
-tests/nn/test_initializers.py); this comparison draws them with NumPy's ziggurat, as 0df3cf2 did, so that
-everything downstream of the weights is still compared with that commit's files."""
+columns added since are checked elsewhere (empty here for the block columns)."""
 
 import csv
 import io
@@ -19,7 +16,6 @@ import math
 import pytest
 import yaml
 
-from actinit_cli.nn import distributions
 from actinit_cli.nn.columns import INTEGER, NAMES
 from actinit_cli.run import rundir, runner, spec
 from tests.cases import REPO
@@ -42,15 +38,8 @@ def same(before: dict, after: dict, key: str, tol: float, batch: int) -> bool:
     return abs(float(new) - expected) <= tol * scale
 
 
-@pytest.fixture
-def ziggurat(monkeypatch):
-    """The truncated normal's values from NumPy's ziggurat in every dtype, as at commit 0df3cf2."""
-    monkeypatch.setattr(distributions, "truncation_normals",
-                        lambda rng, count, work: rng.standard_normal(size=count, dtype=work))
-
-
 @pytest.mark.parametrize("name", list(SPECS))
-def test_layers_csv_is_unchanged(name, ziggurat):
+def test_layers_csv_is_unchanged(name):
     old = table((GOLDEN / f"plain_{name}.csv").read_text())
     raw = SPECS[name]
     run = runner.execute(spec.from_mapping(raw, default_name=name))
