@@ -121,8 +121,24 @@ def test_the_phase_diagram_legend_covers_no_data(tmp_path, monkeypatch, chi1):
     fig = drawn(lambda p: plots.phase_diagram(p, np.linspace(0.1, 4, 5), np.linspace(0, 1, 4), chi1,
                                               (np.array([1.0, 2.0]), np.array([0.0, 0.5])), {"he": 2.0, "lecun": 1.0},
                                               "t"), tmp_path, monkeypatch)
-    ax, (legend,) = fig.axes[0], fig.legends
-    assert ax.get_legend() is None and len(legend.get_texts()) == 3 + (not np.isfinite(chi1).all())
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert len(legend.get_texts()) == 3 + (not np.isfinite(chi1).all())
     r = fig.canvas.get_renderer()
-    assert legend.get_window_extent(r).y1 < ax.get_tightbbox(r).y0  # below the axes and their x label
+    assert legend.get_window_extent(r).y1 < ax.get_tightbbox(r, bbox_extra_artists=[]).y0  # under the x label
     assert overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("ticks", [None, MODULES[:12]], ids=["layers", "module names"])
+def test_the_variance_plot_puts_legend_and_note_under_the_axes(tmp_path, monkeypatch, ticks):
+    """Seven legend entries inside the axes covered a sigmoid net's gradient markers, and the note covered the first
+    layers' markers: both go below the axes (and the module names), the note under the legend, neither overlapping."""
+    values = {"a": np.logspace(0, -12, 12), "g": np.logspace(-12, 0, 12), "u": np.logspace(0, -6, 12)}
+    theory = {k: (v, v / 2, v * 2) for k, v in values.items()}
+    fig = drawn(lambda p: plots.variance_by_layer(p, range(12), values, "t", theory, "a note\n" + "word " * 60,
+                                                  outside=[3], ticks=ticks), tmp_path, monkeypatch)
+    ax, r = fig.axes[0], fig.canvas.get_renderer()
+    legend, (note,) = ax.get_legend(), fig.texts
+    under_axes = ax.get_tightbbox(r, bbox_extra_artists=[]).y0
+    assert len(legend.get_texts()) == 7 and legend.get_window_extent(r).y1 < under_axes
+    assert note.get_window_extent(r).y1 < legend.get_window_extent(r).y0 and overflow(fig) <= 1.0

@@ -95,6 +95,20 @@ def title(fig, ax, text: str, size: float = 12.0) -> None:
         grow(fig, top=need - have)
 
 
+def legend_below(fig, ax, columns: int = 2, size: float = 8.0) -> None:
+    """The axes' legend in a strip added below the figure (call it after the tick names, before a footnote):
+    inside the axes any place can cover data (selu's legend lay on the critical line; seven entries over a
+    sigmoid net's gradient markers)."""
+    handles, labels = ax.get_legend_handles_labels()
+    rows = -(-len(labels) // columns)
+    height = fig.get_size_inches()[1]
+    below, tall = fig.subplotpars.bottom * height, ax.get_position().height * height  # inches: under the axes, the axes
+    grow(fig, bottom=(rows * 1.5 + 1.5) * size / 72)  # a row: text and spacing (1.5 em); frame and pad
+    # anchored under what is already below the axes, in the axes' own inches (grow keeps them): a footnote added
+    # later goes under the legend, not over it
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -below / tall), ncol=columns, fontsize=size)
+
+
 def footnote(fig, ax, text: str, size: float = 7.0) -> None:
     """`text` under everything below the axes (call it last), wrapped to the axes' width, the figure grown at the
     bottom by its lines: a note never covers the data."""

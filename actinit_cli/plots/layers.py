@@ -48,11 +48,11 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
     ax.set_yscale("log")
     if ticks is not None:
         figure.name_ticks(fig, ax, x, ticks)
-    ax.set_xlabel("layer (0 = input)")
-    ax.set_ylabel("second moment (log scale)")
+    ax.set_xlabel("layer (0 = input)" if ticks is None else "module call, in forward order (its name, then its type)")
+    ax.set_ylabel("second moment or variance (log scale)")
     figure.title(fig, ax, title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    figure.legend_below(fig, ax)
     if note:
         figure.footnote(fig, ax, note)
     figure.save(fig, path)

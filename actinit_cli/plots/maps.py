@@ -47,17 +47,8 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
     ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
     ax.set_ylabel("sigma_b^2 = Var(b)")
     figure.title(fig, ax, title)
-    _legend_below(fig, ax)
+    figure.legend_below(fig, ax)
     figure.save(fig, path)
-
-
-def _legend_below(fig, ax, columns: int = 2, size: float = 8.0) -> None:
-    """The axes' legend in a strip added below the figure: the colour map fills the whole axes, so any place
-    inside covers data (selu's legend lay on the critical line)."""
-    handles, labels = ax.get_legend_handles_labels()
-    rows = -(-len(labels) // columns)
-    figure.grow(fig, bottom=(rows * 1.5 + 1.5) * size / 72)  # a row: text and spacing (1.5 em); frame and pad
-    fig.legend(handles, labels, loc="lower center", ncol=columns, fontsize=size)
 
 
 def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],

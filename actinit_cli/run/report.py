@@ -125,25 +125,10 @@ def _write_files(run: Run, out: Path, run_id: str, created: str, plots: bool) ->
 def draw_plots(run: Run, out: Path) -> list[str]:
     from actinit_cli import plots
 
-    layers = [r["layer"] for r in run.rows]
     name, _, arch = title(run).partition("; ")  # a plot's title: the network, then what is special about it
     blocks = not structure.of(run.spec.resolved["model"]).plain  # a network of blocks: the stream and its gradient
-    act_label, grad_label = ("stream E[x^2]", "stream gradient E[(dL/dx)^2]") if blocks else \
-        ("activation E[y^2]", "gradient E[(dL/dh)^2]")
-    grad_column = "grad_act_m2" if blocks else "grad_preact_m2"
-    theory, note = None, theory_line(run, "circled")
-    if run.prediction is not None and run.prediction.profile is not None:
-        band = [r["pred_act_band"] for r in run.rows]
-        pred = [r["pred_act_m2"] for r in run.rows]
-        grad = [r[f"pred_{grad_column}"] for r in run.rows]
-        theory = {act_label: (pred, [_scale(p, b, -1) for p, b in zip(pred, band)],
-                              [_scale(p, b, 1) for p, b in zip(pred, band)]),
-                  grad_label: (grad, grad, grad)}
-        note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
-    plots.variance_by_layer(out / "variance_by_layer.png", layers,
-                            {act_label: [r["act_m2"] for r in run.rows],  # a block's output row has no stream
-                             grad_label: [r[grad_column] for r in run.rows[:-1]] + [None if blocks else
-                                                                                     run.rows[-1][grad_column]]},
+    series, theory, note = _moments(run, blocks)
+    plots.variance_by_layer(out / "variance_by_layer.png", [r["layer"] for r in run.rows], series,
                             f"{name}\n{arch}" if arch else name, theory, note,
                             [r["layer"] for r in run.rows if r["nonfinite"]],
                             [r["layer"] for r in run.rows if r.get("outside_band")])
@@ -156,6 +141,30 @@ def draw_plots(run: Run, out: Path) -> list[str]:
                                float(run.spectrum.floor.max()))
         pngs.append("spectrum.png")
     return pngs
+
+
+def _moments(run: Run, blocks: bool) -> tuple[dict, dict | None, str]:
+    """variance_by_layer.png's series (label: a value per row), their predictions (label: (line, band low, band
+    high)) and its note. A plain MLP also shows the per-unit variance across the batch, which falls where the
+    inputs collapse onto one another although E[y^2] holds (deep sigmoid nets, the headline's unit var)."""
+    act_label, grad_label = ("stream E[x^2]", "stream gradient E[(dL/dx)^2]") if blocks else \
+        ("activation E[y^2]", "gradient E[(dL/dh)^2]")
+    grad_column = "grad_act_m2" if blocks else "grad_preact_m2"
+    rows = run.rows
+    series = {act_label: [r["act_m2"] for r in rows],  # a block's output row has no stream gradient
+              grad_label: [r[grad_column] for r in rows[:-1]] + [None if blocks else rows[-1][grad_column]]}
+    unit_label = "per-unit variance across the batch"
+    if not blocks:
+        series[unit_label] = [r["act_unit_var"] for r in rows]
+    theory, note = None, theory_line(run, "circled")
+    if run.prediction is not None and run.prediction.profile is not None:
+        band, pred = [r["pred_act_band"] for r in rows], [r["pred_act_m2"] for r in rows]
+        grad, unit = [r[f"pred_{grad_column}"] for r in rows], [r["pred_act_unit_var"] for r in rows]
+        theory = {act_label: (pred, [_scale(p, b, -1) for p, b in zip(pred, band)],
+                              [_scale(p, b, 1) for p, b in zip(pred, band)]),
+                  grad_label: (grad, grad, grad), unit_label: (unit, unit, unit)}
+        note = "lines: mean-field prediction; band: finite-width +-2 sd (activations)\n" + note
+    return series, theory, note
 
 
 def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list[str]:
