@@ -97,6 +97,12 @@ AT_INPUT = tuple(c.name for c in TABLE if c.at_input)
 INTEGER = tuple(c.name for c in TABLE if c.integer)
 
 
+def legend(name: str) -> str:
+    """A column's name with the first clause of its meaning, for a plot's legend ("dead_frac: fraction of units
+    exactly 0 for every sample of every batch")."""
+    return f"{name}: {BY_NAME[name].meaning.split(' (')[0].split(';')[0]}"
+
+
 def _terminal() -> tuple[tuple[str, str], ...]:
     """(header, column) for the terminal: table order, each prediction right after what it predicts."""
     shown = [c for c in TABLE if c.label and not c.theory]

@@ -83,14 +83,19 @@ def layer_histograms(path: Path, edges: np.ndarray, fractions: Mapping[int, np.n
 
 def saturation(path: Path, layers: Sequence[int], fractions: Mapping[str, Sequence[float | None]],
                title: str) -> None:
-    """Saturated, dead and zero fractions per layer (0 to 1)."""
+    """Saturated, dead and zero fractions per layer, each series under its label (all missing: left out); the y axis
+    from 0 to a little above the largest value (0 to 1 when it exceeds 0.5), so 1 % saturation is not a flat
+    line at the bottom of a 0-1 axis."""
     fig, ((ax,),) = figure.axes((8, 4.5), {**figure.MARGINS, "bottom": 0.12, "top": 0.86})
+    peak = 0.0
     for label, values in fractions.items():
         a = figure.floats(values)
         if np.all(np.isnan(a)):
             continue
         ax.plot(layers, a, "o-", ms=3, label=label)
-    ax.set_ylim(-0.02, 1.02)
+        peak = max(peak, float(np.nanmax(a)))
+    top = 1.02 if peak > 0.5 else max(1.2 * peak, 0.01)
+    ax.set_ylim(-0.02 * top, top)
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from actinit_cli import __version__
-from actinit_cli.nn import activations, initializers
+from actinit_cli.nn import activations, columns, initializers
 from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
 from actinit_cli.run import files, rundir, structure
@@ -185,7 +185,8 @@ def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list
         return ["activations_hist.png", "gradients_hist.png"]
     kinds = (("saturated_frac",) if saturates else ()) + (("dead_frac", "zero_frac") if dies else ())
     layers = [r["layer"] for r in run.rows[1:-1]]
-    plots.saturation(out / "saturation.png", layers, {k: [r[k] for r in run.rows[1:-1]] for k in kinds},
+    plots.saturation(out / "saturation.png", layers,
+                     {columns.legend(k): [r[k] for r in run.rows[1:-1]] for k in kinds},
                      f"{name}\n" + " and ".join(("saturated",) * saturates + ("dead",) * dies) + " units" +
                      (" of the branch's activation" if blocks else "") + (f" ({arch})" if arch else ""))
     return ["activations_hist.png", "gradients_hist.png", "saturation.png"]

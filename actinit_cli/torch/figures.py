@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from actinit_cli import plots
-from actinit_cli.nn import stats
+from actinit_cli.nn import columns, stats
 from actinit_cli.torch import rows as module_rows
 
 TICKS = 60  # label the x axis with module names up to this many rows
@@ -45,7 +45,10 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
     if acts:
         kinds = {"saturated_frac": [r["saturated_frac"] if module_rows.saturates(r) else None for r in acts],
                  "dead_frac": [r["dead_frac"] for r in acts], "zero_frac": [r["zero_frac"] for r in acts]}
-        plots.saturation(folder / "saturation.png", [r["layer"] for r in acts], kinds,
-                         f"{title}\nsaturated, dead and zero fractions of activation modules")
+        shown = [k.split("_")[0] for k, v in kinds.items() if any(x is not None for x in v)] or ["no"]
+        plots.saturation(folder / "saturation.png", [r["layer"] for r in acts],
+                         {columns.legend(k): v for k, v in kinds.items()},
+                         f"{title}\n{', '.join(shown[:-1]) + ' and ' * (len(shown) > 1) + shown[-1]} fractions of "
+                         f"activation modules")
         pngs.append("saturation.png")
     return pngs
