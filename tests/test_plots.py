@@ -142,3 +142,22 @@ def test_the_variance_plot_puts_legend_and_note_under_the_axes(tmp_path, monkeyp
     under_axes = ax.get_tightbbox(r, bbox_extra_artists=[]).y0
     assert len(legend.get_texts()) == 7 and legend.get_window_extent(r).y1 < under_axes
     assert note.get_window_extent(r).y1 < legend.get_window_extent(r).y0 and overflow(fig) <= 1.0
+
+
+@pytest.mark.parametrize("grid, legend", [(np.array([[0.0, 1.0], [np.nan, 2.0]]), ["grey: a dead layer"]),
+                                          (np.array([[0.0, 1.0], [3.0, 2.0]]), None)])
+def test_a_layer_step_map_says_what_grey_means(tmp_path, monkeypatch, grid, legend):
+    """Grey cells (a dead layer's E[y^2] = 0 has no log) are named in a legend; a map without any has none."""
+    fig = drawn(lambda p: plots.layer_step_map(p, [0, 10], [0, 1], grid, "t", "log10 E[y^2]", grey="a dead layer"),
+                tmp_path, monkeypatch)
+    got = fig.axes[0].get_legend()
+    assert ([t.get_text() for t in got.get_texts()] if got else None) == legend
+
+
+@pytest.mark.parametrize("values, log", [([1.0, 0.5, 0.2], False), ([1.0, 0.01], True), ([None, None], False)])
+def test_loss_curves_take_a_log_axis_only_over_a_decade(tmp_path, monkeypatch, values, log):
+    """Within one decade a log axis labels 3x10^0 and says less: linear there, and the label says which."""
+    fig = drawn(lambda p: plots.curves(p, [0, 10, 20][:len(values)], {"loss": values}, "t", "step", "loss (log scale)",
+                                       guide=(1.1, "chance")), tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == ("log" if log else "linear") and ("log" in ax.get_ylabel()) == log

@@ -59,8 +59,9 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
 
 
 def layer_histograms(path: Path, edges: np.ndarray, fractions: Mapping[int, np.ndarray], title: str,
-                     xlabel: str) -> None:
-    """One distribution curve per layer on shared bins, coloured by depth (Glorot & Bengio 2010, Figs. 6-7)."""
+                     xlabel: str, note: str = "") -> None:
+    """One distribution curve per layer on shared bins, coloured by depth (Glorot & Bengio 2010, Figs. 6-7), and
+    `note` (where the values come from) under the axes."""
     import matplotlib as mpl
 
     fig, ((ax,),) = figure.axes((8, 5), {**figure.MARGINS, "right": 0.99})
@@ -78,6 +79,8 @@ def layer_histograms(path: Path, edges: np.ndarray, fractions: Mapping[int, np.n
     ax.set_ylabel("fraction of values per bin")
     figure.title(fig, ax, title)
     ax.grid(True, alpha=0.3)
+    if note:
+        figure.footnote(fig, ax, note)
     figure.save(fig, path)
 
 

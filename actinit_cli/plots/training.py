@@ -13,9 +13,13 @@ from actinit_cli.plots import figure
 def curves(path: Path, x: Sequence[float], series: Mapping[str, Sequence[float | None]], title: str, xlabel: str,
            ylabel: str, log: bool = True, guide: tuple[float, str] | None = None, colorbar: str = "") -> None:
     """Lines over a shared x (training steps): loss curves, or one line per layer coloured by depth when
-    `colorbar` names the colour scale; `guide` = (y, label) draws a dashed reference line."""
+    `colorbar` names the colour scale; `guide` = (y, label) draws a dashed reference line. With `log`, a log y
+    axis only when the values span a decade or more (within one, its ticks read 3x10^0 and say less)."""
     import matplotlib as mpl
 
+    known = [v for values in series.values() for v in figure.positive(values) if np.isfinite(v)]
+    log = log and bool(known) and max(known) >= 10 * min(known)
+    ylabel = ylabel if log else ylabel.replace(" (log scale)", "")
     fig, ((ax,),) = figure.axes((8, 4.8), {**figure.MARGINS, "left": 0.13, "right": 0.99 if colorbar else 0.97})
     cmap = mpl.colormaps["viridis"]
     for i, (label, values) in enumerate(series.items()):
@@ -39,8 +43,9 @@ def curves(path: Path, x: Sequence[float], series: Mapping[str, Sequence[float |
 
 
 def layer_step_map(path: Path, steps: Sequence[int], layers: Sequence[int], grid: np.ndarray, title: str,
-                   label: str, limits: tuple[float, float] | None = None) -> None:
-    """A layer x step heatmap (grid[layer index, step index]); NaN cells (no value) grey."""
+                   label: str, limits: tuple[float, float] | None = None, grey: str = "no value") -> None:
+    """A layer x step heatmap (grid[layer index, step index]); NaN cells grey, with a legend saying what grey
+    means (`grey`) when there are any."""
     import matplotlib as mpl
 
     fig, ((ax,),) = figure.axes((8, 4.8), {**figure.MARGINS, "right": 0.99})
@@ -50,6 +55,9 @@ def layer_step_map(path: Path, steps: Sequence[int], layers: Sequence[int], grid
     mesh = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto", origin="lower", vmin=lo, vmax=hi,
                      interpolation="nearest", extent=(steps[0] - dx, steps[-1] + dx, layers[0] - 0.5, layers[-1] + 0.5))
     fig.colorbar(mesh, ax=ax, label=label)
+    if np.isnan(grid).any():
+        ax.fill_between([], [], color="0.8", label=f"grey: {grey}")
+        figure.legend_below(fig, ax, columns=1)
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from actinit_cli import __version__
-from actinit_cli.nn import activations, columns, initializers
+from actinit_cli.nn import activations, columns, initializers, stats
 from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
 from actinit_cli.run import files, rundir, structure
@@ -178,9 +178,9 @@ def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list
                         "gradient magnitudes |dL/dh| per layer, exact zeros left out")
     what = tuple(f"{w} ({arch})" if arch else w for w in what)
     plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\n{what[0]}",
-                           "stream value" if blocks else "activation value")
+                           "stream value" if blocks else "activation value", stats.HIST_NOTE)
     plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",  # layers decades apart
-                           "log10 |back-propagated gradient " + ("dL/dx" if blocks else "dL/dh") + "|")
+                           "log10 |back-propagated gradient " + ("dL/dx" if blocks else "dL/dh") + "|", stats.HIST_NOTE)
     if not (saturates or dies):
         return ["activations_hist.png", "gradients_hist.png"]
     kinds = (("saturated_frac",) if saturates else ()) + (("dead_frac", "zero_frac") if dies else ())

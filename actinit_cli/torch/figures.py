@@ -36,10 +36,11 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
                             note="one point per module call in forward order; 0 = the input",
                             nonfinite=[r["layer"] for r in rows if r["nonfinite"]], ticks=labels)
     plots.layer_histograms(folder / "activations_hist.png", *stats.histograms(hist_act),
-                           f"{title}\nmodule outputs, exact zeros left out", "output value")
+                           f"{title}\nmodule outputs, exact zeros left out", "output value",
+                           stats.HIST_NOTE)
     plots.layer_histograms(folder / "gradients_hist.png", *stats.histograms(hist_grad, magnitudes=True),
                            f"{title}\ngradient magnitudes |dL/d(output)| per module, exact zeros left out",
-                           "log10 |back-propagated gradient|")
+                           "log10 |back-propagated gradient|", stats.HIST_NOTE)
     pngs = ["variance_by_module.png", "activations_hist.png", "gradients_hist.png"]
     acts = [r for r in rows if r["layer"] and r["activation"]]
     if acts:

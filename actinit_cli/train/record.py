@@ -63,12 +63,14 @@ def draw(t: Training, out: Path) -> list[str]:
 
     name = title(t)
     steps = [h["step"] for h in t.history]
+    classes = t.spec["model.output_dim"] if t.spec["loss"] == "cross_entropy" else 0
     plots.curves(out / "loss.png", steps, {"train loss": [h["train_loss"] for h in t.history],
                                            "held-out loss": [h["test_loss"] for h in t.history]},
-                 f"{name}\nloss", "training step", "loss (log scale)")
+                 f"{name}\nloss", "training step", "loss (log scale)",
+                 guide=(math.log(classes), f"chance: ln {classes}, a uniform guess") if classes > 1 else None)
     s, layers, m2 = grid(t, "act_m2", lambda v: math.log10(v) if v > 0 else math.nan)
     plots.layer_step_map(out / "act_m2_map.png", s, layers, m2, f"{name}\nactivation second moment per layer "
-                         f"(held-out split)", "log10 E[y^2]")
+                         f"(held-out split)", "log10 E[y^2]", grey="E[y^2] = 0 (every unit of the layer dead) or no finite value")
     s, layers, dead = grid(t, "dead_frac")
     plots.layer_step_map(out / "dead_frac_map.png", s, layers[1:-1], dead[1:-1], f"{name}\ndead units per hidden "
                          f"layer (0 for every held-out sample)", "dead_frac", (0.0, 1.0))
