@@ -161,3 +161,19 @@ def test_loss_curves_take_a_log_axis_only_over_a_decade(tmp_path, monkeypatch, v
                                        guide=(1.1, "chance")), tmp_path, monkeypatch)
     ax = fig.axes[0]
     assert ax.get_yscale() == ("log" if log else "linear") and ("log" in ax.get_ylabel()) == log
+
+
+@pytest.mark.parametrize("text, width", [
+    ("train_he_fig3_he: relu + he_normal (depth 30), gaussian_mixture, momentum lr 0.01", 3.0),
+    ("isometry_tanh_orthogonal: singular values (depth 64, width 256)", 1.6),
+    ("one two", 100.0),
+])
+def test_titles_never_break_between_a_name_and_its_number(text, width):
+    """A title wrapped to `width` inches at 12 pt breaks at spaces, each line within the width (unless one
+    word is wider), but never before a number ("momentum lr / 0.01", "width / 256)")."""
+    got = figure.wrap(text, width, 12.0)
+    assert " ".join(got) == text and not any(line[:1].isdigit() for line in got)
+    for line in got:
+        glued = all(w[:1].isdigit() for w in line.split(" ")[1:])  # one word and the numbers after it
+        assert figure.text_width(line, 12.0) <= width or glued
+    assert (got == [text]) == (figure.text_width(text, 12.0) <= width)

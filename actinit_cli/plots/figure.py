@@ -73,12 +73,24 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 def _wrap(line: str, width: float, size: float) -> list[str]:
     lines: list[str] = []
-    for word in line.split(" "):
+    for word in _words(line):
         if lines and text_width(f"{lines[-1]} {word}", size) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
     return lines
+
+
+def _words(line: str) -> list[str]:
+    """`line` split at spaces, a number kept with the word before it ("lr 0.01", "width 256)"): a line never
+    breaks between a name and its value."""
+    words: list[str] = []
+    for word in line.split(" "):
+        if words and word[:1].isdigit():
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    return words
 
 
 def title(fig, ax, text: str, size: float = 12.0) -> None:
