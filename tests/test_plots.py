@@ -52,6 +52,7 @@ def drawn(draw, tmp_path, monkeypatch):
     monkeypatch.setattr(figure, "save", lambda fig, path: figures.append(fig))
     draw(tmp_path / "p.png")
     (fig,) = figures
+    fig.set_dpi(figure.DPI)  # as the PNG is drawn: hinted text at 120 dpi is wider than at matplotlib's 100
     FigureCanvasAgg(fig).draw()
     return fig
 
@@ -135,7 +136,7 @@ def test_the_variance_plot_puts_legend_and_note_under_the_axes(tmp_path, monkeyp
     layers' markers: both go below the axes (and the module names), the note under the legend, neither overlapping."""
     values = {"a": np.logspace(0, -12, 12), "g": np.logspace(-12, 0, 12), "u": np.logspace(0, -6, 12)}
     theory = {k: (v, v / 2, v * 2) for k, v in values.items()}
-    fig = drawn(lambda p: plots.variance_by_layer(p, range(12), values, "t", theory, "a note\n" + "word " * 60,
+    fig = drawn(lambda p: plots.variance_by_layer(p, range(12), values, "t", theory, "a note\n" + "ab " * 300,
                                                   outside=[3], ticks=ticks), tmp_path, monkeypatch)
     ax, r = fig.axes[0], fig.canvas.get_renderer()
     legend, (note,) = ax.get_legend(), fig.texts
@@ -167,13 +168,32 @@ def test_loss_curves_take_a_log_axis_only_over_a_decade(tmp_path, monkeypatch, v
     ("train_he_fig3_he: relu + he_normal (depth 30), gaussian_mixture, momentum lr 0.01", 3.0),
     ("isometry_tanh_orthogonal: singular values (depth 64, width 256)", 1.6),
     ("one two", 100.0),
+    ("layers outside the finite-width band: " + ", ".join(map(str, range(12, 400, 9))), 6.76),
 ])
 def test_titles_never_break_between_a_name_and_its_number(text, width):
     """A title wrapped to `width` inches at 12 pt breaks at spaces, each line within the width (unless one
     word is wider), but never before a number ("momentum lr / 0.01", "width / 256)")."""
     got = figure.wrap(text, width, 12.0)
-    assert " ".join(got) == text and not any(line[:1].isdigit() for line in got)
+    assert " ".join(got) == text
+    for before, line in zip(got, got[1:]):  # a line opens with a number only inside a list of numbers
+        assert not line[:1].isdigit() or before.split(" ")[-1][:1].isdigit()
     for line in got:
-        glued = all(w[:1].isdigit() for w in line.split(" ")[1:])  # one word and the numbers after it
-        assert figure.text_width(line, 12.0) <= width or glued
+        words = line.split(" ")
+        unbreakable = len(words) == 1 or (len(words) == 2 and words[1][:1].isdigit())  # a word (and its number)
+        assert figure.text_width(line, 12.0) <= width or unbreakable
     assert (got == [text]) == (figure.text_width(text, 12.0) <= width)
+
+
+@pytest.mark.parametrize("points", [2, 5, 60])
+@pytest.mark.parametrize("line", [(np.array([1.0]), np.array([0.0])), (np.array([]), np.array([]))],
+                         ids=["point", "none"])
+def test_the_phase_diagram_keeps_its_markers_and_says_only_what_it_draws(tmp_path, monkeypatch, points, line):
+    """Coarse grids: the axes start left of every marker and at most 2 % below sigma_b^2 = 0 (the mesh's edge
+    hid 'standard' at 0.333 and showed negative sigma_b^2); no critical point in range, no legend entry."""
+    sw2, sb2 = np.linspace(4 / points, 4, points), np.linspace(0, 1, points)
+    fig = drawn(lambda p: plots.phase_diagram(p, sw2, sb2, np.full((points, points), 0.9), line,
+                                              {"standard": 1 / 3, "he": 2.0}, "t"), tmp_path, monkeypatch)
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] < 1 / 3 and ax.get_ylim()[0] >= -0.02
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("critical") for t in labels) == bool(len(line[0]))

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from actinit_cli.nn.columns import SCALE
 from actinit_cli.run.checks import RUN, applies, interval, label, select
-from actinit_cli.nn.headline import headline, max_known, slope_log2
+from actinit_cli.nn.headline import TRENDS, headline, max_known, resolved, slope_log2
 from actinit_cli.torch import rows as module_rows
 from actinit_cli.words import counted
 
@@ -129,9 +129,13 @@ def _show(v: float | None) -> str:
 
 
 def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str, modules: bool = False) -> Result:
-    """The fitted log2 slope per layer; over a torch model's `modules`, per selected module in forward order."""
+    """The fitted log2 slope per layer; over a torch model's `modules`, per selected module in forward order. A
+    quantity with a floor (the per-unit variance: headline.TRENDS) is fitted up to float32's resolution, as the
+    headline's slope is."""
     q, bounds = check["quantity"], check["slope_log2"]
     layers = select(check["layers"], len(rows) - 1, rows)
+    floor_of = next((t.floor_of for t in TRENDS if t.column == q), None)
+    layers = layers[:resolved([rows[layer] for layer in layers], q, floor_of)]
     values = [value(rows[layer], q) for layer in layers]
     bound = interval(bounds["min"], bounds["max"])
     bad = [(layer, v) for layer, v in zip(layers, values) if v is None or not math.isfinite(v) or v <= 0]

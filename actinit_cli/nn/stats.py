@@ -17,8 +17,8 @@ from actinit_cli.nn.mlp import LayerGrad, Network
 from actinit_cli.nn.sums import RunningSums
 
 HIST_VALUES = 16384  # values per layer kept for the histograms (the first rows of the first batch)
-HIST_NOTE = (f"each curve: about {HIST_VALUES:,} values of its layer, the first rows of the first batch "
-             "(jags: sampling noise)")
+HIST_NOTE = (f"each curve: at most about {HIST_VALUES:,} values of its layer, the first rows of the first batch, "
+             "less any left out as the title says (jags: sampling noise)")
 
 
 def count_nonfinite(*arrays: np.ndarray | None) -> int:

@@ -19,7 +19,7 @@ STYLES = (("-", "o", None), ("--", "s", "none"), (":", "^", "none"))
 def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Sequence[float | None]],
                       title: str, theory: Mapping[str, tuple] | None = None, note: str = "",
                       nonfinite: Sequence[int] = (), outside: Sequence[int] = (),
-                      ticks: Sequence[str] | None = None) -> None:
+                      ticks: Sequence[str] | None = None, xlabel: str = "layer (0 = input)") -> None:
     """Measured second moments (markers) per layer on a log axis; theory as lines with a shaded band;
     a red shade over every layer holding inf or nan (where markers stop).
 
@@ -48,7 +48,7 @@ def variance_by_layer(path: Path, layers: Sequence[int], series: Mapping[str, Se
     ax.set_yscale("log")
     if ticks is not None:
         figure.name_ticks(fig, ax, x, ticks)
-    ax.set_xlabel("layer (0 = input)" if ticks is None else "module call, in forward order (its name, then its type)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("second moment or variance (log scale)")
     figure.title(fig, ax, title)
     ax.grid(True, which="major", alpha=0.3)

@@ -14,41 +14,48 @@ def phase_diagram(path: Path, sw2: np.ndarray, sb2: np.ndarray, chi1: np.ndarray
                   markers: Mapping[str, float], title: str) -> None:
     """log10 chi_1 over (sigma_w^2, sigma_b^2) on a diverging map centred on 0 (chi_1 = 1), the critical
     line, and where the named initializers fall (sigma_b^2 = 0)."""
-    import matplotlib as mpl
-
     fig, ((ax,),) = figure.axes((7.5, 5.5), {"left": 0.10, "right": 0.98, "bottom": 0.10, "top": 0.93})
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.log10(chi1).T
-    finite = z[np.isfinite(z)]
-    # each side of 0 its own scale where both have values (tanh's ordered corner reaches -1.5 where its chaotic side
-    # stays below 0.2, which a shared scale left white: the colour of the critical line); else one scale
-    low, high = (float(np.min(finite)), float(np.max(finite))) if finite.size else (-1.0, 1.0)
-    reach = max(-low, high, 1e-3)
-    norm = mpl.colors.TwoSlopeNorm(0.0, low, high) if low < -1e-3 and high > 1e-3 else \
-        mpl.colors.Normalize(-reach, reach)
-    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")  # the diverging length map: dark grey, not white
-    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest",
-                         norm=norm)
-    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
-    if isinstance(norm, mpl.colors.TwoSlopeNorm):  # ticks on both sides: the default ones miss the shorter side
-        ticks = np.unique(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 4)].round(2))
-        bar.set_ticks(ticks[(ticks >= low) & (ticks <= high)])  # rounded beyond an end: nan in the colour bar
+    _colours(fig, ax, sw2, sb2, z)
     if not np.all(np.isfinite(z)):
         ax.fill_between([], [], color="0.55", label="length map diverges (q* = inf): no fixed point")
     order = np.argsort(line[1])
-    point = len(line[0]) < 3  # relu's critical set is the point (2, 0), where He's marker is: a cross over it
-    ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k+" if point else "k-", lw=2,
-            ms=18, mew=2.5, zorder=5, clip_on=False, label="critical " + ("point" if point else "line") + " chi_1 = 1")
+    point = 0 < len(line[0]) < 3  # relu's critical set is the point (2, 0), where He's marker is: a cross over it
+    if len(line[0]):  # sigmoid, softplus: no critical point in range, no legend entry for one
+        ax.plot(np.asarray(line[0])[order], np.asarray(line[1])[order], "k+" if point else "k-", lw=2, ms=18,
+                mew=2.5, zorder=5, clip_on=False, label="critical " + ("point" if point else "line") + " chi_1 = 1")
     for i, (name, x) in enumerate(markers.items()):
         ax.plot([x], [0.0], marker="os^D"[i % 4], ms=9, mec="k", mfc=f"C{i + 2}", ls="none", clip_on=False,
                 label=f"{name} (sigma_w^2 = {x:.3g})")
-    ax.set_xlim(max(0.0, 1.5 * sw2[0] - 0.5 * sw2[1]), float(np.max(sw2)))  # from the mesh's first cell edge
-    ax.set_ylim(1.5 * sb2[0] - 0.5 * sb2[1], float(np.max(sb2)))
+    # from the mesh's first cell edge (no blank strip), but never past a marker or below sigma_b^2 = -2 % of the top
+    x_edge, y_edge = (float(a[0] - (a[1] - a[0]) / 2) if len(a) > 1 else 0.0 for a in (sw2, sb2))
+    ax.set_xlim(min(max(0.0, x_edge), 0.9 * min(markers.values(), default=np.inf)), float(np.max(sw2)))
+    ax.set_ylim(max(y_edge, -0.02 * float(np.max(sb2))), float(np.max(sb2)))
     ax.set_xlabel("sigma_w^2 = fan_in Var(W)")
     ax.set_ylabel("sigma_b^2 = Var(b)")
     figure.title(fig, ax, title)
     figure.legend_below(fig, ax)
     figure.save(fig, path)
+
+
+def _colours(fig, ax, sw2: np.ndarray, sb2: np.ndarray, z: np.ndarray) -> None:
+    """log10 chi_1 as colours with their colour bar: each side of 0 on its own scale where both have values (tanh's
+    ordered corner reaches -1.5 where its chaotic side stays below 0.2, which a shared scale left white, the colour
+    of the critical line), else one scale for both; the diverging length map (not finite) dark grey."""
+    import matplotlib as mpl
+
+    finite = z[np.isfinite(z)]
+    low, high = (float(np.min(finite)), float(np.max(finite))) if finite.size else (-1.0, 1.0)
+    reach = max(-low, high, 1e-3)
+    norm = mpl.colors.TwoSlopeNorm(0.0, low, high) if low < -1e-3 and high > 1e-3 else \
+        mpl.colors.Normalize(-reach, reach)
+    cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="0.55")
+    mesh = ax.pcolormesh(sw2, sb2, np.ma.masked_invalid(z), cmap=cmap, shading="nearest", norm=norm)
+    bar = fig.colorbar(mesh, ax=ax, label="log10 chi_1   (< 0 ordered: gradients vanish; > 0 chaotic: they explode)")
+    if isinstance(norm, mpl.colors.TwoSlopeNorm):  # ticks on both sides: the default ones miss the shorter side
+        ticks = np.unique(np.r_[np.linspace(low, 0, 5), np.linspace(0, high, 4)].round(2))
+        bar.set_ticks(ticks[(ticks >= low) & (ticks <= high)])  # rounded beyond an end: nan in the colour bar
 
 
 def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mapping[str, list[list[float | None]]],
@@ -80,5 +87,5 @@ def heatmaps(path: Path, rows: Sequence[str], cols: Sequence[str], panels: Mappi
     fig.colorbar(mesh, ax=axes[0].tolist(), label=label, shrink=0.9)
     fig.suptitle("\n".join(figure.wrap(title, width - 0.3, 12.0)))  # a small grid's figure is narrower than it
     if legend:
-        fig.supxlabel(legend, fontsize=8)
+        fig.supxlabel("\n".join(figure.wrap(legend, width - 0.3, 8.0)), fontsize=8)
     figure.save(fig, path)

@@ -17,7 +17,8 @@ def curves(path: Path, x: Sequence[float], series: Mapping[str, Sequence[float |
     axis only when the values span a decade or more (within one, its ticks read 3x10^0 and say less)."""
     import matplotlib as mpl
 
-    known = [v for values in series.values() for v in figure.positive(values) if np.isfinite(v)]
+    known = [v for values in [*series.values(), [guide[0] if guide else None]] for v in figure.positive(values)
+             if np.isfinite(v)]
     log = log and bool(known) and max(known) >= 10 * min(known)
     ylabel = ylabel if log else ylabel.replace(" (log scale)", "")
     fig, ((ax,),) = figure.axes((8, 4.8), {**figure.MARGINS, "left": 0.13, "right": 0.99 if colorbar else 0.97})

@@ -158,7 +158,8 @@ def rules(advice: list[Advice], bound: float = BOUND) -> list[str]:
         out.append(f"beware dead relu: up to {0 if dead is None else dead:.0%} of relu units are dead for a whole batch")
     if "leaky_relu" in by:
         dead = max_known(p.dead for p in by["leaky_relu"].pairs)
-        dead_units = "no dead units" if not dead else f"up to {dead:.0%} of its units dead"
+        dead_units = "dead units not measured" if dead is None else "no dead units" if dead == 0 else \
+            f"up to {dead:.1%} of its units dead"
         out.append(f"try leaky relu: it ranks {place['leaky_relu']} of {len(ranked)}, with {dead_units}")
     for name, rule in (("sigmoid", "avoid sigmoid"), ("tanh", "tanh is acceptable")):
         if name in by:

@@ -34,7 +34,8 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
                             {"output E[y^2]": [r["act_m2"] for r in rows],
                              "gradient E[(dL/dy)^2]": [r["grad_act_m2"] for r in rows]}, title,
                             note="one point per module call in forward order; 0 = the input",
-                            nonfinite=[r["layer"] for r in rows if r["nonfinite"]], ticks=labels)
+                            nonfinite=[r["layer"] for r in rows if r["nonfinite"]], ticks=labels,
+                            xlabel="module call, in forward order" + (" (its name, then its type)" if labels else ""))
     plots.layer_histograms(folder / "activations_hist.png", *stats.histograms(hist_act),
                            f"{title}\nmodule outputs, exact zeros left out", "output value",
                            stats.HIST_NOTE)

@@ -217,3 +217,14 @@ def test_scalar_checks_pass_network_validation_and_round_trip():
     resolved = s["checks"][0]
     assert resolved["layers"] == checks.RUN
     assert checks.validate_one(resolved, "checks[0]") == resolved  # the resolved form actinit writes back
+
+
+@pytest.mark.parametrize("layers, want", [("hidden", -4.0), ({"from": 1, "to": 3}, -4.0), ([1, 5, 6], None)])
+def test_a_unit_var_slope_check_stops_at_float32_resolution(layers, want):
+    """act_unit_var falling 16x a layer to rounding's floor (<= 2^-46 E[y^2]) at layer 4, then flat: a slope check
+    fits the layers before the floor, as the headline's unit_var_slope_log2 does (over all hidden layers it read a
+    slower collapse); fewer than two layers before it is no slope."""
+    unit = [16.0 ** -l if l < 4 else 1e-3 * 2.0 ** -46 for l in range(8)]
+    table = rows([1.0] * 8, act_unit_var=unit)
+    r = run({"quantity": "act_unit_var", "slope_log2": {"max": 0}, "layers": layers}, table)
+    assert (r.value == pytest.approx(want)) if want is not None else (r.value is None and not r.passed)
