@@ -13,7 +13,6 @@ import numpy as np
 RESOLUTION = 2.0 ** -46
 
 
-
 def slope_log2(values: list[float | None], layers: list[int]) -> float | None:
     """Least-squares slope of log2(value) against layer: the per-layer growth in doublings.
 

@@ -16,7 +16,7 @@ from actinit_cli.nn.columns import REPORT
 from actinit_cli.nn.headline import headline
 from actinit_cli.run import files, rundir, structure
 from actinit_cli.run.runner import Run
-from actinit_cli.words import counted
+from actinit_cli.words import counted, listed
 
 
 def summary(run: Run, run_id: str, created: str) -> dict:
@@ -187,7 +187,7 @@ def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list
     layers = [r["layer"] for r in run.rows[1:-1]]
     plots.saturation(out / "saturation.png", layers,
                      {columns.legend(k): [r[k] for r in run.rows[1:-1]] for k in kinds},
-                     f"{name}\n" + " and ".join(("saturated",) * saturates + ("dead",) * dies) + " units" +
+                     f"{name}\n" + listed(["saturated"] * saturates + ["dead"] * dies) + " units" +
                      (" of the branch's activation" if blocks else "") + (f" ({arch})" if arch else ""))
     return ["activations_hist.png", "gradients_hist.png", "saturation.png"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from actinit_cli import plots
 from actinit_cli.nn import columns, stats
 from actinit_cli.torch import rows as module_rows
+from actinit_cli.words import listed
 
 TICKS = 60  # label the x axis with module names up to this many rows
 LABEL = 28  # characters of a tick label before the middle of a long module path gives way to '..'
@@ -47,10 +48,9 @@ def draw(folder: Path, rows: list[dict], hist_act: dict, hist_grad: dict, title:
     if acts:
         kinds = {"saturated_frac": [r["saturated_frac"] if module_rows.saturates(r) else None for r in acts],
                  "dead_frac": [r["dead_frac"] for r in acts], "zero_frac": [r["zero_frac"] for r in acts]}
-        shown = [k.split("_")[0] for k, v in kinds.items() if any(x is not None for x in v)] or ["no"]
+        shown = [k.split("_")[0] for k, v in kinds.items() if any(x is not None for x in v)]
         plots.saturation(folder / "saturation.png", [r["layer"] for r in acts],
                          {columns.legend(k): v for k, v in kinds.items()},
-                         f"{title}\n{', '.join(shown[:-1]) + ' and ' * (len(shown) > 1) + shown[-1]} fractions of "
-                         f"activation modules")
+                         f"{title}\n{listed(shown)} fractions of activation modules")
         pngs.append("saturation.png")
     return pngs

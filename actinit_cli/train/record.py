@@ -70,7 +70,8 @@ def draw(t: Training, out: Path) -> list[str]:
                  guide=(math.log(classes), f"chance: ln {classes}, a uniform guess") if classes > 1 else None)
     s, layers, m2 = grid(t, "act_m2", lambda v: math.log10(v) if v > 0 else math.nan)
     plots.layer_step_map(out / "act_m2_map.png", s, layers, m2, f"{name}\nactivation second moment per layer "
-                         f"(held-out split)", "log10 E[y^2]", grey="E[y^2] = 0 (every unit of the layer dead) or no finite value")
+                         f"(held-out split)", "log10 E[y^2]",
+                         grey="E[y^2] = 0 (every unit of the layer dead) or no finite value")
     s, layers, dead = grid(t, "dead_frac")
     plots.layer_step_map(out / "dead_frac_map.png", s, layers[1:-1], dead[1:-1], f"{name}\ndead units per hidden "
                          f"layer (0 for every held-out sample)", "dead_frac", (0.0, 1.0))
