@@ -14,16 +14,9 @@ import numpy as np
 
 from actinit_cli.nn import blocks
 from actinit_cli.nn.stats import LayerStats, RunningSums, head_values, observe, observe_grad, row
+from actinit_cli.nn.sums import variance
 
 FRACTIONS = ("saturated_frac", "dead_frac", "zero_frac")
-
-
-def pooled_var(arrays: list[np.ndarray]) -> float:
-    """Variance of all entries of `arrays` together, two-pass float64 per array (no concatenated copy)."""
-    with np.errstate(all="ignore"):
-        n = sum(a.size for a in arrays)
-        mean = sum(float(np.sum(a, dtype=np.float64)) for a in arrays) / n
-        return sum(float(np.sum((a.astype(np.float64) - mean) ** 2)) for a in arrays) / n
 
 
 class Accumulator:
@@ -39,8 +32,8 @@ class Accumulator:
         self.hist_act: dict[int, np.ndarray] = {}
         self.hist_grad: dict[int, np.ndarray] = {}
         for s, b in zip(self.layers[1:], net.blocks):
-            s.weight_var = pooled_var([d.W for d in b.dense])
-        self.layers[-1].weight_var = pooled_var([net.head.W])
+            s.weight_var = variance([d.W for d in b.dense])
+        self.layers[-1].weight_var = variance([net.head.W])
 
     def forward_row(self, layer: int, seen) -> None:
         """Accumulate one row of one batch (pass it as `blocks.forward`'s on_row)."""

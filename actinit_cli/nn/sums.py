@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -22,6 +23,7 @@ _ONES = np.ones(CHUNK, np.float32)
 TINY_M2 = 1e-30  # below this mean square, float32 squares (min normal 1.2e-38) may underflow: use float64
 MEAN_SHARE = 0.75  # fast path only if mean^2 <= 0.75 E[a^2], i.e. E[a^2] <= 4 Var a (error x4 at most)
 SAFE_SHARE = 1e-3  # one-pass mean unit variance kept only if >= 1e-3 E[a^2] (and the batch bound in add_rows)
+ONE_PASS_SHARE = 0.5  # variance(): one pass kept only where Var a >= half of E[a^2] (relative error < 3e-13)
 UNIT_VAR_ERROR = 1e-9  # the worst-case relative error add_rows allows its one-pass mean unit variance
 ROW_BLOCK_VALUES = 1 << 18  # float64 values converted at a time by add_rows (2 MiB: 2^19 was as fast in actinit's
 # MLP, 1.16 against 1.15 of the bare products, and slower in a torch model's hooks, 1.42-1.49 against 1.35-1.46)
@@ -40,6 +42,40 @@ def fast_sums(a: np.ndarray) -> tuple[float, float] | None:
     if not (n and math.isfinite(s2) and s2 >= TINY_M2 * n and (s1 / n) * (s1 / n) <= MEAN_SHARE * s2 / n):
         return None
     return s1, s2
+
+
+def variance(arrays: Sequence[np.ndarray]) -> float:
+    """The variance of all entries of `arrays` together in float64, without a concatenated copy (a layer's weights).
+
+    One pass over float64 copies of ROW_BLOCK_VALUES values at a time gives the sum and the sum of squares
+    (the blocks' sums added pairwise). E[a^2] - mean^2 is then off by at most about (CHUNK + 64) 2^-53 E[a^2]
+    (a sum of squares' chunks and the mean's pairwise sums), so it is kept where it is at least ONE_PASS_SHARE
+    of E[a^2]: relative error below 3e-13, every zero-mean initializer. Elsewhere (a constant or shifted array)
+    a second pass sums (a - mean)^2: a constant array's variance is exactly 0. nan for no entries or non-finite ones.
+    """
+    n = sum(a.size for a in arrays)
+    if not n:
+        return float("nan")
+    with np.errstate(all="ignore"):  # inf entries: nan, as np.var; set here, since threads start without it
+        parts = [(float(np.add.reduce(b)), sum_squares(b)) for b in _float64_blocks(arrays)]
+        mean, m2 = _pairwise(p[0] for p in parts) / n, _pairwise(p[1] for p in parts) / n
+        var = m2 - mean * mean
+        if not var >= ONE_PASS_SHARE * m2 or not m2:
+            var = _pairwise(sum_squares(b - mean) for b in _float64_blocks(arrays)) / n
+    return var
+
+
+def _pairwise(values: Iterator[float]) -> float:
+    """The sum of floats, pairwise (NumPy's), so that many blocks add an error of log2(blocks) 2^-53 at most."""
+    return float(np.add.reduce(np.fromiter(values, dtype=np.float64)))
+
+
+def _float64_blocks(arrays: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
+    """The entries of every array, flat, as float64 copies of at most ROW_BLOCK_VALUES values."""
+    for a in arrays:
+        flat = a.reshape(-1)
+        for start in range(0, flat.size, ROW_BLOCK_VALUES):
+            yield np.asarray(flat[start:start + ROW_BLOCK_VALUES], dtype=np.float64)
 
 
 def _chunks(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

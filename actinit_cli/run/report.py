@@ -177,9 +177,10 @@ def _histograms(run: Run, out: Path, name: str, arch: str, blocks: bool) -> list
         if blocks else ("activations per layer" + (" (exact zeros left out: see zero_frac)" if dies else ""),
                         "gradient magnitudes |dL/dh| per layer, exact zeros left out")
     what = tuple(f"{w} ({arch})" if arch else w for w in what)
-    plots.layer_histograms(out / "activations_hist.png", *run.hist_act, f"{name}\n{what[0]}",
+    plots.layer_histograms(out / "activations_hist.png", *stats.histograms(run.hist_act), f"{name}\n{what[0]}",
                            "stream value" if blocks else "activation value", stats.HIST_NOTE)
-    plots.layer_histograms(out / "gradients_hist.png", *run.hist_grad, f"{name}\n{what[1]}",  # layers decades apart
+    plots.layer_histograms(out / "gradients_hist.png", *stats.histograms(run.hist_grad, magnitudes=True),  # decades apart
+                           f"{name}\n{what[1]}",
                            "log10 |back-propagated gradient " + ("dL/dx" if blocks else "dL/dh") + "|", stats.HIST_NOTE)
     if not (saturates or dies):
         return ["activations_hist.png", "gradients_hist.png"]

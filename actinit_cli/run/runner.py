@@ -32,8 +32,8 @@ class Run:
     per_repeat: list[list[dict]]
     seeds: list[int]
     losses: list[float]
-    hist_act: tuple[np.ndarray, dict]
-    hist_grad: tuple[np.ndarray, dict]
+    hist_act: dict[int, np.ndarray]  # layer -> the first batch's first activation values (binned when plotted)
+    hist_grad: dict[int, np.ndarray]  # layer -> as many back-propagated gradients
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] | None = None
@@ -117,14 +117,13 @@ def execute(spec: Spec, save_arrays: bool = False, progress: Progress | None = N
         arrays, spectrum, fitted = (saved, found, more) if r == 0 else (arrays, spectrum, fitted)
         hist = {"act": acc.hist_act, "grad": acc.hist_grad} if r == 0 else hist
         per_repeat.append(acc.rows())
-    hist_act, hist_grad = stats.histograms(hist["act"]), stats.histograms(hist["grad"], magnitudes=True)
     t0 = time.perf_counter()
     prediction = overlay.predict(spec)
     clock["theory"] = time.perf_counter() - t0
     rows = overlay.annotate(stats.mean_rows(per_repeat), prediction, spec["data.batch_size"])
     scalars, more = analysis.results(spec.resolved, spec.sizes, spectrum, prediction.profile)
     notes = list(prediction.notes) + fitted + more  # why theory does not apply, if it does not, is in prediction.reason
-    return Run(spec, rows, per_repeat, seeds, loss_values, hist_act, hist_grad, time.perf_counter() - start, clock,
+    return Run(spec, rows, per_repeat, seeds, loss_values, hist["act"], hist["grad"], time.perf_counter() - start, clock,
                arrays, notes, prediction, scalars, spectrum)
 
 
@@ -139,7 +138,9 @@ def _repeat(spec: Spec, r: int, save_arrays: bool, tick: Progress, clock: dict[s
     if not blocks:  # LSUV sees the batch the run starts with: a copy of the data stream draws it
         net, notes = datainit.resolve(net, spec.resolved["model"], inputs(spec, copy.deepcopy(data_rng),
                                                                         net.weights[0].dtype))
-    acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))
+    t0 = time.perf_counter()
+    acc = (blockstats.Accumulator if blocks else stats.Accumulator)(net, keep_hist=(r == 0))  # the weights' variance
+    clock["forward_backward_statistics"] += time.perf_counter() - t0
     values, arrays, spectrum = [], None, None
     for b in range(spec["data.batches"]):
         keep = save_arrays and r == 0 and b == 0

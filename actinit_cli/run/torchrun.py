@@ -14,7 +14,7 @@ import numpy as np
 
 from actinit_cli import resources
 from actinit_cli.errors import ActinitError
-from actinit_cli.nn import initializers, stats
+from actinit_cli.nn import initializers
 from actinit_cli.run import checks, overlay, report, rundir, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.torch import rows as module_rows
@@ -159,11 +159,9 @@ def _mlp_view(spec: specs.Spec, m: Any) -> tuple[runner.Run, dict | None, str]:
         None, "some Linears have a bias and some do not: the prediction covers a bias on every layer or none"
         if mixed else "the weights keep the model's own initialization; set model.initializer (and "
                       "model.bias_initializer) for the mean-field prediction")
-    hist_act, hist_grad = m.layer_hist
-    hists = stats.histograms(hist_act), stats.histograms(hist_grad, magnitudes=True)  # as runner.execute's
     rows = overlay.annotate(m.layers, pred, mlp_spec["data.batch_size"])
     run = runner.Run(mlp_spec, rows, m.layers_per_repeat, m.seeds, m.losses,
-                     *hists, 0.0, {}, None, list(pred.notes), pred)
+                     *m.layer_hist, 0.0, {}, None, list(pred.notes), pred)
     exported = raw if not why and known else None
     same = "the same numbers" if all(biases) else \
         "the same numbers, and grad_b_m2 for its zero biases (the Linears here have none: empty in layers.csv)"

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from actinit_cli.nn import activations, stats
+from actinit_cli.nn import activations, stats, sums
 from actinit_cli.torch import kinds, rows
 
 
@@ -141,8 +141,8 @@ class Recorder:
                     "weight": _shape(w.shape) if w is not None else "", "bias": _shape(b.shape) if b is not None else ""}
         site = Site(identity, module, act.saturation if act else None, act is not None)
         site.stats.width = math.prod(output.shape[1:])
-        if w is not None:  # two-pass float64, as for actinit's own weights
-            site.stats.weight_var = float(np.var(w.detach().numpy(), dtype=np.float64))
+        if w is not None:  # in float64, as for actinit's own weights
+            site.stats.weight_var = sums.variance([w.detach().numpy()])
         self.sites[(name, call)] = site
         return site
 

@@ -124,6 +124,18 @@ def test_histograms_share_edges():
     assert h[2].sum() == pytest.approx(1.0) and h[1].sum() == pytest.approx(1.0, abs=0.01)
 
 
+@pytest.mark.parametrize("magnitudes", [False, True])
+def test_histograms_count_exactly_on_their_edges(magnitudes):
+    """Each layer's counts are NumPy's on the returned edges, values on an edge included (equal-width bins
+    counted without sorting must not move a value to a neighbouring bin)."""
+    rng = np.random.default_rng(7)
+    samples = {1: np.round(rng.standard_normal(5000), 2), 2: rng.standard_normal(3000) * 1e-20, 3: np.linspace(-3, 3, 801)}
+    edges, h = stats.histograms(samples, magnitudes=magnitudes)
+    for layer, v in samples.items():
+        v = np.log10(np.abs(v[v != 0])) if magnitudes else v
+        assert np.array_equal(h[layer], np.histogram(v, bins=edges)[0] / v.size), layer
+
+
 def test_magnitude_histograms_keep_the_shape_of_layers_decades_apart():
     """xavier_relu's gradients: 9 decades between layers, half of each layer exact zeros (ReLU' = 0)."""
     rng = np.random.default_rng(0)

@@ -152,3 +152,43 @@ def test_empty_arrays_have_no_unit_variance(shape):
     unit_var, finite = acc.add_rows(np.zeros(shape, np.float32))
     assert np.isnan(unit_var) and finite and acc.n == 0
     assert sums.fast_sums(np.zeros(shape, np.float32)) is None
+
+
+# arrays for variance() (a layer's weights, pooled) -> (the arrays, the path it takes, relative tolerance against
+# the exact variance; statistics.pvariance computes it in rationals, then rounds once)
+VARIANCE_CASES = {
+    "he_normal-like float32 weights": (lambda r: [(r.normal(size=(64, 48)) * 0.2).astype(np.float32)], "one pass", 3e-13),
+    "glorot_uniform-like float64 weights": (lambda r: [r.uniform(-0.1, 0.1, size=(50, 70))], "one pass", 3e-13),
+    "a block's two matrices of different shapes, pooled": (lambda r: [r.normal(size=(30, 20)),
+                                                                      r.normal(0.1, 2.0, size=(20, 9))],
+                                                          "one pass", 3e-13),
+    "mean^2 just above half of E[a^2]": (lambda r: [1.05 + r.normal(size=(40, 40))], "two-pass", 1e-13),
+    "mean-dominated: mean 100, spread 1e-3": (lambda r: [100 + 1e-3 * r.normal(size=(40, 40))], "two-pass", 1e-10),
+    "constant": (lambda r: [np.full((40, 40), 0.3, np.float32)], "two-pass", 0),
+    "zero": (lambda r: [np.zeros((40, 40))], "two-pass", 0),
+}
+
+
+@pytest.mark.parametrize("block", [None, 7], ids=["one block", "blocks of 7 values"])
+@pytest.mark.parametrize("case", VARIANCE_CASES, ids=list(VARIANCE_CASES))
+def test_variance_matches_the_exact_variance(case, block, monkeypatch):
+    """One pass where the mean cannot cancel beyond the documented bound, two elsewhere, whatever the blocks."""
+    import statistics
+
+    make, path, rel = VARIANCE_CASES[case]
+    arrays = make(np.random.default_rng(5))
+    if block:
+        monkeypatch.setattr(sums, "ROW_BLOCK_VALUES", block)
+    passes = []
+    blocks = sums._float64_blocks
+    monkeypatch.setattr(sums, "_float64_blocks", lambda x: passes.append(1) or blocks(x))
+    got = sums.variance(arrays)
+    exact = statistics.pvariance([float(v) for a in arrays for v in a.ravel()])
+    assert len(passes) == (1 if path == "one pass" else 2)
+    assert got == pytest.approx(exact, rel=rel, abs=0)
+
+
+@pytest.mark.parametrize("arrays", [[], [np.zeros((0, 3))], [np.array([1.0, np.inf])], [np.array([np.nan, 1.0])]],
+                         ids=["no arrays", "no entries", "inf", "nan"])
+def test_variance_without_finite_entries_is_nan(arrays):
+    assert np.isnan(sums.variance(arrays))

@@ -86,3 +86,25 @@ def test_save_arrays_has_the_stable_keys():
     assert set(r.arrays) == keys
     assert r.arrays["W1"].shape == (8, 8) and r.arrays["dW3"].shape == (8, 8)
     np.testing.assert_allclose(r.arrays["h2"], r.arrays["y1"] @ r.arrays["W2"] + r.arrays["b2"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("model", ["{depth: 3, width: 8}", "{depth: 3, width: 8, block: {residual: true, branch: [act, dense]}}"],
+                         ids=["plain", "blocks"])
+def test_the_statistics_clock_counts_the_weights_variance(model, monkeypatch):
+    """forward_backward_statistics (what benchmarks/bench_run.py divides by the bare products) includes the
+    weights' variance, computed once per repeat outside the batches; only the theory and the tables are left out."""
+    import time
+
+    from actinit_cli.nn import blockstats, stats, sums
+
+    slow = sums.variance
+
+    def variance(arrays):
+        time.sleep(0.05)
+        return slow(arrays)
+
+    for module in (sums, stats, blockstats):
+        monkeypatch.setattr(module, "variance", variance, raising=False)
+    r = run(f"model: {model}\ndata: {{batch_size: 4}}\nrepeats: 2")
+    assert r.timings["forward_backward_statistics"] >= 2 * 4 * 0.05  # 4 weight matrices (3 hidden + output) a repeat
+    assert r.seconds - sum(r.timings.values()) < 0.05
