@@ -2,7 +2,8 @@
 
 The same network (depth 50, width 1024, batch 1024, float32, tanh, a random projection at the top) and the
 same statistics per layer: the sums of h, h^2, y, y^2 and the per-unit variance of y across the batch,
-zero and saturated counts and the dead units, and the sums and squares of dL/dy, dL/dh, dL/dW and dL/db.
+zero and saturated counts and the dead units, the sums and squares of dL/dy, dL/dh, dL/dW and dL/db, and
+the variance of each weight matrix (once per run, as actinit's statistics clock counts it).
 PyTorch computes them in forward and backward hooks around autograd (torch.no_grad inside the hooks);
 actinit runs its own forward, backward and statistics. Both are timed against the bare matrix products
 of the same shape, interleaved, so the machine's noise affects all three alike.
@@ -73,9 +74,12 @@ def hooks(torch, net):
 
 
 def torch_step(torch, net, x, r):
-    """Forward, a random projection, backward, and the weight-gradient statistics."""
+    """The weights' variance, forward, a random projection, backward, and the weight-gradient statistics."""
     for p in net.parameters():
         p.grad = None
+    with torch.no_grad():
+        for lin in net[::2]:
+            lin.weight.double().var(unbiased=False).item()
     y = net(x)
     (y * r).sum().backward()
     with torch.no_grad():
