@@ -174,15 +174,27 @@ class CriticalLine:
 
 
 def critical_line(act: Any, q_star_grid: Any) -> CriticalLine:
-    """sigma_w^2 = 1 / E[phi'(sqrt(q*) z)^2], sigma_b^2 = q* - sigma_w^2 E[phi(sqrt(q*) z)^2] (ghliu `sw_sb`)."""
+    """sigma_w^2 = 1 / E[phi'(sqrt(q*) z)^2], sigma_b^2 = q* - sigma_w^2 E[phi(sqrt(q*) z)^2] (ghliu `sw_sb`) at the
+    grid's q* where sigma_b^2 >= 0, and where it meets sigma_b^2 = 0 between two of them, at the q* solved for
+    (sigmoid: q* 45.6, sigma_w^2 103.0, which no grid hits); in order of q*."""
     q = check_q(np.atleast_1d(np.asarray(q_star_grid, float)), "q_star_grid")
+    sw2, sb2 = _line_at(act, q)
+    sign = np.sign(sb2)
+    cross = np.flatnonzero(sign[:-1] * sign[1:] < 0)  # nan (d2 = 0) has no sign: never a bracket
+    if cross.size:
+        root = _illinois(lambda x: _line_at(act, x)[1], q[cross], q[cross + 1], sb2[cross], sb2[cross + 1])
+        q, sw2, sb2 = (np.insert(a, cross + 1, v) for a, v in ((q, root), (sw2, _line_at(act, root)[0]), (sb2, 0.0)))
+    keep = np.isfinite(sw2) & (sb2 >= 0)
+    return CriticalLine(q[keep], sw2[keep], sb2[keep])
+
+
+def _line_at(act: Any, q: Array) -> tuple[Array, Array]:
+    """(sigma_w^2, sigma_b^2) of the critical line at q*; |sigma_b^2| <= 1e-12 q* is 0 (relu's comes out as +-1e-16 q*)."""
     m = moments(act, q)
     with np.errstate(divide="ignore", invalid="ignore"):  # d2 = 0 would give an infinite sigma_w^2: dropped
         sw2 = 1 / m.d2
         sb2 = q - sw2 * m.m2
-    sb2[np.abs(sb2) <= 1e-12 * q] = 0.0  # rounding: relu's sigma_b^2 = 0 comes out as +-1e-16 q
-    keep = np.isfinite(sw2) & (sb2 >= 0)
-    return CriticalLine(q[keep], sw2[keep], sb2[keep])
+    return sw2, np.where(np.abs(sb2) <= 1e-12 * q, 0.0, sb2)
 
 
 def chi1_grid(act: Any, sw2_values: Any, sb2_values: Any, q_start: float = 1.0,
@@ -234,7 +246,11 @@ class Diagram:
     line: CriticalLine
 
     def critical_sw2_without_bias(self) -> float | None:
-        """sigma_w^2 where the critical line meets sigma_b^2 = 0 (tanh reaches it only as q* -> 0), if it does."""
+        """sigma_w^2 where the critical line meets sigma_b^2 = 0, if it does: where phi(0) = 0 the line ends there as
+        q* -> 0, and its point at q* = 0 is that limit (selu 2 / (lambda^2 (1 + alpha^2)) = 0.476771; its first
+        point at q* > 0, 1e-6, is off by O(sqrt(q*)) for a phi' with a kink at 0: 0.4773)."""
+        if self.line.q_star.size and self.line.q_star[0] == 0:
+            return float(self.line.sw2[0])
         at0 = self.line.sw2[self.line.sb2 <= 1e-9]
         return float(at0.min()) if at0.size else None
 
@@ -249,7 +265,9 @@ def diagram(act: Any, sw2_max: float = 4.0, sb2_max: float = 1.0, points: int = 
                            f"and 2 <= --points <= {MAX_POINTS}, got {sw2_max}, {sb2_max}, {points}")
     sw2 = np.linspace(sw2_max / points, sw2_max, points)
     sb2 = np.linspace(0.0, sb2_max, points)
-    line = critical_line(phi, np.geomspace(1e-6, 1e6, 2400))  # 200 points per decade of q*
+    # q* = 0 first: the line's end at sigma_b^2 = 0 where phi(0) = 0 (the q -> 0+ limits of the moments); then
+    # 200 points per decade of q*
+    line = critical_line(phi, np.r_[0.0, np.geomspace(1e-6, 1e6, 2400)])
     _, first = np.unique(np.round(np.c_[line.sw2, line.sb2], 12), axis=0, return_index=True)
     keep = np.zeros(line.sw2.size, bool)  # relu's whole line is the single point (2, 0): keep it once
     keep[first] = True

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import optimize
 
+from actinit_cli.nn.activations import SELU_ALPHA, SELU_LAMBDA
 from actinit_cli.theory import gaussian as G
 from actinit_cli.theory import phase as P
 from tests.cases import SELU_CHI1, printed
@@ -146,7 +147,9 @@ def test_critical_line_other_activations():
     assert (q, sw2) == pytest.approx((45.624, 103.008), abs=5.1e-4)
     line = P.critical_line("relu", np.geomspace(1e-3, 1e3, 7))
     assert np.allclose(line.sw2, 2.0, rtol=1e-13) and np.all(line.sb2 == 0.0) and line.q_star.size == 7
-    assert P.critical_line("sigmoid", [1.0, 10.0, 50.0]).q_star.tolist() == [50.0]  # sigma_b^2 < 0 dropped
+    sigmoid = P.critical_line("sigmoid", [1.0, 10.0, 50.0])  # sigma_b^2 < 0 dropped; its crossing of 0 solved for
+    assert sigmoid.q_star == pytest.approx([q, 50.0], rel=1e-9) and sigmoid.sw2[0] == pytest.approx(sw2, rel=1e-9)
+    assert sigmoid.sb2[0] == 0
     tanh0 = P.critical_line("tanh", [0.0])
     assert (tanh0.sw2[0], tanh0.sb2[0]) == pytest.approx((1.0, 0.0), abs=1e-12)
 
@@ -164,3 +167,34 @@ def test_chi1_grid_matches_summary():
 def test_chi1_grid_crosses_one_on_the_critical_line():
     grid = P.chi1_grid("tanh", [1.70, 1.76095, 1.82], [0.05])[:, 0]
     assert grid[0] < 1 < grid[2] and grid[1] == pytest.approx(1.0, abs=1e-5)
+
+
+# Where the critical line meets sigma_b^2 = 0 for phi(0) = 0: sigma_w^2 = 2 / (phi'(0-)^2 + phi'(0+)^2), the q* -> 0
+# limit of 1 / E[phi'(sqrt(q*) z)^2] (a kink at 0 gives the mean of the two sides' squares)
+ZERO_BIAS_CRITICAL = {
+    "tanh": 1.0,
+    "relu": 2.0,
+    "leaky_relu": 2 / (1 + 0.01**2),  # actinit's default negative_slope, 0.01
+    "elu": 1.0,  # alpha = 1: phi'(0-) = alpha e^0 = 1
+    "selu": 2 / (SELU_LAMBDA**2 * (1 + SELU_ALPHA**2)),  # 0.476771
+    "softsign": 1.0,
+    "gelu": 4.0,  # phi'(0) = 1/2
+    "silu": 4.0,
+}
+
+
+@pytest.mark.parametrize("act", ZERO_BIAS_CRITICAL, ids=list(ZERO_BIAS_CRITICAL))
+def test_the_critical_line_meets_zero_bias_at_the_exact_limit(act):
+    """The printed point is the limit, not the grid's first q* = 1e-6 (off by 1e-3 for selu and softsign)."""
+    want = ZERO_BIAS_CRITICAL[act]
+    d = P.diagram(act, sw2_max=5.0, points=4)
+    assert d.critical_sw2_without_bias() == pytest.approx(want, rel=1e-9)
+    assert d.line.q_star[0] == 0 and d.line.sb2[0] == 0
+
+
+def test_the_critical_line_of_sigmoid_does_not_end_at_zero_bias():
+    """sigmoid(0) = 1/2: q* = 0 is no fixed point, and its line crosses sigma_b^2 = 0 at q* = 45.6, sigma_w^2 = 103,
+    between grid points (it was reported as not reaching sigma_b^2 = 0)."""
+    d = P.diagram("sigmoid", sw2_max=200.0, sb2_max=1.0, points=4)
+    assert d.line.q_star.min() > 0
+    assert d.critical_sw2_without_bias() == pytest.approx(critical_point("sigmoid", 0.0, 1.0, 100.0)[1], rel=1e-9)

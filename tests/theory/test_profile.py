@@ -6,9 +6,9 @@ Two layer-indexing conventions appear in the references; ours (theory.py) has q^
 sigma_b^2 for the first hidden layer's pre-activations and puts the output at layer depth + 1:
 * Table T.B: x ~ N(0, I), so q0 = 1 and q^1 = sigma_w^2. Its Q_l is our
   preact_m2[l]; its "L = 30" network injects the gradient at h^30, so G_1 is ours with depth = 29.
-* Section E: "input pre-activation variance q_0 = 1" is the first hidden layer's q, so its
-  q_l is our preact_m2[l + 1] with q0 = 1 / sigma_w^2 (q^1 = 1). For tanh with sigma_w^2 = 1 the two
-  coincide: Table B's Q_5 = 0.1279 is our q^5 and f.18's q_5 = 0.1034 our q^6.
+* Section E starts at the first hidden layer's q^1 = 1 (q0 = 1 / sigma_w^2) and its columns q_2, q_6, q_11,
+  q_51 are our preact_m2 at those layers (a source starting at q_0 = 1 calls them q_1, q_5, q_10, q_50). For tanh
+  with sigma_w^2 = 1 the two tables start alike: Table B's Q_5 = 0.1279 is our q^5, section E's q_6 = 0.1034 our q^6.
 """
 
 import math
@@ -60,8 +60,8 @@ def test_table_b_finite_depth(act, sw2, q5, q30, p30, g5, g30):
     assert deep.grad_preact_m2[1] == pytest.approx(g30, rel=0.051)
 
 
-# Section E: (act, sw2, q_1, q_5, q_10, q_50, chi at its first layer); its q_l is our
-# preact_m2[l + 1] with q^1 = 1. Three printed values are plain Gauss-Hermite artifacts, and we pin the
+# Section E: (act, sw2, q_2, q_6, q_11, q_51, chi at its first layer), our preact_m2 at those layers with
+# q^1 = 1. Three printed values are plain Gauss-Hermite artifacts, and we pin the
 # exact ones: SELU chi = 1.0665 (sigma_w^2 = 1) and 0.600 (0.5625) and q = 1.0001, across selu's derivative
 # jump (GH-128 gives E[selu'^2] = 1.0637, GH-256 1.0676; exact 1.071575 and q = 1, test_selu_gains_and_chi1);
 # ELU chi = 0.667 where elu'' jumps (GH-256 gives 0.6668; exact 0.66810, as section C says).
