@@ -92,6 +92,7 @@ def _sklearn(loader: str, kind: str) -> Callable[[], Maker]:
             return Data(x, y.astype(np.int64), kind, int(y.max()) + 1)
         return make
     factory.__name__ = loader
+    factory.needs = ("sklearn.datasets", "data")  # type: ignore[attr-defined]  (see `installed`)
     return factory
 
 
@@ -122,6 +123,17 @@ REGISTRY: Registry = Registry("task", [
     Entry("breast_cancer", _sklearn("load_breast_cancer", "binary"), formula="scikit-learn: 569 tumours, binary"),
     Entry("diabetes", _sklearn("load_diabetes", "regression"), formula="scikit-learn: 442 patients, regression"),
 ], aliases={})
+
+
+def installed(ref: Any, field: str = "train.task") -> None:
+    """Import now the package a task reads its data from (scikit-learn for its bundled sets), so that a missing
+    extra is refused before anything runs (a sweep's plan), not in every point: ActinitError naming the extra."""
+    entry, _ = REGISTRY.resolve(ref, field)
+    needs = getattr(entry.make, "needs", None)
+    if needs:
+        from actinit_cli.extras import need
+
+        need(needs[0], needs[1], f"{field} {entry.name}")
 
 
 def generate(ref: Any, rng: np.random.Generator, field: str = "train.task") -> Data:

@@ -15,6 +15,7 @@ from typing import Any
 
 from actinit_cli import resources
 from actinit_cli.errors import ActinitError
+from actinit_cli.nn import tasks
 from actinit_cli.run import files, runner
 from actinit_cli.run import spec as specs
 from actinit_cli.run.fields import HARD_MAX_POINTS, MAX_POINTS, canonical
@@ -120,9 +121,17 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
             free = resources.available_bytes()
             budget = free // max(1, jobs) if free is not None else None
         probe = runner.preflight(point, False, budget)[1]
+        _task_installed(point)
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point, probe)
+
+
+def _task_installed(point: specs.Spec) -> None:
+    """A training point's named task reads its data from an installed package (not a file: read in the worker)."""
+    task = (point.resolved.get("train") or {}).get("task")
+    if task is not None and not (isinstance(task, dict) and ("file" in task or "csv" in task)):
+        tasks.installed(task, point.where("train.task"))
 
 
 def expand(base: specs.Spec, yes: bool = False, jobs: int = 1, local: bool = True) -> list[Point]:

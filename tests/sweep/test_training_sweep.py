@@ -116,3 +116,23 @@ def test_a_sweep_reads_its_data_file_beside_the_spec(cli, tmp_path, monkeypatch)
     (folder,) = (tmp_path / "o" / "swt").iterdir()
     rows = list(csv.DictReader((folder / "points.csv").open()))
     assert len(rows) == 4 and all(r["status"] == "ok" for r in rows), rows
+
+
+@pytest.mark.parametrize("task", ["digits", "[digits, {name: gaussian_mixture, samples: 300, features: 4}]"],
+                         ids=["the base spec's task", "a swept task"])
+def test_a_missing_data_extra_is_refused_before_any_point_runs(cli, tmp_path, monkeypatch, task):
+    """As `actinit train` refuses it (exit 2, the install command), not as every point failing in a sweep that
+    exits 0 (found by a user test without scikit-learn)."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # as if scikit-learn were not installed
+    text = SPEC.replace("{name: gaussian_mixture, samples: 300, features: 4}", "digits")
+    if task.startswith("["):
+        text = SPEC + f"  train.task: {task}\n"
+    (tmp_path / "s.yaml").write_text(text)
+    r = cli("sweep", tmp_path / "s.yaml", "--out", tmp_path / "o", "--jobs", "1")
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("error: sweep point ") and r.stderr.count("\n") == 1
+    assert 'train.task digits needs scikit-learn\'s bundled datasets' in r.stderr
+    assert 'pip install "actinit[data]"' in r.stderr
+    assert not (tmp_path / "o").exists()
