@@ -210,7 +210,7 @@ def load(path: Path) -> Saved:
         raise ActinitError(f"{path}/{SUMMARY}: damaged (its spec does not validate: {exc}); re-run the spec") from None
     scalars = _scalars(doc, path)
     if saved_spec.torch:  # checks read the module rows (a plain MLP's layers.csv is a view beside them)
-        return _load_modules(path, saved_spec, scalars)
+        return _load_modules(path, saved_spec, scalars, doc.get("modules"))
     rows = _read(path / LAYERS, read_csv)
     flat = _read(path / REPEATS, read_csv) if (path / REPEATS).is_file() else None
     _check_rows(rows, saved_spec.sizes, f"{path}/{LAYERS}", NAMES)
@@ -242,9 +242,16 @@ def _read(file: Path, parse: Any) -> Any:
         raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
 
 
-def _load_modules(path: Path, saved_spec: Any, scalars: dict[str, float | None]) -> Saved:
-    """A torch run's module rows: rows 0..N in order, every column, a count of inf/nan (per repeat too)."""
+def _load_modules(path: Path, saved_spec: Any, scalars: dict[str, float | None], listed: Any) -> Saved:
+    """A torch run's module rows: rows 0..N in order, every column, a count of inf/nan (per repeat too), and the
+    modules summary.json `listed` (a modules.csv cut after a whole row would otherwise read as a shorter model)."""
     rows = _read(path / MODULES, read_csv)
+    names = [m.get("module") if isinstance(m, dict) else None for m in listed] if isinstance(listed, list) else None
+    if names is None:
+        raise ActinitError(f"{path}/{SUMMARY}: damaged (no list of modules in it); re-run the spec")
+    if names != [r.get("module") for r in rows]:
+        raise ActinitError(f"{path}/{MODULES}: damaged (not the {len(names)} module rows summary.json lists); "
+                           f"re-run the spec")
     flat = _read(path / MODULE_REPEATS, read_csv) if saved_spec["repeats"] > 1 else None
     tables = [rows] + ([[r for r in flat if r["repeat"] == k] for k in range(saved_spec["repeats"])] if flat else [])
     for table in tables:

@@ -118,6 +118,34 @@ def test_gates_select_modules_and_a_saved_run_is_rechecked(cli, tmp_path):
     assert again.exit_code == 0 and same(json.loads(again.stdout)) == same(doc)
 
 
+def _cut_after_a_whole_row(folder):
+    text = (folder / "modules.csv").read_text()
+    (folder / "modules.csv").write_text("".join(text.splitlines(keepends=True)[:5]))
+
+
+def _module_list_dropped(folder):
+    doc = json.loads((folder / "summary.json").read_text())
+    del doc["modules"]
+    (folder / "summary.json").write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("harm, match", [
+    (_cut_after_a_whole_row, r"modules\.csv: damaged \(not the \d+ module rows summary\.json lists\)"),
+    (_module_list_dropped, r"summary\.json: damaged \(no list of modules in it\)"),
+], ids=["modules.csv cut after a whole row", "summary.json without its modules"])
+def test_a_saved_torch_run_missing_module_rows_is_refused(cli, tmp_path, harm, match):
+    """A modules.csv cut after its 4th module read as a shorter model and passed its checks on 4 of 12 rows (found
+    by a user test); rows are now held to the modules summary.json lists."""
+    import re
+
+    spec = write(tmp_path, torch_model("residual", "[8]"), GATES.replace('"fc*"', '"1.fc*"'))
+    assert cli("check", spec, "--out", tmp_path / "runs", "--no-plots").exit_code == 0
+    folder = next((tmp_path / "runs" / "s").iterdir())
+    harm(folder)
+    again = cli("check", folder)
+    assert again.exit_code == 2 and re.search(match, again.stderr) and again.stderr.count("\n") == 1, again.stderr
+
+
 def test_a_bad_init_fails_its_gates(cli, tmp_path):
     model = f"  torch: {{factory: '{REPO}/examples/torch_models.py:small_cnn', kwargs: {{channels: 4, blocks: 2, " \
             f"bad_init: true}}, input_shape: [3, 8, 8]}}"
