@@ -56,8 +56,8 @@ MAX_FILE = 1 << 30  # a user's data file: at most 1 GiB
 def _regular(path: Path, where: str) -> None:
     """A regular file of at most MAX_FILE bytes (a FIFO or a device would block or never end)."""
     if not path.is_file():
-        raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of a .npz or .csv (relative "
-                           f"to the spec's folder)")
+        raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of "
+                           f"{'a .csv' if where.endswith('.csv') else 'an .npz archive'} (relative to the spec's folder)")
     if path.stat().st_size > MAX_FILE:
         raise ActinitError(f"{where}: {str(path)!r} is larger than 1 GiB; use a sample of it")
 
@@ -68,6 +68,9 @@ UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
 def _npz(path: Path, where: str) -> Data:
     _regular(path, where)
+    if path.suffix.lower() == ".csv":  # NumPy would say "pickled (object) data" of a text file
+        raise ActinitError(f"{where}: {str(path)!r} is a CSV file; give it as train.task: {{csv: {path.name}, "
+                           f"target: COLUMN}}, or an .npz archive under file:")
     try:
         loaded = np.load(path, allow_pickle=False)
         arrays = _named(loaded) if hasattr(loaded, "files") else {}  # a .npy: one unnamed array

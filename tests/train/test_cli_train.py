@@ -182,9 +182,12 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
 
 @pytest.mark.parametrize("task, extra, message", [
     ("{csv: d.csv, target: y}", "", r"train\.task\.target: no column 'y' in"),
-    ("{file: missing.npz}", "", r"train\.task\.file: '.*missing\.npz' is not a file"),
+    ("{file: missing.npz}", "", r"train\.task\.file: '.*missing\.npz' is not a file; give the path of an \.npz"),
+    ("{csv: missing.csv, target: t}", "", r"train\.task\.csv: '.*missing\.csv' is not a file; give the path of a \.csv"),
     ("{file: .}", "", r"train\.task\.file: '.*' is not a file"),
-    ("{file: d.csv}", "", r"train\.task\.file: cannot read '.*d\.csv' as \.npz"),
+    # a CSV under file: NumPy's message was cut at "pickled (object) data ... load it unsafely using the" (a user test)
+    ("{file: d.csv}", "", r"train\.task\.file: '.*d\.csv' is a CSV file; give it as train\.task: \{csv: d\.csv, "
+                          r"target: COLUMN\}, or an \.npz archive under file:$"),
     ("{file: d.npz}", "loss: cross_entropy\n",
      r"^error: \S*tr\.yaml:\d+: loss: cross_entropy needs class labels, but the task's targets are real"),
     ("diabetes", "loss: binary_cross_entropy\n", r"^error: \S*tr\.yaml:\d+: loss: binary_cross_entropy needs class"),
