@@ -117,9 +117,10 @@ class Batches:
             got = self.fn(batch, self.generator)
         x, target = got if isinstance(got, tuple) and len(got) == 2 else (got, None)
         if not (isinstance(x, torch.Tensor) and x.is_floating_point() and tuple(x.shape) == shape):
-            seen = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ActinitError(f"{where}: expected x (or (x, target)) with x a float tensor of shape {shape} "
-                               f"(data.batch_size, *model.torch.input_shape), got {seen}")
+            seen = f"a tensor of dtype {str(x.dtype).removeprefix('torch.')} and shape {tuple(x.shape)}" \
+                if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ActinitError(f"{where}: called with batch {batch}, expected x (or (x, target)) with x a float tensor "
+                               f"of shape {shape} (batch, *model.torch.input_shape), got {seen}")
         # a copy: a model that changes its input in place must not change the function's own tensor (and the data)
         x = x.detach().to(getattr(torch, self.resolved["model"]["dtype"]), copy=True).contiguous().requires_grad_(grad)
         return x, (target.detach() if isinstance(target, torch.Tensor) else target)

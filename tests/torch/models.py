@@ -185,6 +185,16 @@ def batch(batch_size, generator):
     return x, torch.zeros(batch_size, 4)
 
 
+def integer_batch(batch_size, generator):
+    """data.input.torch that returns integers (a refusal must name the dtype, not only the shape)."""
+    return torch.zeros(batch_size, 8, dtype=torch.int64)
+
+
+def batch_of_ten(batch_size, generator):
+    """data.input.torch that ignores the batch size it is asked for."""
+    return torch.rand(10, 8, generator=generator)
+
+
 class SmallBatchesOnly(nn.Module):
     """Passes the probe's batch of 2, fails at the run's batch."""
 
