@@ -102,7 +102,8 @@ def inspect(module: Any, x: Any, loss: str = "random_projection", target: Any = 
     finally:
         for p, g in saved:
             p.grad = g
-    return Inspection(rec.rows(), fold.layer_rows(rec), float(value.detach()), rec.hist_act, rec.hist_grad)
+    rows = [{c: r.get(c) for c in module_rows.COLUMNS} for r in rec.rows()]  # modules.csv's columns, no others
+    return Inspection(rows, fold.layer_rows(rec), float(value.detach()), rec.hist_act, rec.hist_grad)
 
 
 def _measured(module: Any, x: Any, grad: bool, chosen: Any, loss: str, target: Any, seed: int) -> tuple:
@@ -111,10 +112,14 @@ def _measured(module: Any, x: Any, grad: bool, chosen: Any, loss: str, target: A
 
     from actinit_cli.torch.record import Recorder
 
-    xr = x.detach().clone().requires_grad_(grad)
+    dtypes = [p.dtype for p in module.parameters() if p.is_floating_point()]  # x in the parameters' dtype, as a run
+    xr = x.detach().to(dtypes[0] if dtypes and x.is_floating_point() else x.dtype, copy=True).requires_grad_(grad)
     rec = Recorder(module, chosen, keep_hist=True)
     try:
         out = module(rec.start(xr))
+        if not isinstance(out, torch.Tensor) or not out.is_floating_point():
+            raise ActinitError(f"module: its output must be one floating tensor (a loss is taken of it), got "
+                               f"{type(out).__name__ if not isinstance(out, torch.Tensor) else out.dtype}")
         why = losses.problem(loss, tuple(out.shape))
         if why:
             raise ActinitError(f"loss: {why}")

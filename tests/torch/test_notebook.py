@@ -31,6 +31,7 @@ def test_inspect_measures_what_a_spec_run_measures():
     r = losses.targets("random_projection", data, (32, 4), np.dtype(np.float32))
     got = inspect(model, torch.from_numpy(x), target=torch.from_numpy(r)).rows
     assert len(got) == len(run.rows) == 6
+    assert all(list(a) == list(module_rows.COLUMNS) for a in got)  # modules.csv's columns, no others (README)
     for a, b in zip(got, run.rows):
         for col in module_rows.COLUMNS:
             assert a[col] == (pytest.approx(b[col], rel=1e-12) if isinstance(b[col], float) else b[col]), col
@@ -61,3 +62,27 @@ def test_bad_loss_and_output():
         inspect(torch.nn.Linear(3, 2), torch.randn(4, 3), loss="hinge")
     with pytest.raises(ActinitError, match=r"loss: cross_entropy takes \(batch, classes\) logits"):
         inspect(torch.nn.Linear(3, 1), torch.randn(4, 3), loss="cross_entropy")
+
+
+class _Pair(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x), x
+
+
+def test_an_output_that_is_not_one_tensor_is_refused_by_name():
+    """A model returning a tuple raised a bare AttributeError ('tuple' object has no attribute 'shape')."""
+    with pytest.raises(ActinitError, match=r"^module: its output must be one floating tensor .*, got tuple$"):
+        inspect(_Pair(), torch.randn(4, 3))
+
+
+def test_a_float64_model_takes_a_float32_batch_as_a_run_does():
+    """x is cast to the parameters' dtype (a run casts its batch to model.dtype); it raised torch's dtype error."""
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+    x = torch.randn(4, 3)
+    got = inspect(model, x).rows
+    want = inspect(model, x.double()).rows
+    assert got == want and x.dtype == torch.float32
