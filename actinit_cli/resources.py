@@ -22,12 +22,20 @@ def available_bytes() -> int | None:
     return None
 
 
+class NoRoom(ActinitError):
+    """check_fits' refusal, its parts kept: a caller that split the free memory (a sweep's --jobs) can say so."""
+
+    def __init__(self, need: int, free: int, what: str, fix: str):
+        super().__init__(f"{what} needs about {gib(need)} GiB but only {gib(free)} GiB is free; {fix}")
+        self.need, self.free, self.what, self.fix = need, free, what, fix
+
+
 def check_fits(need: int, what: str, fix: str, available: int | None = None, share: float = SHARE) -> int:
     """Refuse `need` bytes when they exceed `share` of the free memory (`available`, default: measured now),
-    with a message naming what needs it and how to shrink it. Returns `need`."""
+    with a message naming what needs it and how to shrink it (NoRoom). Returns `need`."""
     free = available_bytes() if available is None else available
     if free is not None and need > share * free:
-        raise ActinitError(f"{what} needs about {gib(need)} GiB but only {gib(free)} GiB is free; {fix}")
+        raise NoRoom(need, free, what, fix)
     return need
 
 

@@ -114,14 +114,20 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
     for path, value in values.items():
         _set(raw, path, value)
     raw["name"] = name
+    free = resources.available_bytes() if local else None
     try:
         point = specs.from_mapping(raw, source=f"sweep point {name}", folder=specs.folder_of(base))
         budget = math.inf  # not local: validated and estimated only; a cluster checks its workers' own limits
         if local:
-            free = resources.available_bytes()
             budget = free // max(1, jobs) if free is not None else None
         probe = runner.preflight(point, False, budget)[1]
         _task_installed(point)
+    except resources.NoRoom as exc:
+        if free is None or jobs <= 1:
+            raise ActinitError(f"sweep point {name}: {exc}") from None
+        raise ActinitError(f"sweep point {name}: {exc.what} needs about {resources.gib(exc.need)} GiB, and --jobs "
+                           f"{jobs} points at once leave each {resources.gib(exc.free)} of the {resources.gib(free)} "
+                           f"GiB free; lower --jobs or {exc.fix}") from None
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point, probe)

@@ -39,3 +39,23 @@ def test_more_than_1000_points_needs_yes():
     with pytest.raises(ActinitError, match="1,001 points .* pass --yes"):
         points(text)
     assert len(plan.expand(spec.parse(BASE + text), yes=True)) == 1001
+
+
+@pytest.mark.parametrize("depth, jobs, said", [
+    (400, 1, r"^sweep point depth=400: model: this run \(depth 400, .*\) needs about 4\.\d GiB but only 2\.0 GiB is "
+             r"free; reduce data\.batch_size"),
+    (100, 2, r"^sweep point depth=100: model: this run \(depth 100, .*\) needs about 1\.2 GiB, and --jobs 2 points at "
+             r"once leave each 1\.0 of the 2\.0 GiB free; lower --jobs or reduce data\.batch_size"),
+], ids=["--jobs 1", "--jobs 2"])
+def test_a_point_that_does_not_fit_says_how_much_is_free(depth, jobs, said, monkeypatch):
+    """With --jobs N each point is held to 1/N of the free memory: the refusal said 'only 11.5 GiB is free' with
+    23 GiB free, and did not suggest fewer --jobs (a user test)."""
+    from actinit_cli import resources
+
+    monkeypatch.setattr(resources, "available_bytes", lambda: 2 * 2**30)
+    base = spec.parse(f"name: g\nmodel: {{depth: 4, width: 1024}}\ndata: {{batch_size: 1024}}\n"
+                      f"sweep: {{model.depth: [{depth}]}}")
+    if jobs > 1:
+        assert plan.expand(base, jobs=1)  # it fits when it has the machine to itself
+    with pytest.raises(ActinitError, match=said):
+        plan.expand(base, jobs=jobs)
