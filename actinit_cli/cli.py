@@ -198,10 +198,7 @@ def sweep_(
         result = terminal.with_progress(
             lambda tick: sweep_report.run(session.plan, resume, plots, bound, tick, session.runner),
             len(plan.points), enabled=not as_json, label="sweep points")
-    if as_json:
-        sys.stdout.write((result.folder / "summary.json").read_text())
-        return
-    terminal.show_sweep(result)
+    terminal.show_sweep(result, as_json)
 
 
 @app.command("gain", epilog=examples("actinit gain tanh", "actinit gain leaky_relu -p negative_slope=0.2",

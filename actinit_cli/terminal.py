@@ -194,10 +194,15 @@ def show_checks(results: list) -> None:
     sys.stdout.write(f"{counted(len(results), 'check')}, {failed} failed\n")
 
 
-def show_sweep(result: Any) -> None:
-    """The sweep's outcome: counts, failed points with their reasons, one verdict per activation."""
+def show_sweep(result: Any, as_json: bool = False) -> None:
+    """The sweep's outcome: counts, failed points with their reasons, one verdict per activation (with --json, its
+    summary.json); first, on stderr, a `note:` for each damaged point that --resume ran again."""
     from actinit_cli.sweep import plan
 
+    sys.stderr.writelines(f"note: {n}\n" for n in result.notes)
+    if as_json:
+        sys.stdout.write((result.folder / "summary.json").read_text())
+        return
     failed = [r for r in result.rows if r["status"] != "ok"]
     sys.stdout.write(f"{counted(len(result.rows), 'point')}, {len(failed)} failed, {result.seconds:.1f} s "
                      f"with {counted(result.jobs, 'worker')}\n")

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Callable, Iterator
 
 from actinit_cli import signals
+from actinit_cli.errors import ActinitError
 from actinit_cli.run import memory, partials, report, rundir, runner
 from actinit_cli.sweep import rows
 from actinit_cli.sweep.plan import Point
@@ -67,29 +68,48 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
 Runner = Callable[[list[Point], Path, bool], Iterator[tuple[Point, dict]]]
 
 
-def finished(point: Point, root: Path) -> dict | None:
-    """The row of a point already run under root (for --resume), or None. Half-written run directories
-    that a killed worker left in the point's folder are removed on the way."""
+def finished(point: Point, root: Path, notes: list[str] | None = None) -> dict | None:
+    """The row of a point already run under root (for --resume), or None: not run yet, or its newest run directory
+    cannot be read; that one is left in place, the point runs again into a new one, and `notes` gets a line
+    saying so. Half-written run directories that a killed worker left in the point's folder are removed on the
+    way."""
     folder = root / point.label
-    if folder.is_dir():
-        partials.remove_stale_partials(folder)
-    for run_dir in sorted(folder.glob("*"), reverse=True) if folder.is_dir() else []:
-        if (run_dir / "summary.json").is_file() and not run_dir.name.startswith("."):
-            saved = rundir.load(run_dir)
-            seconds = json.loads((run_dir / "summary.json").read_text())["timings"]["total_seconds"]
-            return rows.row(point.values, saved.spec, saved.rows, run_dir, seconds, scalars=saved.scalars)
-    return None
+    if not folder.is_dir():
+        return None
+    partials.remove_stale_partials(folder)
+    runs = sorted((d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")), reverse=True)
+    if not runs:
+        return None
+    try:
+        saved = rundir.load(runs[0])
+        return rows.row(point.values, saved.spec, saved.rows, runs[0], _seconds(runs[0]), scalars=saved.scalars)
+    except ActinitError as exc:
+        why = " ".join(str(exc).split()).split("; ")[0].removeprefix(str(runs[0])).lstrip("/: ")
+        if notes is not None:
+            notes.append(f"{runs[0]} cannot be read, so point {point.label} runs again into a new run directory "
+                         f"(the damaged one is left in place): {why}")
+        return None
+
+
+def _seconds(run_dir: Path) -> float:
+    """A run's total seconds, from its summary.json (rundir.load has read it as a JSON object)."""
+    try:
+        return float(json.loads((run_dir / "summary.json").read_text())["timings"]["total_seconds"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ActinitError(f"{run_dir}/summary.json: damaged (no timings.total_seconds: {exc!r})") from None
 
 
 def execute(points: list[Point], root: Path, jobs: int, plots: bool = False, resume: bool = False,
-            progress: Callable[[int], None] | None = None, run: Runner | None = None) -> list[dict]:
+            progress: Callable[[int], None] | None = None, run: Runner | None = None,
+            notes: list[str] | None = None) -> list[dict]:
     """Run every point not already finished (with resume) in `jobs` single-threaded worker processes
-    (or with `run`, e.g. on a Dask cluster); rows come back in the sweep's order."""
+    (or with `run`, e.g. on a Dask cluster); rows come back in the sweep's order. A damaged point that is run
+    again adds a line to `notes`."""
     tick = progress or (lambda n: None)
     by_label: dict[str, dict] = {}
     todo = []
     for p in points:
-        done = finished(p, root) if resume else None
+        done = finished(p, root, notes) if resume else None
         if done is not None:
             by_label[p.label] = done
             tick(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -40,15 +41,7 @@ def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
     summary.json) or has failed points; else a new one."""
     plan = json.loads(json.dumps(_plan(base, points)))
     if resume:
-        for folder in sorted((Path(root) / base.name).glob("*"), reverse=True):
-            plan_file = folder / "sweep.yaml"
-            if plan_file.is_file() and yaml.safe_load(plan_file.read_text()) == plan:
-                if _complete(folder):
-                    raise ActinitError(f"--resume: the newest sweep of this plan, {folder}, finished with no failed "
-                                       f"points; nothing to resume (run without --resume for a new sweep)")
-                return folder
-        raise ActinitError(f"--resume: no earlier sweep of {base.name} with these points under {root}/{base.name}; "
-                           f"run without --resume")
+        return _resumable(Path(root) / base.name, plan)
     folder, _, _ = rundir.new_run_dir(root, base.name)
     try:
         (folder / "points").mkdir(parents=True)
@@ -58,11 +51,57 @@ def start(root: Path, base: Spec, points: list[Point], resume: bool) -> Path:
     return folder
 
 
+def _resumable(where: Path, plan: dict) -> Path:
+    """The newest sweep under `where` whose sweep.yaml holds `plan`, checked before any point runs: a damaged one
+    met on the way (its plan unreadable, its points/ not a folder) is refused, naming the file."""
+    other = None
+    for folder in sorted(where.glob("*"), reverse=True):
+        saved = _saved_plan(folder)
+        if saved is None:
+            continue
+        if saved != plan:
+            other = other or folder / "sweep.yaml"
+            continue
+        if _complete(folder):
+            raise ActinitError(f"--resume: the newest sweep of this plan, {folder}, finished with no failed "
+                               f"points; nothing to resume (run without --resume for a new sweep)")
+        for path in [folder / "points", *(folder / "points" / label for label in plan["points"])]:
+            if os.path.lexists(path) and not path.is_dir():
+                raise ActinitError(f"--resume: {path} is not a folder (the sweep directory is damaged); move it "
+                                   f"away and resume again, or run without --resume for a new sweep")
+        return folder
+    newest = f" (the newest, {other}, holds another plan)" if other else ""
+    raise ActinitError(f"--resume: no earlier sweep of {where.name} with these points under {where}"
+                       f"{newest}; run without --resume")
+
+
+def _saved_plan(folder: Path) -> dict | None:
+    """The plan in an earlier sweep's sweep.yaml, None where there is none (e.g. `actinit run` of the same name);
+    one that cannot be read or is no plan is an error naming it: that sweep cannot be resumed."""
+    file = folder / "sweep.yaml"
+    if not os.path.lexists(file):
+        return None
+    try:
+        if not file.is_file():
+            raise ValueError("not a regular file")
+        saved = yaml.safe_load(file.read_bytes().decode("utf-8"))
+        if not (isinstance(saved, dict) and {"base", "sweep", "points"} <= saved.keys()):
+            raise ValueError("not a mapping of base, sweep and points")
+        return saved
+    except (OSError, ValueError, yaml.YAMLError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        mark = getattr(exc, "problem_mark", None)
+        why = (f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {exc.problem}" if mark
+               else " ".join(str(exc).split())[:120] or type(exc).__name__)
+        raise ActinitError(f"--resume: {file}: damaged sweep plan ({why}); this sweep cannot be resumed: move "
+                           f"{folder} away, or run without --resume for a new sweep") from None
+
+
 def _complete(folder: Path) -> bool:
     try:
-        return json.loads((folder / "summary.json").read_text()).get("failed") == 0
-    except (OSError, ValueError):
+        doc = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError, RecursionError):
         return False
+    return isinstance(doc, dict) and doc.get("failed") == 0
 
 
 def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_axes: list[str]):
@@ -144,6 +183,7 @@ class SweepResult:
     seconds: float
     jobs: int
     swept: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # with --resume: each damaged point run again (sweep/pool.py's finished)
 
 
 def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = recommend.BOUND,
@@ -154,13 +194,14 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
 
     folder = start(plan.out, plan.base, plan.points, resume)
     began = time.perf_counter()
+    notes: list[str] = []
     # heatmaps are drawn by finish() once every point is in: import matplotlib meanwhile (0.3-0.6 s off the serial
     # end); not beside a Dask client, which imports its own large tree in this process at the same time
     early = plan.executor == "local" and (training.is_training(plan.base) or not plan.base.torch)
     try:  # the workers' environment is set before the import thread starts and restored after it is joined: the
         # C library's setenv may move the environment while a thread reads it, so it changes only in between
         with pool.environ(pool.ONE_THREAD if early else {}), drawing.imported_meanwhile(early):
-            rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner)
+            rows = pool.execute(plan.points, folder / "points", plan.jobs, plots, resume, progress, runner, notes)
         seconds = time.perf_counter() - began
         advice, rules = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
     except KeyboardInterrupt:  # also while the sweep's own files are written: summary.json, last, is then missing
@@ -169,4 +210,4 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
                           f"{plan.again}", signals.exit_code()) from None
     swept = tuple(plan.points[0].values) if plan.points else ()
-    return SweepResult(folder, rows, advice, rules, seconds, plan.jobs, swept)
+    return SweepResult(folder, rows, advice, rules, seconds, plan.jobs, swept, tuple(notes))
