@@ -180,6 +180,42 @@ def test_an_interrupt_while_the_sweep_writes_its_files_keeps_the_points(cli, tmp
     assert len(list((tmp_path / "o").glob("g/*/summary.json"))) == 1  # the spec is named g
 
 
+SWEEP_FILES = ("points.csv", "recommendations.md", "heatmap_activations.png", "heatmap_gradients.png",
+               "heatmap_collapse.png", "summary.json")
+
+
+@pytest.mark.parametrize("hit", SWEEP_FILES[1:])
+def test_ctrl_c_among_the_sweep_files_then_resume_rewrites_them(cli, tmp_path, monkeypatch, hit):
+    """Ctrl-C at the very end, as `hit` is written (the files before it already are): no summary.json, so the
+    sweep reads as unfinished; --resume runs no point again and writes every one of the sweep's files anew."""
+    from actinit_cli.sweep import report
+
+    def stop_at(write):
+        def wrapped(path, *args, **kwargs):
+            if Path(path).name == hit:
+                raise KeyboardInterrupt
+            return write(path, *args, **kwargs)
+        return wrapped
+
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + "sweep:\n  model.activation: [tanh, relu]\n")
+    with monkeypatch.context() as m:
+        m.setattr(report, "write_atomic", stop_at(report.write_atomic))
+        m.setattr(report, "write_with", stop_at(report.write_with))
+        r = cli("sweep", path, "--out", tmp_path, "--jobs", "1")
+    assert r.exit_code == 130 and "2 finished points are kept" in r.stderr, r.output
+    folder = next((tmp_path / "g").iterdir())
+    before = SWEEP_FILES[:SWEEP_FILES.index(hit)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*before, "points", "sweep.yaml"])
+    runs = sorted(folder.glob("points/*/*"))
+    written = {name: (folder / name).stat().st_ino for name in before}
+    r = cli("sweep", path, "--out", tmp_path, "--jobs", "1", "--resume")
+    assert r.exit_code == 0, r.output
+    assert sorted(folder.glob("points/*/*")) == runs  # no point ran again
+    assert all((folder / name).is_file() for name in SWEEP_FILES)
+    assert all((folder / name).stat().st_ino != ino for name, ino in written.items())  # rewritten, not kept
+
+
 def test_duplicates_and_list_values():
     with pytest.raises(ActinitError, match=r"sweep.model.activation: 'tanh' is listed twice"):
         points("sweep:\n  model.activation: [tanh, tanh]")
