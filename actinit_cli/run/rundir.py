@@ -237,7 +237,8 @@ def _read(file: Path, parse: Any) -> Any:
         return parse(file)
     except ActinitError:
         raise
-    except (ValueError, OSError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except (ValueError, OSError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors;
+        # RecursionError: JSON nested deeper than Python's recursion limit
         why = " ".join(str(exc).split())[:120]
         raise ActinitError(f"{file}: unreadable run directory file ({why}); re-run the spec") from None
 

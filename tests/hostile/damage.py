@@ -113,6 +113,7 @@ ONE_REPEAT = [
     ("summary is empty", text("summary.json", ""), SUMMARY),
     ("summary is not JSON", text("summary.json", "{format_version: 1"), SUMMARY),
     ("summary is not UTF-8", text("summary.json", b"\xff\xfe{}"), SUMMARY),
+    ("summary nested too deep", text("summary.json", "[" * 100_000 + "]" * 100_000), SUMMARY),
     ("summary is a folder", replace_by_folder("summary.json"), SUMMARY),
     ("summary missing", remove("summary.json"), SUMMARY),
     ("summary without format_version", without("format_version"), SUMMARY + "|format"),

@@ -115,6 +115,7 @@ RESUMED = [  # (id, harm, whether a point is run again)
     ("a point's summary.json empty", point(damage.text(SUMMARY, "")), True),
     ("a point's summary.json not JSON", point(damage.text(SUMMARY, "{garbage")), True),
     ("a point's summary.json a list", point(damage.summary([])), True),
+    ("a point's summary.json nested too deep", point(damage.text(SUMMARY, "[" * 100_000 + "]" * 100_000)), True),
     ("a point's summary.json without timings", point(damage.without("timings")), True),
     ("a point's summary.json missing", point(damage.remove(SUMMARY)), True),
     ("a point's layers.csv cut", point(damage.cut("layers.csv", 0.5)), True),
