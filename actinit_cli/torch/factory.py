@@ -100,9 +100,12 @@ def load(ref: str, folder: str | Path, where: str) -> Callable:
 def call(fn: Callable, kwargs: dict, where: str, where_kwargs: str) -> Any:
     """fn(**kwargs); arguments it does not take name `where_kwargs`, anything it raises names `where`."""
     try:
-        inspect.signature(fn).bind(**kwargs)
+        signature = inspect.signature(fn)
+        signature.bind(**kwargs)
     except TypeError as exc:
-        raise ActinitError(f"{where_kwargs}: {getattr(fn, '__name__', 'the factory')}() {exc}") from None
+        taken = [n for n, p in signature.parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        hint = next((did_you_mean(k, taken) for k in kwargs if k not in signature.parameters), "")
+        raise ActinitError(f"{where_kwargs}: {getattr(fn, '__name__', 'the factory')}() {exc}{hint}") from None
     except ValueError:  # no signature to check (a builtin): let the call say it
         pass
     shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())

@@ -164,6 +164,8 @@ REFUSED = [
     (torch_model("raises", "[8]"), "", r"model.torch.factory: raises\(\) raised RuntimeError: out of ideas"),
     (torch_model("mlp", "[8]", ", kwargs: {depth: 3}"), "",
      r"model.torch.kwargs: mlp\(\) got an unexpected keyword argument 'depth'"),
+    (torch_model("residual", "[8]", ", kwargs: {widht: 3}"), "",  # a user test's typo got no suggestion
+     r"model.torch.kwargs: residual\(\) got an unexpected keyword argument 'widht'; did you mean 'width'\?$"),
     (torch_model("not_a_module", "[8]"), "", r"model.torch.factory: .*returned list, expected a torch.nn.Module"),
     (torch_model("mlp", "[3, 4]"), "", r"model.torch.input_shape: the model's forward fails on a batch of shape "
                                        r"\(2, 3, 4\)"),
