@@ -17,6 +17,8 @@ import functools
 import logging
 import math
 import re
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -118,13 +120,71 @@ def _forkserver() -> None:
 
 
 def _remote(where: str, source: str) -> Any:
-    from distributed import Client
-
+    """A client of the scheduler at `where`, connected within CONNECT_TIMEOUT whatever the peer does. Dask's own
+    timeout bounds the TCP connect but not the handshake read after it (distributed 2026.8, comm/core.py
+    `connect`): a port that accepts and never answers would hold its Client forever. So a probe on a loop of
+    our own, cancelled at the deadline, comes first, and the Client is made in a thread waited on until then."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT
     try:
-        return Client(where, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        _handshake(where, CONNECT_TIMEOUT)
+        return _client(where, deadline)
     except (OSError, TimeoutError):
         raise ActinitError(f"{source}: cannot reach a Dask scheduler at {where} within {CONNECT_TIMEOUT} s; "
                            f"start one there with `dask scheduler`, or check the address") from None
+
+
+def _handshake(where: str, seconds: float) -> None:
+    """Connect to `where` and complete Dask's handshake within `seconds`, then hang up; OSError if not (also
+    for a peer that answers something other than Dask)."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def hello() -> None:
+        comm = await asyncio.wait_for(connect(where, timeout=seconds), seconds)
+        await comm.close()
+
+    with _quiet():  # a connection cut short mid-handshake is logged as a "dangling stream" when it is collected
+        try:
+            asyncio.run(hello())
+        except Exception as exc:  # asyncio's TimeoutError (not yet the builtin on 3.10), a closed comm, garbage
+            raise OSError(f"no Dask handshake from {where}") from exc
+
+
+def _client(where: str, deadline: float) -> Any:
+    """Dask's Client of `where`, made in a thread of its own and waited for until `deadline` (TimeoutError
+    then): Ctrl-C meanwhile is ours at once, and never cuts a Client in half (whose __del__ would wait 10 s
+    and print a traceback). A client that arrives after we stopped waiting is closed by that thread."""
+    from distributed import Client
+
+    lock, state = threading.Lock(), {"waiting": True}
+
+    def make() -> None:
+        try:
+            got = (Client(where, timeout=max(0.1, deadline - time.monotonic()), set_as_default=False), None)
+        except Exception as exc:
+            got = (None, exc)
+        with lock:
+            state["got"] = got
+            late = not state["waiting"]
+        if late and got[0] is not None:
+            _close(got[0], None)
+
+    thread = threading.Thread(target=make, name="actinit-dask-connect", daemon=True)
+    thread.start()
+    interrupted = True
+    try:
+        thread.join(max(0.0, deadline - time.monotonic()))
+        interrupted = False
+    finally:
+        with lock:
+            state["waiting"] = False
+            client, error = state.get("got", (None, TimeoutError(f"{where} did not answer")))
+        if client is not None and interrupted:  # Ctrl-C just as it arrived
+            _close(client, None)
+    if error is not None:
+        raise error
+    return client
 
 
 def workers(client: Any, where: str, source: str = "--scheduler") -> list[Worker]:
@@ -184,14 +244,21 @@ def session(plan: Plan, scheduler: str | None) -> Iterator[Session]:
 def _close(client: Any, cluster: Any) -> None:
     """Close the client and the LocalCluster, quietly: workers that were stopped mid-point log their
     lost connections, which is expected here."""
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
+    with _quiet():
         with contextlib.suppress(Exception):
             client.close()
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Dask's log (stderr) silenced inside the block but for critical messages."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
     finally:
         log.setLevel(level)

@@ -9,8 +9,10 @@ import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,31 @@ def remote_cluster(folder: Path, limits: tuple[str, ...] = ("1GiB", "3GiB")):
     finally:
         _stop(procs)
         log.close()
+
+
+@contextlib.contextmanager
+def silent_port():
+    """tcp://127.0.0.1:PORT of a socket that accepts every connection and never sends a byte (a hung process,
+    another service's port): Dask's connect succeeds and its handshake then waits for an answer. The
+    connections are closed when the block ends."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listening socket shut down: done
+            while True:
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.shutdown(socket.SHUT_RDWR)  # wakes the accept() above
+        thread.join(timeout=5)
+        server.close()
+        for c in accepted:
+            c.close()
 
 
 def family_of(procs: list[subprocess.Popen]) -> list[psutil.Process]:

@@ -151,6 +151,52 @@ def test_an_unreachable_scheduler_is_named_before_anything_runs(tmp_path):
     assert time.monotonic() - start < cluster.CONNECT_TIMEOUT + 5
 
 
+SILENT_STOPS = {"waited out": None, "SIGTERM": signal.SIGTERM, "Ctrl-C": signal.SIGINT}
+
+
+@pytest.mark.parametrize("stop", SILENT_STOPS)
+def test_a_scheduler_that_never_answers_is_named_within_the_timeout(tmp_path, stop):
+    """A port that accepts connections and never answers: Dask's connect succeeds and its handshake waited
+    forever (found by a user test: still waiting after 400 s, and a SIGTERM then gave a Client.__del__
+    traceback 10 s later). Now one line naming the address, exit 2, within CONNECT_TIMEOUT, nothing written;
+    and SIGTERM or Ctrl-C meanwhile is the usual one line, at once."""
+    path = tmp_path / "s.yaml"
+    path.write_text(SPEC)
+    with dask_cases.silent_port() as where:
+        p = subprocess.Popen([sys.executable, "-m", "actinit_cli", "sweep", str(path), "--out", str(tmp_path / "runs"),
+                              "--executor", "dask", "--scheduler", where], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=terminal_signals)
+        start = time.monotonic()
+        if SILENT_STOPS[stop] is not None:
+            time.sleep(2)  # well inside the connect (the imports take about 1 s)
+            os.killpg(p.pid, SILENT_STOPS[stop])
+        try:
+            _, err = p.communicate(timeout=cluster.CONNECT_TIMEOUT + 10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            pytest.fail(f"still connecting to {where} after {time.monotonic() - start:.0f} s: {p.communicate()[1]}")
+    took = time.monotonic() - start
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    unreachable = (f"error: --scheduler: cannot reach a Dask scheduler at {where} within {cluster.CONNECT_TIMEOUT} s; "
+                   f"start one there with `dask scheduler`, or check the address\n")
+    said = {None: (2, unreachable),
+            signal.SIGTERM: (143, "error: terminated (SIGTERM); nothing was left half-written\n"),
+            signal.SIGINT: (130, "error: interrupted; nothing was left half-written\n")}[SILENT_STOPS[stop]]
+    assert (p.returncode, err) == said
+    assert took < (cluster.CONNECT_TIMEOUT + 5 if SILENT_STOPS[stop] is None else 2 + 3), took
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_client_that_gets_no_answer_is_given_up_at_the_deadline():
+    """The Client after the probe is bounded too (a scheduler that answered the probe, then went silent): its
+    thread is given up at the deadline, and ends once the peer hangs up."""
+    with dask_cases.silent_port() as where:
+        start = time.monotonic()
+        with pytest.raises(TimeoutError):
+            cluster._client(where, start + 2)
+        assert time.monotonic() - start < 3
+
+
 def test_a_dying_worker_is_retried_then_its_point_is_failed(tmp_path):
     """One point's worker is killed once: Dask reruns it on another worker and its numbers are the local ones.
     Another's is killed on every try: after 1 + ALLOWED_FAILURES tries it is recorded as failed, with why.
