@@ -20,4 +20,5 @@ def main() -> None:
     except SystemExit as exc:  # an error, its one line written (app.fail)
         code = exc.code
     signals.hold(code)  # the exit code is decided: a signal from here on changes nothing
+    signals.forget_unhandled()  # so that `python -m actinit_cli` exits with it too
     sys.exit(code)

@@ -5,6 +5,7 @@ left that frame (the fault tests lost such a Ctrl-C during imports and writing, 
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import textwrap
 import pytest
 
 from actinit_cli import signals
+from tests.cases import REPO
 
 
 def frame_in(name: str, filename: str):
@@ -210,6 +212,26 @@ def test_a_signal_after_the_command_is_over_changes_nothing(sig, args, code):
     assert out.returncode == code, out.stderr
     assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
 
+
+
+# `python -m` this: a command whose Ctrl-C is raised inside exec() of a string, as in a dataclass being built while
+# a library imports, and is then handled as any Ctrl-C
+EXEC_MAIN = textwrap.dedent("""
+    from actinit_cli import cli, entry
+
+    cli.main = lambda: exec("raise KeyboardInterrupt")
+    entry.main()
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_ctrl_c_inside_exec_still_exits_130_under_python_m(tmp_path):
+    """CPython notes a KeyboardInterrupt that leaves an exec() of a string as unhandled, even once caught, and
+    `python -m` then ends the process by SIGINT (-2; 4 of 8 Ctrl-Cs 0.3 s into a Dask sweep) instead of 130."""
+    (tmp_path / "probe.py").write_text(EXEC_MAIN)
+    out = subprocess.run([sys.executable, "-m", "probe"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
+    assert (out.returncode, out.stderr) == (130, "error: interrupted; nothing was left half-written\n")
 
 WORKER = textwrap.dedent("""
     import os, signal, sys, time
