@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from actinit_cli import __version__, extras, resources
+from actinit_cli import __version__, extras, resources, signals
 from actinit_cli.errors import ActinitError
 from actinit_cli.run import runner
 from actinit_cli.sweep import pool, remote
@@ -93,29 +93,43 @@ def _target(scheduler: str | None) -> tuple[str | None, str]:
 
 def _local() -> tuple[Any, Any]:
     """A LocalCluster of one single-threaded worker process per core, each with one BLAS thread and the
-    settings of LOCAL_CONFIG, and a client of it."""
+    settings of LOCAL_CONFIG, and a client of it. Ctrl-C and SIGTERM wait until both have started (about a
+    second, `signals.deferred`) and then stop them: a LocalCluster cut short was left to Dask's exit hook,
+    which trips on a worker not yet started (an AssertionError traceback, once in 30 Ctrl-Cs)."""
     _forkserver()
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "port 8787 is in use, using another": the printed link says which
-        cluster = LocalCluster(n_workers=resources.cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address="127.0.0.1:8787",  # this machine only, like the scheduler
-                               silence_logs=logging.CRITICAL, preload=[remote.__name__])
-    return Client(cluster, set_as_default=False), cluster
+    client = cluster = None
+    try:
+        with dask.config.set(LOCAL_CONFIG), warnings.catch_warnings(), signals.deferred():
+            warnings.simplefilter("ignore")  # "port 8787 is in use, using another": the printed link says which
+            cluster = LocalCluster(n_workers=resources.cores(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:8787",  # this machine only
+                                   silence_logs=logging.CRITICAL, preload=[remote.__name__])
+            client = Client(cluster, set_as_default=False)
+    except BaseException:
+        if cluster is not None:
+            _close(client, cluster)
+        raise
+    return client, cluster
 
 
 def _forkserver() -> None:
     """Start the process the LocalCluster's workers fork from now, with one BLAS thread and NumPy, Dask and
     actinit's worker side imported: it boots on another core while this process imports Dask and starts the
     scheduler and its dashboard, instead of after them (0.2-0.5 s less; benchmarks/bench_dask.py). Dask's own
-    later preload setting leaves a running server as it is."""
+    later preload setting leaves a running server as it is. A terminal's Ctrl-C reaches the whole process group:
+    the server is started inside `signals.deferred()`, so it is born with SIGINT blocked, and so is every worker
+    it forks (a mask is inherited), where a Ctrl-C while importing was a traceback; this process acts on it
+    once the server is started. multiprocessing's resource tracker is started first, as starting it unblocks
+    SIGINT in this thread (multiprocessing/resource_tracker.py), which would let the server be born without."""
     import multiprocessing
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "numpy", remote.__name__])
-    with pool.environ(WORKER_ENVIRON):
+    resource_tracker.ensure_running()  # it blocks SIGINT for itself and ignores it
+    with pool.environ(WORKER_ENVIRON), signals.deferred():
         forkserver.ensure_running()
 
 

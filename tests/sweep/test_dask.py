@@ -258,3 +258,29 @@ def test_ctrl_c_keeps_finished_points_and_resume_finishes_the_sweep(tmp_path):
     assert again.exit_code == 0, again.output
     assert_same_sweep(reference, folder)
     assert len(read_csv(folder / "points.csv")) == SLOW_POINTS
+
+
+STARTING = [0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2, 1.5]  # seconds: Dask's imports, the fork server's, the cluster's start
+
+
+@pytest.mark.parametrize("delay", STARTING)
+def test_ctrl_c_while_the_local_cluster_starts_is_one_line(tmp_path, delay):
+    """Ctrl-C at the terminal while the LocalCluster starts reaches the fork server and the workers it forks,
+    still importing NumPy and Dask: 3 of 5 such Ctrl-Cs printed their tracebacks, and a cluster cut short
+    another one from Dask's exit hook. Now exit 130 and the one line (after the dashboard's, if it came), and
+    no process left."""
+    path = tmp_path / "s.yaml"
+    path.write_text(SPEC)
+    p = subprocess.Popen([sys.executable, "-m", "actinit_cli", "sweep", str(path), "--out", str(tmp_path / "runs"),
+                          "--executor", "dask"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, preexec_fn=terminal_signals)
+    time.sleep(delay)
+    assert p.poll() is None, p.communicate()
+    family = dask_cases.psutil.Process(p.pid).children(recursive=True)
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    *before, last = err.strip().splitlines()
+    assert last.startswith("error: interrupted; ") and all(line.startswith("dask dashboard: ") for line in before), err
+    assert dask_cases.psutil.wait_procs(family, timeout=10)[1] == []
+    assert list(tmp_path.rglob(".partial-*")) == []
