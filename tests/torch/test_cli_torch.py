@@ -240,31 +240,25 @@ def test_data_from_a_function(cli, tmp_path):
     assert 0 < x["act_mean"] < 1 and x["act_var"] == pytest.approx(1 / 12, rel=0.2)  # U[0, 1): mean 1/2, var 1/12
 
 
-def test_a_data_function_that_exits_is_refused(cli, tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(f"model:\n{torch_model('residual', '[8]')}\ndata: {{batch_size: 16, input: {{torch: "
-                    f"'{MODELS}:batch_exits'}}}}\n")
-    result = cli("run", path, "--out", tmp_path / "runs")
-    assert result.exit_code == 2 and not (tmp_path / "runs").exists()
-    assert __import__("re").fullmatch(r"error: \S+s\.yaml:\d+: data\.input\.torch: the function called sys\.exit\(4\); "
-                                      r"raise an exception instead\n", result.stderr), result.stderr
+WRONG_TENSOR = r"called with batch 2, expected x \(or \(x, target\)\) with x a float tensor of shape \(2, 8\) " \
+    r"\(batch, \*model\.torch\.input_shape\), got a tensor of dtype "
 
 
+# The wrong tensor's message names the batch the function was called with (the probe's 2, not data.batch_size
+# 16) and what came back, dtype included (a user test read "expected ... (2, 3, 8, 8), got (2, 3, 8, 8)" of int64).
 @pytest.mark.parametrize("function, said", [
-    ("integer_batch", r"got a tensor of dtype int64 and shape \(2, 8\)"),
-    ("batch_of_ten", r"got a tensor of dtype float32 and shape \(10, 8\)"),
-], ids=["integers", "another batch size"])
-def test_a_data_function_returning_the_wrong_tensor_is_refused(cli, tmp_path, function, said):
-    """The message names the batch it was called with (the probe's 2, not data.batch_size 16) and what came back,
-    dtype included (a user test read "expected ... (2, 3, 8, 8), got (2, 3, 8, 8)" of an int64 tensor)."""
+    ("batch_exits", r"the function called sys\.exit\(4\); raise an exception instead"),
+    ("integer_batch", WRONG_TENSOR + r"int64 and shape \(2, 8\)"),
+    ("batch_of_ten", WRONG_TENSOR + r"float32 and shape \(10, 8\)"),
+], ids=["exits", "integers", "another batch size"])
+def test_a_data_function_that_fails_is_refused(cli, tmp_path, function, said):
     path = tmp_path / "s.yaml"
     path.write_text(f"model:\n{torch_model('residual', '[8]')}\ndata: {{batch_size: 16, input: {{torch: "
                     f"'{MODELS}:{function}'}}}}\n")
     result = cli("run", path, "--out", tmp_path / "runs")
     assert result.exit_code == 2 and not (tmp_path / "runs").exists()
-    assert __import__("re").search(r"data\.input\.torch: called with batch 2, expected x \(or \(x, target\)\) with x "
-                                   r"a float tensor of shape \(2, 8\) \(batch, \*model\.torch\.input_shape\), " + said,
-                                   result.stderr), result.stderr
+    assert __import__("re").fullmatch(rf"error: \S+s\.yaml:\d+: data\.input\.torch: {said}\n", result.stderr), \
+        result.stderr
 
 
 def test_without_torch_a_torch_spec_says_how_to_install_it(cli, tmp_path, monkeypatch):
