@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -66,6 +67,7 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
 
 # run(points, root, plots): runs points into root and yields (point, row) as each finishes (another executor's pool)
 Runner = Callable[[list[Point], Path, bool], Iterator[tuple[Point, dict]]]
+RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")  # rundir.new_run_dir's names: other folders are the user's
 
 
 def finished(point: Point, root: Path, notes: list[str] | None = None) -> dict | None:
@@ -77,7 +79,7 @@ def finished(point: Point, root: Path, notes: list[str] | None = None) -> dict |
     if not folder.is_dir():
         return None
     partials.remove_stale_partials(folder)
-    runs = sorted((d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")), reverse=True)
+    runs = sorted((d for d in folder.iterdir() if d.is_dir() and RUN_ID.fullmatch(d.name)), reverse=True)
     if not runs:
         return None
     try:

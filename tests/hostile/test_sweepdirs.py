@@ -154,3 +154,18 @@ def test_resume_with_json_keeps_the_note_off_stdout(cli, box, saved):
     assert r.exit_code == 0, describe(r)
     assert json.loads(r.stdout) == json.loads((folder / SUMMARY).read_text())
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("note: "), describe(r)
+
+
+def test_resume_leaves_a_users_own_folder_in_a_point_alone(cli, box, saved):
+    """Only folders named as run directories are runs: a user's 'backup' beside a point's run (sorting after it)
+    was taken for its newest, damaged run, and the point ran again at every --resume (a review)."""
+    def harm(folder: Path) -> None:
+        (folder / "points" / "depth=2" / "backup").mkdir()
+        (folder / SUMMARY).write_text("")  # unfinished, so --resume goes on
+
+    folder = damaged_copy(box, saved, harm)
+    before = sorted((folder / "points" / "depth=2").iterdir())
+    r = resume(cli, box)
+    clean_exit(r)
+    assert r.exit_code == 0 and r.stderr == "", describe(r)
+    assert sorted((folder / "points" / "depth=2").iterdir()) == before  # nothing run again
