@@ -112,8 +112,9 @@ def _measured(module: Any, x: Any, grad: bool, chosen: Any, loss: str, target: A
 
     from actinit_cli.torch.record import Recorder
 
-    dtypes = [p.dtype for p in module.parameters() if p.is_floating_point()]  # x in the parameters' dtype, as a run
-    xr = x.detach().to(dtypes[0] if dtypes and x.is_floating_point() else x.dtype, copy=True).requires_grad_(grad)
+    dtypes = {p.dtype for p in module.parameters() if p.is_floating_point()}  # x in the parameters' one dtype, as a
+    cast = dtypes.pop() if len(dtypes) == 1 and x.is_floating_point() else x.dtype  # run; mixed: x as given
+    xr = x.detach().to(cast, copy=True).requires_grad_(grad)
     rec = Recorder(module, chosen, keep_hist=True)
     try:
         out = module(rec.start(xr))

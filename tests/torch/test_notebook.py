@@ -79,6 +79,22 @@ def test_an_output_that_is_not_one_tensor_is_refused_by_name():
         inspect(_Pair(), torch.randn(4, 3))
 
 
+class _Scaled(torch.nn.Module):
+    """A float32 model with one float64 parameter registered first (a review: x was cast to it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones((), dtype=torch.float64))
+        self.fc = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x) * self.scale.float()
+
+
+def test_a_model_of_mixed_dtypes_takes_x_as_given():
+    assert inspect(_Scaled(), torch.randn(4, 3)).rows[0]["act_m2"] > 0
+
+
 def test_a_float64_model_takes_a_float32_batch_as_a_run_does():
     """x is cast to the parameters' dtype (a run casts its batch to model.dtype); it raised torch's dtype error."""
     model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
