@@ -121,13 +121,15 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
         if local:
             budget = free // max(1, jobs) if free is not None else None
         probe = runner.preflight(point, False, budget)[1]
-        _task_installed(point)
+        if local:  # on a cluster, the workers read the data
+            _task_installed(point)
     except resources.NoRoom as exc:
         if free is None or jobs <= 1:
             raise ActinitError(f"sweep point {name}: {exc}") from None
         raise ActinitError(f"sweep point {name}: {exc.what} needs about {resources.gib(exc.need)} GiB, and --jobs "
                            f"{jobs} points at once leave each {resources.gib(exc.free)} of the {resources.gib(free)} "
-                           f"GiB free; lower --jobs or {exc.fix}") from None
+                           f"GiB free, of which it may plan to use {resources.SHARE:.0%}; lower --jobs or {exc.fix}"
+                           ) from None
     except ActinitError as exc:
         raise ActinitError(f"sweep point {name}: {str(exc).replace(f'sweep point {name}: ', '')}") from None
     return Point(name, values, point, probe)

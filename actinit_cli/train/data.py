@@ -44,7 +44,7 @@ def draw(task: object, rng: np.random.Generator, folder: Path, where: Callable[[
     """The whole data set of a task reference: a named task, {file: x.npz} or {csv: x.csv, target: y};
     `where` labels a field for an error message (a spec's: 'spec.yaml:3: train.task.file')."""
     if isinstance(task, dict) and "file" in task:
-        return _npz(folder / task["file"], where("train.task.file"))
+        return _npz(folder / task["file"], where("train.task.file"), str(task["file"]))
     if isinstance(task, dict) and "csv" in task:
         return _csv(folder / task["csv"], task["target"], where)
     return tasks.generate(task, rng)
@@ -66,10 +66,10 @@ def _regular(path: Path, where: str) -> None:
 UNREADABLE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
-def _npz(path: Path, where: str) -> Data:
+def _npz(path: Path, where: str, given: str) -> Data:
     _regular(path, where)
     if path.suffix.lower() == ".csv":  # NumPy would say "pickled (object) data" of a text file
-        raise ActinitError(f"{where}: {str(path)!r} is a CSV file; give it as train.task: {{csv: {path.name}, "
+        raise ActinitError(f"{where}: {str(path)!r} is a CSV file; give it as train.task: {{csv: {given}, "
                            f"target: COLUMN}}, or an .npz archive under file:")
     try:
         loaded = np.load(path, allow_pickle=False)

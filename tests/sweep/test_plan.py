@@ -45,7 +45,8 @@ def test_more_than_1000_points_needs_yes():
     (400, 1, r"^sweep point depth=400: model: this run \(depth 400, .*\) needs about 4\.\d GiB but only 2\.0 GiB is "
              r"free; reduce data\.batch_size"),
     (100, 2, r"^sweep point depth=100: model: this run \(depth 100, .*\) needs about 1\.2 GiB, and --jobs 2 points at "
-             r"once leave each 1\.0 of the 2\.0 GiB free; lower --jobs or reduce data\.batch_size"),
+             r"once leave each 1\.0 of the 2\.0 GiB free, of which it may plan to use 80%; lower --jobs or reduce "
+             r"data\.batch_size"),
 ], ids=["--jobs 1", "--jobs 2"])
 def test_a_point_that_does_not_fit_says_how_much_is_free(depth, jobs, said, monkeypatch):
     """With --jobs N each point is held to 1/N of the free memory: the refusal said 'only 11.5 GiB is free' with

@@ -188,6 +188,8 @@ def test_users_own_data(cli, tmp_path, kind, loss, outputs):
     # a CSV under file: NumPy's message was cut at "pickled (object) data ... load it unsafely using the" (a user test)
     ("{file: d.csv}", "", r"train\.task\.file: '.*d\.csv' is a CSV file; give it as train\.task: \{csv: d\.csv, "
                           r"target: COLUMN\}, or an \.npz archive under file:$"),
+    ("{file: ./d.csv}", "", r"train\.task\.file: '.*d\.csv' is a CSV file; give it as train\.task: "
+                            r"\{csv: \./d\.csv, target"),  # the path as given, not its name (a review)
     ("{file: d.npz}", "loss: cross_entropy\n",
      r"^error: \S*tr\.yaml:\d+: loss: cross_entropy needs class labels, but the task's targets are real"),
     ("diabetes", "loss: binary_cross_entropy\n", r"^error: \S*tr\.yaml:\d+: loss: binary_cross_entropy needs class"),
