@@ -48,6 +48,19 @@ def test_the_weakref_containers_callbacks_are_such_frames(container):
     assert signals.swallowed(frame_in(code.co_name, code.co_filename))
 
 
+def test_matplotlibs_transform_callback_is_such_a_frame():
+    """The weakref callback matplotlib gives a transform's parent (TransformNode.set_children's lambda): a review's
+    Ctrl-C during a sweep's heatmaps printed "Exception ignored ... KeyboardInterrupt" there, and once the drawing
+    went on with a broken transform (exit 70, "Invalid affine transformation matrix")."""
+    from matplotlib import transforms
+
+    namespace: dict = {}
+    exec(compile("f = lambda: __import__('sys')._getframe()", transforms.__file__, "exec"), namespace)
+    assert signals.swallowed(namespace["f"]())
+    exec(compile("f = lambda: __import__('sys')._getframe()", "mine.py", "exec"), namespace)
+    assert not signals.swallowed(namespace["f"]())
+
+
 def test_a_garbage_collection_callback_is_such_a_frame():
     """Python prints and drops an exception raised in a gc callback (Dask's distributed/gc.py has one)."""
     frames = []
