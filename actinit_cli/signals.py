@@ -72,10 +72,11 @@ def swallowed(frame: FrameType | None) -> bool:
     return False
 
 
-# (function, where its file name says it is): weakref callbacks of the standard library, where Python drops exceptions
+# (function, where its file name says it is): weakref callbacks, where Python drops exceptions: the standard library's
+# and matplotlib's (a transform's parent collected)
 DROPPING = (("cb", "importlib"), ("remove", f"{os.sep}weakref.py"), ("_remove", f"{os.sep}_weakrefset.py"),
             ("__call__", f"{os.sep}weakref.py"), ("__call__", f"multiprocessing{os.sep}util.py"),  # finalize, Finalize
-            ("<lambda>", f"matplotlib{os.sep}transforms.py"))  # a transform's parent collected (a sweep's heatmaps)
+            ("<lambda>", f"matplotlib{os.sep}transforms.py"))  # seen during a sweep's heatmaps
 
 
 def resend(signum: int) -> None:
