@@ -21,7 +21,7 @@ import yaml
 from actinit_cli import __version__, signals
 from actinit_cli.errors import ActinitError, Interrupted
 from actinit_cli.nn.headline import TRENDS, Trend
-from actinit_cli.run import rundir
+from actinit_cli.run import rundir, yamlio
 from actinit_cli.run.files import write_atomic, write_with
 from actinit_cli.run.spec import Spec
 from actinit_cli.sweep import grids, pool, recommend, training
@@ -84,16 +84,15 @@ def _saved_plan(folder: Path) -> dict | None:
     try:
         if not file.is_file():
             raise ValueError("not a regular file")
-        saved = yaml.safe_load(file.read_bytes().decode("utf-8"))
+        saved = yamlio.load_yaml(file.read_bytes().decode("utf-8"), str(file))  # a spec's checks: syntax, depth
         if not (isinstance(saved, dict) and {"base", "sweep", "points"} <= saved.keys()):
             raise ValueError("not a mapping of base, sweep and points")
         return saved
-    except (OSError, ValueError, yaml.YAMLError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        mark = getattr(exc, "problem_mark", None)
-        why = (f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {exc.problem}" if mark
-               else " ".join(str(exc).split())[:120] or type(exc).__name__)
-        raise ActinitError(f"--resume: {file}: damaged sweep plan ({why}); this sweep cannot be resumed: move "
-                           f"{folder} away, or run without --resume for a new sweep") from None
+    except (OSError, ValueError, ActinitError) as exc:  # UnicodeDecodeError is a ValueError
+        detail = " ".join(str(exc).split()).split("; ")[0]  # yamlio's own advice is a spec's, not a plan's
+        where = detail if detail.startswith(str(file)) else f"{file}: {detail or type(exc).__name__}"
+        raise ActinitError(f"--resume: {where} (a damaged sweep plan); this sweep cannot be resumed: move {folder} "
+                           f"away, or run without --resume for a new sweep") from None
 
 
 def _complete(folder: Path) -> bool:
