@@ -79,18 +79,39 @@ def finished(point: Point, root: Path, notes: list[str] | None = None) -> dict |
     if not folder.is_dir():
         return None
     partials.remove_stale_partials(folder)
-    runs = sorted((d for d in folder.iterdir() if d.is_dir() and RUN_ID.fullmatch(d.name)), reverse=True)
-    if not runs:
+    newest = _newest_run(folder)
+    if newest is None:
         return None
     try:
-        saved = rundir.load(runs[0])
-        return rows.row(point.values, saved.spec, saved.rows, runs[0], _seconds(runs[0]), scalars=saved.scalars)
+        saved = rundir.load(newest)
+        return rows.row(point.values, saved.spec, saved.rows, newest, _seconds(newest), scalars=saved.scalars)
     except ActinitError as exc:
-        why = " ".join(str(exc).split()).split("; ")[0].removeprefix(str(runs[0])).lstrip("/: ")
+        why = " ".join(str(exc).split()).split("; ")[0].removeprefix(str(newest)).lstrip("/: ")
         if notes is not None:
-            notes.append(f"{runs[0]} cannot be read, so point {point.label} runs again into a new run directory "
+            notes.append(f"{newest} cannot be read, so point {point.label} runs again into a new run directory "
                          f"(the damaged one is left in place): {why}")
         return None
+
+
+def _newest_run(folder: Path) -> Path | None:
+    """The newest run directory in a point's folder (run ids sort by time), or None."""
+    runs = [d for d in folder.iterdir() if d.is_dir() and RUN_ID.fullmatch(d.name)] if folder.is_dir() else []
+    return max(runs, default=None)
+
+
+def kept(points: list[Point], root: Path) -> int:
+    """How many of the points a --resume would keep: their newest run directory can be read (a damaged one left
+    in place, or a user's own folder, is not a finished point). Touches nothing on disk."""
+    count = 0
+    for newest in (_newest_run(root / point.label) for point in points):
+        if newest is None:
+            continue
+        try:
+            rundir.load(newest), _seconds(newest)  # what finished() reads
+        except ActinitError:
+            continue
+        count += 1
+    return count
 
 
 def _seconds(run_dir: Path) -> float:

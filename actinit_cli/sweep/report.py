@@ -204,7 +204,7 @@ def run(plan: Plan, resume: bool = False, plots: bool = False, bound: float = re
         seconds = time.perf_counter() - began
         advice, rules = finish(folder, plan.base, plan.points, rows, seconds, plan.jobs, True, bound, plan.executor)
     except KeyboardInterrupt:  # also while the sweep's own files are written: summary.json, last, is then missing
-        done = sum(1 for p in (folder / "points").glob("*/*") if not p.name.startswith("."))
+        done = pool.kept(plan.points, folder / "points")
         kept = f"{counted(done, 'finished point')} {'is' if done == 1 else 'are'} kept"
         raise Interrupted(f"{signals.reason()}; {kept} in {folder}: continue with "
                           f"{plan.again}", signals.exit_code()) from None

@@ -159,6 +159,31 @@ def test_interrupt_keeps_finished_points_and_says_how_to_resume(cli, tmp_path, m
     assert r.stderr.rstrip().endswith(f"continue with {again}")
 
 
+@pytest.mark.parametrize("harm, kept", [
+    (lambda a, b: None, "2 finished points are kept"),
+    (lambda a, b: (a / "summary.json").unlink(), "1 finished point is kept"),  # damaged, left in place
+    (lambda a, b: (b.parent / "backup").mkdir(), "2 finished points are kept"),  # the user's own folder
+    (lambda a, b: ((a / "summary.json").unlink(), (b.parent / "20991231T000000Z-abcdef").mkdir()),
+     "0 finished points are kept"),  # a newer run-id folder that is not a run hides the older run
+])
+def test_an_interrupted_resume_counts_the_points_it_would_keep(cli, tmp_path, monkeypatch, harm, kept):
+    """Ctrl-C during --resume counts the points a later --resume keeps (their newest run directory can be read),
+    not every folder under points/: a damaged run left in place or a user's folder is not a finished point."""
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + "sweep:\n  model.depth: [2, 3]\n")
+    assert cli("sweep", path, "--out", tmp_path / "o", "--jobs", "1").exit_code == 0
+    folder = next((tmp_path / "o" / "g").iterdir())
+    (folder / "summary.json").unlink()  # the sweep reads as unfinished
+    harm(*sorted(folder.glob("points/*/*")))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "execute", interrupted)
+    r = cli("sweep", path, "--out", tmp_path / "o", "--resume")
+    assert r.exit_code == 130 and f"interrupted; {kept} in {folder}" in r.stderr, r.stderr
+
+
 def test_an_interrupt_while_the_sweep_writes_its_files_keeps_the_points(cli, tmp_path, monkeypatch):
     """Every point finished, then Ctrl-C while points.csv, the heatmaps or summary.json are written: the points are
     kept and the line says so (not 'nothing was left half-written'); --resume then writes the sweep's files."""
