@@ -150,24 +150,33 @@ class RunningSums:
         enough for that bound to stay below UNIT_VAR_ERROR of it. Elsewhere (units that barely vary across
         the batch: the input-collapse case this column exists for; batches beyond ~4,000 near the threshold)
         a second pass sums (a - mean_j)^2 (two-pass), and always for float64 arrays: float64 runs are held
-        to 1e-12, beyond what that bound allows.
+        to 1e-12, beyond what that bound allows. The sums are taken about a shift (the first block's mean), as
+        in `add`, so that the pooled variance (act_var) of mean-dominated values does not cancel (unshifted, a
+        float64 sigmoid layer of variance 1e-14 beside a mean of 1/2 was off by 3 %); the bound above uses the
+        larger of the shifted and the plain E[a^2], so the paths are those of plain sums.
         """
         batch, units = a.shape
         if not a.size:
             return float("nan"), True
-        col_sum, s2 = np.zeros(units), 0.0
+        col_sum, s2, shift = np.zeros(units), 0.0, self.shift if self.n else None
         for block in _float64_rows(a):
-            col_sum += np.add.reduce(block, axis=0)  # not ones @ block: a threaded BLAS job this small can
-            s2 += sum_squares(block.reshape(-1))  # cost 40x the sum when its sleeping threads must wake
+            if shift is None:  # the first block of the first array sets the shift
+                first = float(np.mean(block))
+                shift = self.shift = first if math.isfinite(first) else 0.0
+            d = block - shift if shift else block
+            col_sum += np.add.reduce(d, axis=0)  # not ones @ block: a threaded BLAS job this small can
+            s2 += sum_squares(d.reshape(-1))  # cost 40x the sum when its sleeping threads must wake
         self.n += a.size
         self.s1 += float(col_sum.sum())
         self.s2 += s2
-        col_mean = col_sum / batch
+        col_mean = col_sum / batch  # about the shift
         m2 = s2 / a.size
         unit_var = m2 - sum_squares(col_mean) / units
+        plain_m2 = m2 + 2 * shift * float(col_sum.sum()) / a.size + shift * shift if shift else m2
+        scale = max(m2, plain_m2)
         share = max(SAFE_SHARE, (2 * batch + CHUNK) * 2.0**-53 / UNIT_VAR_ERROR)
-        if a.dtype != np.float32 or not unit_var >= share * m2 or not m2:  # nan and all-zero arrays too
-            unit_var = sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a)) / a.size
+        if a.dtype != np.float32 or not unit_var >= share * scale or not scale:  # nan and all-zero arrays too
+            unit_var = _unit_var_two_pass(a, col_mean + shift)
         return unit_var, math.isfinite(s2)
 
     def mean(self) -> float | None:
@@ -186,6 +195,11 @@ class RunningSums:
         if self.shift == 0.0:
             return self.s2 / self.n
         return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
+
+
+def _unit_var_two_pass(a: np.ndarray, col_mean: np.ndarray) -> float:
+    """The mean over units of each unit's variance across the batch, two-pass about `col_mean`."""
+    return sum(sum_squares((block - col_mean).reshape(-1)) for block in _float64_rows(a)) / a.size
 
 
 def _rows_per_block(a: np.ndarray) -> int:

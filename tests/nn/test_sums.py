@@ -144,6 +144,8 @@ def test_add_rows_matches_two_pass_float64(case, dtype, block_rows, monkeypatch)
     assert unit_var == pytest.approx(want, rel=rel, abs=abs_share * np.mean(a64**2))
     assert (acc.n, acc.mean(), acc.m2()) == (a.size, pytest.approx(a64.mean(), rel=1e-12),
                                                 pytest.approx(np.mean(a64**2), rel=1e-12))
+    # act_var: the pooled variance, not only E[a^2] (before 2026-12-02 off by 1e-4 to 3e-2 on mean-dominated values)
+    assert acc.var() == pytest.approx(a64.var(), rel=1e-9, abs=1e-300)
 
 
 @pytest.mark.parametrize("shape", [(0, 5), (5, 0)])
