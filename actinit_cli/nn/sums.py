@@ -150,22 +150,22 @@ class RunningSums:
         enough for that bound to stay below UNIT_VAR_ERROR of it. Elsewhere (units that barely vary across
         the batch: the input-collapse case this column exists for; batches beyond ~4,000 near the threshold)
         a second pass sums (a - mean_j)^2 (two-pass), and always for float64 arrays: float64 runs are held
-        to 1e-12, beyond what that bound allows. The sums are taken about a shift (the first block's mean), as
-        in `add`, so that the pooled variance (act_var) of mean-dominated values does not cancel (unshifted, a
-        float64 sigmoid layer of variance 1e-14 beside a mean of 1/2 was off by 3 %); the bound above uses the
-        larger of the shifted and the plain E[a^2], so the paths are those of plain sums.
+        to 1e-12, beyond what that bound allows. Where the first block is mean-dominated (mean^2 above
+        MEAN_SHARE of E[a^2], as `variance` decides) the sums are taken about its mean, as in `add`, so the pooled
+        variance (act_var) does not cancel (unshifted, a float64 sigmoid layer of variance 1e-14 beside a mean of
+        1/2 was off by 3 %); else about 0, no extra pass. The bound above uses the larger (plain) E[a^2].
         """
         batch, units = a.shape
         if not a.size:
             return float("nan"), True
-        col_sum, s2, shift = np.zeros(units), 0.0, self.shift if self.n else None
-        for block in _float64_rows(a):
-            if shift is None:  # the first block of the first array sets the shift
-                first = float(np.mean(block))
-                shift = self.shift = first if math.isfinite(first) else 0.0
-            d = block - shift if shift else block
-            col_sum += np.add.reduce(d, axis=0)  # not ones @ block: a threaded BLAS job this small can
-            s2 += sum_squares(d.reshape(-1))  # cost 40x the sum when its sleeping threads must wake
+        col_sum, s2, shift = np.zeros(units), 0.0, self.shift
+        for i, block in enumerate(_float64_rows(a)):
+            part, part2 = _block_sums(block, shift)
+            if not (self.n or i):  # the first block of the first array: shift by its mean if mean-dominated
+                shift = self.shift = _shift(float(part.sum()) / block.size, part2 / block.size)
+                part, part2 = _block_sums(block, shift) if shift else (part, part2)
+            col_sum += part
+            s2 += part2
         self.n += a.size
         self.s1 += float(col_sum.sum())
         self.s2 += s2
@@ -195,6 +195,20 @@ class RunningSums:
         if self.shift == 0.0:
             return self.s2 / self.n
         return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
+
+
+def _block_sums(block: np.ndarray, shift: float) -> tuple[np.ndarray, float]:
+    """Column sums and the sum of squares of a float64 block about `shift`."""
+    d = block - shift if shift else block
+    # np.add.reduce, not ones @ block: a threaded BLAS job this small can cost 40x the sum when its sleeping
+    # threads must wake
+    return np.add.reduce(d, axis=0), sum_squares(d.reshape(-1))
+
+
+def _shift(mean: float, m2: float) -> float:
+    """The shift for sums whose first values have this mean and second moment: the mean where it dominates
+    (mean^2 > MEAN_SHARE E[a^2]: E[a^2] - mean^2 would cancel), else 0."""
+    return mean if math.isfinite(mean) and math.isfinite(m2) and mean * mean > MEAN_SHARE * m2 else 0.0
 
 
 def _unit_var_two_pass(a: np.ndarray, col_mean: np.ndarray) -> float:
