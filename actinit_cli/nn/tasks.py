@@ -102,15 +102,20 @@ CLASSES = Param("classes", low=2, high=10_000, doc="classes", kind=int)
 # A separation, noise or number of turns of 1e6 is far past where it changes what is learnt (classes apart by
 # 10 no longer overlap); bounded so that every sum of squares stays finite (1e308 made the data nan).
 SCALE = 1e6
-MAX_VALUES = 50_000_000  # samples x features drawn at most (400 MB of float64): a data set, not a stress test
+MAX_VALUES = 50_000_000  # values of any one array a task draws, at most (400 MB of float64): a data set, not a stress test
 
 
 def _fits(params: Mapping[str, Any]) -> str | None:
-    n = params["samples"] * max(params.get("features", 2), params.get("outputs", 1), params.get("hidden", 1))
-    if params.get("hidden", 0) ** 2 > MAX_VALUES:  # the teacher's hidden x hidden weights
-        return f"hidden {params['hidden']} gives the teacher more than {MAX_VALUES:,} weights; lower it"
-    return (f"samples x features is {n:,}, more than {MAX_VALUES:,} values; draw fewer samples or features"
-            if n > MAX_VALUES else None)
+    """Refuse a task whose largest drawn array holds more than MAX_VALUES values: the data (samples x features,
+    samples x outputs), a mixture's centres (classes x features) and the teacher's weights."""
+    p = {"features": 2, "outputs": 1, "hidden": 1, "classes": 1, **params}
+    arrays = {"samples x features": p["samples"] * p["features"], "samples x outputs": p["samples"] * p["outputs"],
+              "classes x features": p["classes"] * p["features"], "features x hidden": p["features"] * p["hidden"],
+              "hidden x hidden": p["hidden"] ** 2 if "hidden" in params else 0, "hidden x outputs": p["hidden"] * p["outputs"]}
+    what, n = max(arrays.items(), key=lambda kv: kv[1])
+    return f"{what} is {n:,}, more than {MAX_VALUES:,} values; lower {what.replace(' x ', ' or ')}" if n > MAX_VALUES else None
+
+
 REGISTRY: Registry = Registry("task", [
     Entry("teacher", _teacher, (SAMPLES, FEATURES, Param("outputs", low=1, high=100_000),
                                 Param("hidden", low=1, high=100_000), Param("noise", low=0.0, high=SCALE)), check=_fits, formula="regression on a random tanh teacher MLP"),
