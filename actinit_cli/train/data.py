@@ -23,7 +23,7 @@ from actinit_cli.nn import tasks
 from actinit_cli.nn.tasks import KINDS, Data
 from actinit_cli.run import spec as specs
 
-MAX_CLASSES = 1000  # integer targets with more distinct values than this read as regression
+MAX_CLASSES = 1000  # integer targets with a value this large or larger read as regression (one output per class)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,11 @@ MAX_FILE = 1 << 30  # a user's data file: at most 1 GiB
 
 def _regular(path: Path, where: str) -> None:
     """A regular file of at most MAX_FILE bytes (a FIFO or a device would block or never end)."""
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError as exc:  # a name longer than the file system takes
+        raise ActinitError(f"{where}: {str(path)[:80]!r} cannot be read ({exc.strerror}); check the path") from None
+    if not is_file:
         raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of "
                            f"{'a .csv' if where.endswith('.csv') else 'an .npz archive'} (relative to the spec's folder)")
     if path.stat().st_size > MAX_FILE:
@@ -103,7 +107,7 @@ def _csv(path: Path, target: str, where: Callable[[str], str]) -> Data:
     try:
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:  # csv.Error: a cell beyond csv's field size limit
         raise ActinitError(f"{field}: cannot read {str(path)!r} ({getattr(exc, 'strerror', None) or exc})") from None
     header, body = [h.strip() for h in rows[0]] if rows else [], [r for r in rows[1:] if r]
     if len(body) < 2:
@@ -124,8 +128,9 @@ def _csv(path: Path, target: str, where: Callable[[str], str]) -> Data:
 
 
 def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
-    """A user's data: integer targets 0/1 are binary, other non-negative integers (up to MAX_CLASSES distinct)
-    multi-class labels, anything else regression (a spec's loss overrides this, see `fit`)."""
+    """A user's data: integer targets 0/1 are binary, other non-negative integers below MAX_CLASSES multi-class
+    labels (one output each: a label of 1e9 would be a billion outputs), anything else regression (a spec's
+    loss overrides this, see `fit`)."""
     if len(x) < 2 or x.shape[1] < 1:
         raise ActinitError(f"{where}: the data has {len(x)} rows of {x.shape[1]} features; a training run needs at "
                            f"least 2 rows (train and test) and 1 feature")
@@ -136,7 +141,7 @@ def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
     if not all(np.all(np.isfinite(s)) for s in spread):
         raise ActinitError(f"{where}: values too large to standardise (their squares overflow float64); rescale "
                            f"the data")
-    if y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0 and len(np.unique(y)) <= MAX_CLASSES:
+    if y.ndim == 1 and np.all(y == np.round(y)) and 0 <= y.min() and y.max() < MAX_CLASSES:
         labels = y.astype(np.int64)
         kind = "binary" if labels.max() <= 1 else "multiclass"
         return Data(x, labels, kind, int(labels.max()) + 1 if kind == "multiclass" else 2)
