@@ -72,7 +72,11 @@ def plan(path: Path, out: Path = Path("runs")) -> Planned:
     """Load a run directory, or validate a spec (memory included), without running anything; a spec with
     train: is prepared for training (its data read and checked)."""
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # a name longer than the file system takes (is_dir says False only to a missing path)
+        raise ActinitError(f"check: {str(path)[:80]!r} cannot be read ({exc.strerror}); check the path") from None
+    if is_dir:
         return Planned(path, saved=rundir.load(path))
     from actinit_cli.run import runner  # specs only: re-checking a saved run never loads the network code
 
@@ -164,6 +168,8 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     files.check_out(out)
     if junit is not None:
         files.check_file(junit, "--junit")
+    if baseline is not None:
+        files.check_names(Path(baseline), "--baseline")
     saved = rundir.load(baseline) if baseline is not None else None
     return Gate(_planned(paths, saved, baseline, Path(out)), Path(out), strict, saved, tolerance, junit)
 
