@@ -11,6 +11,7 @@ from actinit_cli.errors import ActinitError
 
 DTYPES = ("float32", "float64")
 MAX_ELEMENTS = 2**28  # 268M values (1 GiB in float32): a larger request is refused before allocating.
+MAX_RANK = 32  # dimensions of an array: NumPy 1.x's limit (2.x allows 64)
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
     """(fan_in, fan_out) of a weight tensor, as Keras 3 computes them.
@@ -49,6 +50,9 @@ def check_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """A shape of positive sizes small enough to allocate; otherwise an error saying what to change."""
     if any(s <= 0 for s in shape):
         raise ActinitError(f"shape: every size must be a positive integer, got {tuple(shape)}")
+    if len(shape) > MAX_RANK:
+        raise ActinitError(f"shape: {len(shape)} sizes, more than the {MAX_RANK} dimensions an array may have; "
+                           f"give at most {MAX_RANK}")
     if math.prod(shape) > MAX_ELEMENTS:
         raise ActinitError(f"shape: {tuple(shape)} holds {math.prod(shape):,} values, more than the "
                            f"{MAX_ELEMENTS:,} actinit will allocate; use a smaller shape")
