@@ -121,6 +121,10 @@ def _point(base: specs.Spec, values: dict[str, Any], jobs: int, local: bool = Tr
         if local:
             budget = free // max(1, jobs) if free is not None else None
         probe = runner.preflight(point, False, budget)[1]
+        if point.resolved.get("train"):  # what training refuses whatever the data (repeats, blocks, lsuv, ...)
+            from actinit_cli.train import job
+
+            job.refuse(point)
         if local:  # on a cluster, the workers read the data
             _task_installed(point)
     except resources.NoRoom as exc:
