@@ -25,6 +25,7 @@ BAD = [
     ("shape beyond the element limit", ["--shape", "32768", "16384"], r"shape"),
     ("shape beyond int64", ["--shape", str(2**64), "2"], r"shape"),
     ("shape of 40 dimensions of 2", ["--shape", *["2"] * 40], r"shape"),
+    ("shape of 100 dimensions of 1", ["--shape", *["1"] * 100], r"shape.*dimensions"),
     ("seed -1", ["--shape", "3", "--seed", "-1"], r"--seed"),
     ("seed text", ["--shape", "3", "--seed", "x"], r"--seed"),
     ("seed 1.5", ["--shape", "3", "--seed", "1.5"], r"--seed"),
