@@ -102,7 +102,8 @@ CLASSES = Param("classes", low=2, high=10_000, doc="classes", kind=int)
 # A separation, noise or number of turns of 1e6 is far past where it changes what is learnt (classes apart by
 # 10 no longer overlap); bounded so that every sum of squares stays finite (1e308 made the data nan).
 SCALE = 1e6
-MAX_VALUES = 50_000_000  # values of any one array a task draws, at most (400 MB of float64): a data set, not a stress test
+MAX_VALUES = 50_000_000  # values of any one array a task draws, at most (400 MB of float64): a data set, not a
+# stress test
 
 
 def _fits(params: Mapping[str, Any]) -> str | None:
@@ -111,9 +112,12 @@ def _fits(params: Mapping[str, Any]) -> str | None:
     p = {"features": 2, "outputs": 1, "hidden": 1, "classes": 1, **params}
     arrays = {"samples x features": p["samples"] * p["features"], "samples x outputs": p["samples"] * p["outputs"],
               "classes x features": p["classes"] * p["features"], "features x hidden": p["features"] * p["hidden"],
-              "hidden x hidden": p["hidden"] ** 2 if "hidden" in params else 0, "hidden x outputs": p["hidden"] * p["outputs"]}
+              "hidden x hidden": p["hidden"] ** 2 if "hidden" in params else 0,
+              "hidden x outputs": p["hidden"] * p["outputs"]}
     what, n = max(arrays.items(), key=lambda kv: kv[1])
-    return f"{what} is {n:,}, more than {MAX_VALUES:,} values; lower {what.replace(' x ', ' or ')}" if n > MAX_VALUES else None
+    if n <= MAX_VALUES:
+        return None
+    return f"{what} is {n:,}, more than {MAX_VALUES:,} values; lower {what.replace(' x ', ' or ')}"
 
 
 REGISTRY: Registry = Registry("task", [

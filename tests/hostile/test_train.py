@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pytest
 
-from tests.hostile.harness import Box, actinit, describe, ids, merged, refused
+from tests.hostile.harness import actinit, describe, ids, merged, refused
 
 TRAIN = {"name": "t", "model": {"depth": 2, "width": 4, "activation": "relu", "initializer": "he_normal"},
          "train": {"task": {"name": "spirals", "samples": 64}, "steps": 2, "batch_size": 4}}
