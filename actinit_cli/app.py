@@ -38,6 +38,9 @@ class _Group(TyperGroup):
         except ActinitError as exc:
             fail(str(exc), exc.exit_code)
         except Exception as exc:  # click-style usage errors carry format_message and exit_code
+            if signals.interrupted():  # caused by the Ctrl-C, e.g. Python 3.11 wraps one raised in a class's
+                # __set_name__ at import in a RuntimeError (a fuzz run saw it reported as an internal error)
+                fail(f"{signals.reason()}; nothing was left half-written", signals.exit_code())
             if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
                 internal_error(exc)
             if type(exc).__name__ == "NoArgsIsHelpError":

@@ -285,3 +285,20 @@ def test_a_stopped_sweep_worker_ends_quietly(tmp_path, where, unwound):
                          timeout=30)
     assert (out.returncode, out.stdout, out.stderr) == (143, "", "")
     assert marker.exists() == unwound
+
+
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGINT, 130, "interrupted"),
+                                                (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_an_exception_wrapping_the_interrupt_is_the_interrupt(cli, monkeypatch, signum, code, said):
+    """A Ctrl-C inside a class's __set_name__ (an import) reaches Python 3.11's caller as RuntimeError from
+    KeyboardInterrupt: exit 130 (143) and the interrupt's line, not an internal error (exit 70)."""
+    from actinit_cli.nn import sample
+
+    def interrupted(shape):
+        signals._raised.append(signum)  # what the handler notes as it raises KeyboardInterrupt
+        raise RuntimeError("Error calling __set_name__ on 'Field' instance 'params'") from KeyboardInterrupt()
+
+    monkeypatch.setattr(signals, "_raised", [])
+    monkeypatch.setattr(sample, "check_shape", interrupted)
+    r = cli("sample", "he_normal", "--shape", "3", "2")
+    assert (r.exit_code, r.stderr) == (code, f"error: {said}; nothing was left half-written\n"), r.output
