@@ -36,3 +36,22 @@ def test_every_run_level_quantity_is_documented():
     text = (REPO / "README.md").read_text()
     missing = [name for name in scalars.NAMES if f"`{name}`" not in text]
     assert not missing, f"README's Variance gates section does not name {missing}"
+
+
+def code_map_rows() -> dict[str, str]:
+    """README's code map: each table row's first cell (the files or folder) -> the whole row."""
+    section = README.split("\n## Code map\n", 1)[1].split("\nWhere to add things", 1)[0]
+    return {line.split("|")[1]: line for line in section.splitlines() if line.startswith("| `")}
+
+
+MODULES = sorted(p.relative_to(REPO / "actinit_cli") for p in (REPO / "actinit_cli").rglob("*.py")
+                 if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=str)
+def test_code_map_names_every_module(module):
+    """A top-level module is named in a row's first cell; a sub-package's module in its folder's row."""
+    folder, name = (f"`{module}`", f"`{module}`") if len(module.parts) == 1 else (f"`{module.parts[0]}/`",
+                                                                                  f"`{module.stem}`")
+    rows = [row for first, row in code_map_rows().items() if folder in first]
+    assert rows and name in rows[0], f"README's code map does not name {module}"
