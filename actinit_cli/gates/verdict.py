@@ -56,8 +56,10 @@ def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "",
         return _evaluate_slope(check, rows, target, name, "torch" in model)
     layers = [layer for layer in select(check["layers"], len(rows) - 1, rows) if applies(q, layer, model, rows)]
     if not layers:
+        anywhere = any(applies(q, layer, model, rows) for layer in range(len(rows)))
         return Result(target, name, False, None, None, interval(check["min"], check["max"]),
-                      f"{q} is empty: this network has no layer where it applies")
+                      f"{q} is empty: " + ("it applies to none of the selected layers" if anywhere
+                                           else "this network has no layer where it applies"))
     values = {layer: value(rows[layer], q) for layer in layers}
     ref_layer, scale = _reference(check, rows)
     if ref_layer is not None and scale is None:

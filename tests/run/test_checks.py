@@ -228,3 +228,13 @@ def test_a_unit_var_slope_check_stops_at_float32_resolution(layers, want):
     table = rows([1.0] * 8, act_unit_var=unit)
     r = run({"quantity": "act_unit_var", "slope_log2": {"max": 0}, "layers": layers}, table)
     assert (r.value == pytest.approx(want)) if want is not None else (r.value is None and not r.passed)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"quantity": "saturated_frac", "max": 0.2}, "saturated_frac is empty: this network has no layer where it applies"),
+    ({"quantity": "grad_preact_m2", "max": 1, "layers": [0]},  # the input has no dL/dh; layers 1 and 2 do
+     "grad_preact_m2 is empty: it applies to none of the selected layers"),
+])
+def test_a_quantity_with_no_selected_value_fails_saying_why(raw, message):
+    r = run(raw, rows([1, 1, 1], grad_preact_m2=[None, 1, 1]))
+    assert not r.passed and r.message == message
