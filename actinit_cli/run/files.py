@@ -4,6 +4,7 @@ destinations checked before any work is done."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -26,8 +27,14 @@ def write_atomic(path: Path, data: bytes, option: str = "--output") -> None:
 
 def write_with(path: Path, write: Callable[[Path], None], option: str = "--output") -> None:
     """Let `write(tmp)` fill a temporary file beside `path` (same suffix, so a plot knows its format), then
-    rename it into place: the file appears whole or not at all, also on a full disk (one-line error)."""
+    rename it into place: the file appears whole or not at all, also on a full disk (one-line error). A symlink
+    stays: the file it points to is replaced. A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written
+    to as it is: a rename over it replaced the system's /dev/null with a regular file."""
     path = Path(path)
+    if not _regular_or_missing(path):
+        return _write_in_place(path, write, option)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # checked writable beforehand (rundir.check_file)
         fd, name = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
@@ -47,6 +54,23 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
             raise ActinitError(f"{option}: cannot write {str(path)!r} ({exc.strerror or exc}); free some space or "
                                f"choose a writable path") from None
         raise
+
+
+def _regular_or_missing(path: Path) -> bool:
+    """Whether `path` (its symlinks followed) is a regular file or nothing yet."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def _write_in_place(path: Path, write: Callable[[Path], None], option: str) -> None:
+    signals.check()  # a Ctrl-C that a library cleared while the data was made: nothing is written
+    try:
+        write(path)
+    except OSError as exc:
+        raise ActinitError(f"{option}: cannot write {str(path)!r} ({exc.strerror or exc}); choose a writable "
+                           f"path") from None
 
 
 NAME_MAX = 255  # bytes in one path component on Linux file systems

@@ -1,4 +1,9 @@
-"""write_atomic: whole files or nothing, and a one-line error naming the option."""
+"""write_atomic: whole files or nothing, and a one-line error naming the option; a symlink, a device or a pipe
+given as the destination is written through, never replaced."""
+
+import os
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +35,37 @@ def test_permissions_follow_the_umask(tmp_path):
     target = tmp_path / "r.xml"
     write_atomic(target, b"x")
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask()
+
+
+def test_a_symlink_stays_and_its_file_is_replaced(tmp_path):
+    (tmp_path / "real.npy").write_bytes(b"old")
+    (tmp_path / "link.npy").symlink_to("real.npy")
+    write_atomic(tmp_path / "link.npy", b"new")
+    assert (tmp_path / "link.npy").is_symlink() and (tmp_path / "real.npy").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npy", "real.npy"]
+
+
+@pytest.mark.parametrize("through_link", [False, True], ids=["the fifo", "a link to it"])
+def test_a_pipe_is_written_to_not_replaced(tmp_path, through_link):
+    """A FIFO (and so /dev/stdout or a shell's >(...)) gets the bytes; a rename would have replaced it by a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    if through_link:
+        (tmp_path / "link").symlink_to(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomic(tmp_path / ("link" if through_link else "pipe"), b"data")
+    reader.join(10)
+    assert got == [b"data"] and fifo.is_fifo()
+
+
+def test_a_device_is_written_to_not_replaced(monkeypatch):
+    """`--output /dev/null` discards the output; it replaced the system's /dev/null by a regular file (the test
+    stops any rename, so that a regression cannot do that to the machine running it)."""
+    def no_rename(source, target):
+        raise AssertionError(f"{target} would be replaced")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    write_atomic(Path("/dev/null"), b"x" * 1000)
+    assert Path("/dev/null").is_char_device()
