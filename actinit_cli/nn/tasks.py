@@ -108,16 +108,19 @@ MAX_VALUES = 50_000_000  # values of any one array a task draws, at most (400 MB
 
 def _fits(params: Mapping[str, Any]) -> str | None:
     """Refuse a task whose largest drawn array holds more than MAX_VALUES values: the data (samples x features,
-    samples x outputs), a mixture's centres (classes x features) and the teacher's weights."""
+    samples x outputs), a mixture's centres (classes x features), the teacher's weights and its hidden activations
+    (samples x hidden)."""
     p = {"features": 2, "outputs": 1, "hidden": 1, "classes": 1, **params}
+    teacher = "hidden" in params
     arrays = {"samples x features": p["samples"] * p["features"], "samples x outputs": p["samples"] * p["outputs"],
               "classes x features": p["classes"] * p["features"], "features x hidden": p["features"] * p["hidden"],
-              "hidden x hidden": p["hidden"] ** 2 if "hidden" in params else 0,
+              "samples x hidden": p["samples"] * p["hidden"] if teacher else 0,  # the teacher's hidden activations
+              "hidden x hidden": p["hidden"] ** 2 if teacher else 0,
               "hidden x outputs": p["hidden"] * p["outputs"]}
     what, n = max(arrays.items(), key=lambda kv: kv[1])
     if n <= MAX_VALUES:
         return None
-    return f"{what} is {n:,}, more than {MAX_VALUES:,} values; lower {what.replace(' x ', ' or ')}"
+    return f"{what} is {n:,}, more than {MAX_VALUES:,} values; lower {' or '.join(dict.fromkeys(what.split(' x ')))}"
 
 
 REGISTRY: Registry = Registry("task", [

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
+from actinit_cli.errors import ActinitError
 from actinit_cli.nn import tasks
 from tests.cases import need
 
@@ -63,3 +64,17 @@ def test_largest_allowed_parameter_gives_finite_data(name, param):
         d = tasks.generate({"name": name, "samples": 64, param.name: param.high or 1e308}, np.random.default_rng(0))
         moments = [d.x.mean(axis=0), d.x.std(axis=0), d.y.astype(np.float64).std(axis=0)]
     assert all(np.all(np.isfinite(m)) for m in moments)
+
+
+
+@pytest.mark.parametrize("params, message", [
+    # the teacher's hidden activations, samples x hidden (7.5 GiB here), not only its weights and the data
+    ({"samples": 10_000_000, "features": 1, "hidden": 100},
+     "samples x hidden is 1,000,000,000, more than 50,000,000 values; lower samples or hidden"),
+    ({"samples": 2, "features": 1, "hidden": 8000},
+     "hidden x hidden is 64,000,000, more than 50,000,000 values; lower hidden"),
+])
+def test_a_teacher_whose_arrays_would_not_fit_is_refused(params, message):
+    with pytest.raises(ActinitError) as exc:
+        tasks.REGISTRY.resolve({"name": "teacher", **params}, "train.task")
+    assert str(exc.value) == f"train.task: {message}"
