@@ -192,7 +192,7 @@ class RunningSums:
         """E[a^2] = Var a + mean^2 (equal to s2 / n when there is no shift)."""
         if not self.n:
             return None
-        if self.shift == 0.0:
+        if self.shift == 0.0 or not math.isfinite(self.s2):  # an inf (a - shift)^2 is an inf a^2, whatever s1 says
             return self.s2 / self.n
         return self.s2 / self.n + 2 * self.shift * (self.s1 / self.n) + self.shift * self.shift  # inf, never OverflowError
 

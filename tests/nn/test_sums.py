@@ -148,6 +148,19 @@ def test_add_rows_matches_two_pass_float64(case, dtype, block_rows, monkeypatch)
     assert acc.var() == pytest.approx(a64.var(), rel=1e-9, abs=1e-300)
 
 
+
+@pytest.mark.parametrize("rows", [True, False], ids=["add_rows", "add"])
+@pytest.mark.parametrize("first, later", [(0.5, -np.inf), (-0.5, np.inf), (0.5, np.inf)])
+def test_an_inf_after_a_shift_has_an_inf_second_moment(rows, first, later):
+    """Sums shifted by a first mean of one sign, then an inf of the other: E[a^2] is inf, as unshifted sums say (the
+    shift's 2 shift E[a - shift] term is -inf there: inf - inf was nan)."""
+    acc = sums.RunningSums()
+    for value in (first, later):
+        a = np.full((1, 1), value)
+        with np.errstate(all="ignore"):  # as stats.observe calls them: inf and nan are data
+            acc.add_rows(a) if rows else acc.add(a)
+    assert acc.shift == first and acc.m2() == np.inf and acc.mean() == later
+
 @pytest.mark.parametrize("shape", [(0, 5), (5, 0)])
 def test_empty_arrays_have_no_unit_variance(shape):
     acc = sums.RunningSums()
