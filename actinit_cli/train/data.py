@@ -148,6 +148,14 @@ def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
     return Data(x, y.astype(np.float64).reshape(len(y), -1), "regression")
 
 
+def _not_labels(y: np.ndarray) -> str:
+    """What regression targets are, in words: integers read as regression for their size (see `infer`), or reals."""
+    flat = y.reshape(-1)
+    if flat.size and np.all(flat == np.round(flat)) and flat.min() >= 0 and flat.max() >= MAX_CLASSES:
+        return f"integers up to {flat.max():.0f}, and only labels below {MAX_CLASSES:,} are classes (one output each)"
+    return "real numbers (regression)"
+
+
 def targets(d: Data, loss: str, field: str = "loss") -> tuple[np.ndarray, int]:
     """Loss targets for the data (all rows) and the output width they need; refuses labels that do not fit,
     naming `field` (the spec's `loss`, with its file and line)."""
@@ -156,8 +164,8 @@ def targets(d: Data, loss: str, field: str = "loss") -> tuple[np.ndarray, int]:
                            "binary_cross_entropy, or leave loss out for the task's own")
     if d.kind == "regression":
         if loss != "mse":
-            raise ActinitError(f"{field}: {loss} needs class labels, but the task's targets are real numbers "
-                               f"(regression); use loss: mse or leave loss out")
+            raise ActinitError(f"{field}: {loss} needs class labels, but the task's targets are {_not_labels(d.y)}; "
+                               f"use loss: mse or leave loss out")
         return d.y, d.y.shape[1]
     if loss == "cross_entropy":
         return d.y, d.classes

@@ -27,10 +27,11 @@ def npz(**arrays) -> bytes:
 FILES = [
     ("labels up to 1e9 with mse", {"loss": "mse"}, {"d.npz": npz(x=X, y=np.array([0, 10**9] * 20))}, None),
     ("labels up to 1e9 with bce", {"loss": "binary_cross_entropy"}, {"d.npz": npz(x=X, y=np.array([0, 10**9] * 20))},
-     r"loss: binary_cross_entropy needs class labels"),
+     r"loss: binary_cross_entropy needs class labels, but the task's targets are integers up to 1000000000, and only "
+     r"labels below 1,000 are classes"),
     ("float labels up to 1e18", {}, {"d.npz": npz(x=X, y=np.array([0.0, 1e18] * 20))}, None),
     ("labels up to 1e9 as class losses", {"loss": "cross_entropy"}, {"d.npz": npz(x=X, y=np.array([0, 10**9] * 20))},
-     r"loss: cross_entropy needs class labels"),
+     r"loss: cross_entropy needs class labels, but the task's targets are integers up to 1000000000"),
     ("a csv cell beyond csv's field limit", {}, {"d.csv": "a,y\n" + "1" * 200_000 + ",0\n2,1\n3,0\n"},
      r"train\.task\.csv: cannot read"),
     ("a file name too long", {}, {LONG + ".npz": None}, r"train\.task\.file: '.*(too long)"),
