@@ -83,8 +83,8 @@ def finished(point: Point, root: Path, notes: list[str] | None = None) -> dict |
     if newest is None:
         return None
     try:
-        saved = rundir.load(newest)
-        return rows.row(point.values, saved.spec, saved.rows, newest, _seconds(newest), scalars=saved.scalars)
+        saved, seconds = _read(newest)
+        return rows.row(point.values, saved.spec, saved.rows, newest, seconds, scalars=saved.scalars)
     except ActinitError as exc:
         why = " ".join(str(exc).split()).split("; ")[0].removeprefix(str(newest)).lstrip("/: ")
         if notes is not None:
@@ -107,11 +107,16 @@ def kept(points: list[Point], root: Path) -> int:
         if newest is None:
             continue
         try:
-            rundir.load(newest), _seconds(newest)  # what finished() reads
+            _read(newest)
         except ActinitError:
             continue
         count += 1
     return count
+
+
+def _read(run_dir: Path) -> tuple[rundir.Saved, float]:
+    """A finished point's run directory and its total seconds (ActinitError where it cannot be read)."""
+    return rundir.load(run_dir), _seconds(run_dir)
 
 
 def _seconds(run_dir: Path) -> float:
