@@ -121,8 +121,8 @@ def _excess(v: float | None, lo: float | None, hi: float | None, log: bool) -> f
     if log:
         if v <= 0:
             return math.inf
-        return max(math.log2(lo / v) if lo is not None else -math.inf,
-                   math.log2(v / hi) if hi is not None else -math.inf)
+        return max(math.log2(lo) - math.log2(v) if lo is not None else -math.inf,  # not log2(lo / v): it
+                   math.log2(v) - math.log2(hi) if hi is not None else -math.inf)  # underflows to log2(0)
     return max(lo - v if lo is not None else -math.inf, v - hi if hi is not None else -math.inf)
 
 

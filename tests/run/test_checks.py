@@ -79,6 +79,19 @@ def test_slope_log2(table, message):
         assert not r.passed and message in r.message
 
 
+TINY = 5e-324  # the smallest float: a bound divided by a value of 2 or more underflows to 0
+
+
+@pytest.mark.parametrize("raw, table, passed", [
+    ({"quantity": "act_m2", "min": TINY}, rows([1, 4, 4, 1]), True),  # lo / v underflows to 0
+    ({"quantity": "act_m2", "max": 10}, rows([1, TINY, 1, 1]), True),  # v / hi underflows to 0
+    ({"quantity": "act_m2", "min": TINY, "max": 1e300}, rows([1, TINY, 1e300, 1]), True),
+    ({"quantity": "act_m2", "max": TINY}, rows([1, 4, 4, 1]), False),
+])
+def test_bounds_far_from_the_values_give_a_verdict_not_a_crash(raw, table, passed):
+    assert run(raw, table).passed is passed
+
+
 def test_slope_over_hidden_layers_exactly():
     table = rows([5, 1, 2, 4, 8, 16, 0.001])  # input and output ignored by default
     assert run({"quantity": "act_m2", "slope_log2": {"min": 1 - 1e-12, "max": 1 + 1e-12}}, table).passed
