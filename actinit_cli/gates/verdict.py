@@ -53,7 +53,7 @@ def evaluate(check: Mapping, rows: list[dict], model: Mapping, target: str = "",
     if rows and q not in rows[0]:
         return Result(target, name, False, None, None, "", f"{q} is missing from layers.csv")
     if check["slope_log2"]:
-        return _evaluate_slope(check, rows, target, name, "torch" in model)
+        return _evaluate_slope(check, rows, target, name, model)
     layers = [layer for layer in select(check["layers"], len(rows) - 1, rows) if applies(q, layer, model, rows)]
     if not layers:
         anywhere = any(applies(q, layer, model, rows) for layer in range(len(rows)))
@@ -130,12 +130,13 @@ def _show(v: float | None) -> str:
     return "no value" if v is None else f"{v:.4g}"
 
 
-def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str, modules: bool = False) -> Result:
+def _evaluate_slope(check: Mapping, rows: list[dict], target: str, name: str, model: Mapping) -> Result:
     """The fitted log2 slope per layer; over a torch model's `modules`, per selected module in forward order. A
     quantity with a floor (the per-unit variance: headline.TRENDS) is fitted up to float32's resolution, as the
     headline's slope is."""
     q, bounds = check["quantity"], check["slope_log2"]
-    layers = select(check["layers"], len(rows) - 1, rows)
+    modules = "torch" in model  # the selected layers where q exists by construction (not the input's gradients)
+    layers = [layer for layer in select(check["layers"], len(rows) - 1, rows) if applies(q, layer, model, rows)]
     floor_of = next((t.floor_of for t in TRENDS if t.column == q), None)
     layers = layers[:resolved([rows[layer] for layer in layers], q, floor_of)]
     values = [value(rows[layer], q) for layer in layers]

@@ -92,6 +92,19 @@ def test_bounds_far_from_the_values_give_a_verdict_not_a_crash(raw, table, passe
     assert run(raw, table).passed is passed
 
 
+@pytest.mark.parametrize("q, layers, passed", [
+    ("grad_preact_m2", "all", True),  # layer 0 has no grad_preact_m2 by construction: fitted over 1..3
+    ("grad_preact_m2", [0, 1, 2], True),
+    ("weight_var", "all", True),
+    ("act_m2", "all", True),  # act_m2 exists at layer 0: fitted over 0..3
+    ("grad_preact_m2", [0, 1], False),  # one layer left: no slope
+])
+def test_a_slope_skips_layers_where_the_quantity_does_not_exist(q, layers, passed):
+    table = rows([1, 2, 4, 8], grad_preact_m2=[None, 2, 4, 8], weight_var=[None, 2, 4, 8])
+    r = run({"quantity": q, "slope_log2": {"min": 0.99, "max": 1.01}, "layers": layers}, table)
+    assert r.passed is passed, r.message
+
+
 def test_slope_over_hidden_layers_exactly():
     table = rows([5, 1, 2, 4, 8, 16, 0.001])  # input and output ignored by default
     assert run({"quantity": "act_m2", "slope_log2": {"min": 1 - 1e-12, "max": 1 + 1e-12}}, table).passed
