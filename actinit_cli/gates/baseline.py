@@ -18,9 +18,12 @@ from actinit_cli.words import counted
 
 
 def log2_ratio(new: float | None, old: float | None) -> float | None:
-    """log2(new / old): 0 when both are 0, inf when only one is, None when either is missing or not finite."""
-    if new is None or old is None or not (math.isfinite(new) and math.isfinite(old)):
+    """log2(new / old): 0 when both are 0 or the same inf/nan (not new: README), inf when only one is 0, None when
+    either is missing or only the new one, or another one, is not finite."""
+    if new is None or old is None:
         return None
+    if not (math.isfinite(new) and math.isfinite(old)):
+        return 0.0 if new == old or (math.isnan(new) and math.isnan(old)) else None
     if new == 0 and old == 0:
         return 0.0
     if new <= 0 or old <= 0:

@@ -42,6 +42,24 @@ def test_a_cell_only_one_run_has_fails_and_says_how_to_refresh(new_g, old_g, sai
     assert ("--update-baseline" in got.message) == ("measured in" in said)
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("new_g, old_g, passed", [
+    ([1, 1, NAN, 1], [1, 1, NAN, 1], True),  # the nan was in the baseline: not new
+    ([1, 1, INF, 1], [1, 1, INF, 1], True),
+    ([1, 1, NAN, 1], [1, 1, 1, 1], False),  # new nan
+    ([1, 1, INF, 1], [1, 1, NAN, 1], False),  # another non-finite value: new
+    ([1, 1, -INF, 1], [1, 1, INF, 1], False),
+    ([1, 1, NAN, 4], [1, 1, NAN, 1], False),  # a finite layer still moved 2 doublings
+])
+def test_only_new_inf_or_nan_fail_a_baseline(new_g, old_g, passed):
+    """README: fails where |log2(new/old)| exceeds --tolerance, or where new inf/nan appear (a run against itself passes)."""
+    got = {r.name: r for r in baseline.compare(rows([1, 1, 1, 1], grad_preact_m2=new_g),
+                                                rows([1, 1, 1, 1], grad_preact_m2=old_g), 1.0)}["baseline grad_preact_m2"]
+    assert got.passed is passed, got.message
+
+
 @pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf")])
 def test_tolerance_must_be_a_positive_number(value):
     with pytest.raises(ActinitError, match="--tolerance"):
