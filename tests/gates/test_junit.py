@@ -2,6 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from actinit_cli.gates import junit
 from actinit_cli.gates.verdict import Result
 
@@ -16,3 +18,18 @@ def test_structure_and_counts():
     assert [s.get("name") for s in suites] == ["a.yaml", "b.yaml"] and suites[0].get("failures") == "1"
     failure = suites[1].find("testcase/failure")
     assert failure.get("message") == "layer 4 is 0.05, below min 0.1" and "layer 4" in failure.text
+
+
+@pytest.mark.parametrize("target, name, shown", [
+    ("a.yaml", "bell\a and esc\x1b", "bell\\x07 and esc\\x1b"),  # a check's own name: from YAML "\a", "\e"
+    ("x_\udcff.yaml", "act_m2", "act_m2"),  # a file name that is not UTF-8 (os.fsdecode's surrogate)
+    ("a\x00.yaml", "nul\x00", "nul\\x00"),
+    ("a.yaml", "tab\tok é \U0001f600", "tab\tok é \U0001f600"),  # characters XML holds stay as they are
+])
+def test_characters_xml_cannot_hold_are_escaped(target, name, shown):
+    results = [Result(target, name, False, 1, 2.0, "<= 1", f"{name} failed")]
+    document = junit.xml(results, {target: 0.5}).encode()  # as the gate writes it: UTF-8
+    root = ET.fromstring(document)
+    case = root.find("testsuite/testcase")
+    assert case.get("name") == shown and case.find("failure").get("message") == f"{shown} failed"
+    assert root.find("testsuite").get("time") == "0.500"
