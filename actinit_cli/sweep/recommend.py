@@ -125,8 +125,9 @@ def _verdict(act: str, pairs: list[Pair], width: int, bound: float) -> str:
         return (f"disagrees with the notes ({textbook} for {act}): measured, {top.initializer} is flatter (score "
                 f"{top.score:.3g}) than {best.initializer} (score {best.score:.3g})")
     return (f"disagrees with the notes ({textbook} for {act}): measured, {top.initializer} stays within "
-            f"{bound:g}x at every swept depth and {best.initializer} does not (although its fitted slope, "
-            f"{best.score:.3g} doublings per layer, is {'flatter' if best.score < top.score else 'steeper'})")
+            f"{bound:g}x at every swept depth and {best.initializer} does not ("
+            + (f"although its fitted slope, {best.score:.3g} doublings per layer, is flatter)" if best.score < top.score
+               else f"its fitted slope, {best.score:.3g} doublings per layer, is steeper too)"))
 
 
 def _notes(act: str, pairs: list[Pair]) -> list[str]:

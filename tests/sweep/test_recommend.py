@@ -3,6 +3,8 @@ depth, and verdicts that never claim a comparison that did not run."""
 
 import math
 
+import pytest
+
 from actinit_cli.sweep import recommend
 
 SIGMA = {"glorot_normal": 1.0, "lecun_normal": 1.0, "orthogonal": 1.0, "he_normal": 2.0, "standard": 1 / 3,
@@ -90,3 +92,17 @@ def test_collapse_to_zero_is_not_counted_as_dead_units():
     rows = [row("gelu", "random", 50, None, None, act_m2_last_over_first=0.0, grad_m2_first_over_last=0.0,
                 max_dead_frac=1.0), row("gelu", "he_normal", 50, -0.8, 0.7)]
     assert recommend.advise(rows)[0].notes == []
+
+
+
+@pytest.mark.parametrize("a, g, ending", [
+    (-0.3, 0.3, "does not (its fitted slope, 0.3 doublings per layer, is steeper too)"),
+    (-0.01, 0.01, "does not (although its fitted slope, 0.01 doublings per layer, is flatter)"),
+])
+def test_a_textbook_pair_outside_bounds_says_whether_its_slope_explains_it(a, g, ending):
+    """'although' only where the slope would have favoured the textbook pair; a steeper one is no surprise."""
+    rows = [row("tanh", "he_normal", 10, -0.1, 0.1, act_m2_last_over_first=1 / 1.5),
+            row("tanh", "glorot_normal", 10, a, g, act_m2_last_over_first=3.0)]
+    verdict = recommend.advise(rows, bound=2.0)[0].verdict
+    assert verdict.startswith("disagrees with the notes (Xavier/Glorot for tanh): measured, he_normal stays within 2x")
+    assert verdict.endswith(ending), verdict
