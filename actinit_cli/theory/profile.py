@@ -126,11 +126,12 @@ def _band(fwd: Array, sb2: Array, widths: Array, q: Array, mom: list[Moments]) -
     var, sens = np.full(q.size, np.nan), np.full(q.size, np.nan)
     var[1], sens[1] = 0.0, 1.0
     act = np.full(q.size, np.nan)
-    for l, m in enumerate(mom, start=1):
-        s = q[l] * fwd[l] * m.dm2 / q[l + 1]
-        eta = fwd[l] ** 2 * max(m.m4 - m.m2**2, 0.0) / (widths[l] * q[l + 1] ** 2)
-        var[l + 1], sens[l + 1] = s * s * var[l] + eta, sens[l] * s
-        act[l] = math.sqrt(var[l + 1]) * q[l + 1] / (fwd[l] * m.m2) if m.m2 > 0 else math.nan
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a scale q that underflowed to 0 (a
+        for l, m in enumerate(mom, start=1):  # vanishing net) or overflowed has no band: nan, no warning line
+            s = q[l] * fwd[l] * m.dm2 / q[l + 1]
+            eta = fwd[l] ** 2 * max(m.m4 - m.m2**2, 0.0) / (widths[l] * q[l + 1] ** 2)
+            var[l + 1], sens[l + 1] = s * s * var[l] + eta, sens[l] * s
+            act[l] = math.sqrt(var[l + 1]) * q[l + 1] / (fwd[l] * m.m2) if m.m2 > 0 else math.nan
     preact = np.sqrt(var + np.concatenate([[np.nan], 2.0 / widths[1:]]))
     act[0], act[-1] = 0.0, preact[-1]  # the input is given; the output's spread is taken as its h's
     return preact, act, sens

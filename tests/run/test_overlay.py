@@ -68,6 +68,20 @@ def test_unit_variance_prediction_is_the_expected_batch_variance(batch):
     assert [r["act_unit_var"] / r["pred_act_unit_var"] for r in rows] == pytest.approx([1.0] * len(rows), abs=0.03)
 
 
+def test_a_vanishing_scale_has_no_band_and_no_warning():
+    """relu at stddev 1e-20: q^l ~ 3e-39^l, whose square underflows to 0 from layer 5, where the band's 0/0 printed
+    numpy's RuntimeWarning on stderr during the run. The band stops there (nan: not drawn), silently."""
+    import warnings
+
+    s = spec.parse("model: {depth: 6, width: 32, activation: relu, initializer: {name: random_normal, "
+                   "stddev: 1.0e-20}}\ndata: {batch_size: 64}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prof = overlay.predict(s).profile
+    underflowed = prof.preact_m2**2 == 0
+    assert list(np.isnan(prof.preact_log_std[1:])) == list(underflowed[1:]) and underflowed[5:].all()
+
+
 def test_band_flags_a_layer_that_leaves_it():
     s = spec.parse("model: {depth: 3, width: 64, activation: tanh}\ndata: {batch_size: 32}")
     pred = overlay.predict(s)
