@@ -115,7 +115,7 @@ def _grid(rows: list[dict], trend: Trend, row_axis: str, col_axis: str, panel_ax
         gone = r["status"] == "ok" and not r.get("nonfinite") and (r.get(trend.ratio_key) == 0 or v is None)
         value = None if r["status"] != "ok" or r.get("nonfinite") else (-math.inf if gone else v)
         return value, ("fail" if r["status"] != "ok" else "inf" if r.get("nonfinite") else
-                       "to 0" if gone else "n/a" if v is None else f"{v:+.2f}")
+                       "to 0" if gone else "n/a" if v is None else f"{round(v, 2) + 0.0:+.2f}")  # never -0.00
 
     return grids.grid(rows, row_axis, col_axis, panel_axes, cell)
 

@@ -30,3 +30,9 @@ def test_special_cells():
     _, cols, grid, texts = sweep_report._grid(rows, GRAD, "activation", "initializer", [])
     assert texts["all points"][0] == ["to 0", "inf", "fail"]
     assert grid["all points"][0][0] == -math.inf and grid["all points"][0][1:] == [None, None]
+
+
+def test_cell_texts_round_to_a_signed_value_never_minus_zero():
+    rows = [row(init, a, -a) for init, a in (("a", -0.001), ("b", 0.001), ("c", -0.005), ("d", 1.234))]
+    _, _, _, texts = sweep_report._grid(rows, ACT, "activation", "initializer", [])
+    assert texts["all points"][0] == ["+0.00", "+0.00", "-0.01", "+1.23"]
