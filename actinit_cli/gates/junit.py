@@ -30,13 +30,13 @@ def xml(results: list[Result], seconds: dict[str, float] | None = None) -> str:
     seconds = {_xml_text(t): v for t, v in (seconds or {}).items()}
     results = [_clean(r) for r in results]
     suites = ET.Element("testsuites", name="actinit check", tests=str(len(results)),
-                        failures=str(sum(not r.passed for r in results)),
+                        failures=str(sum(not r.passed for r in results)), errors="0",
                         time=f"{sum(seconds.get(t, 0.0) for t in dict.fromkeys(r.target for r in results)):.3f}")
     for target, group in groupby(results, key=lambda r: r.target):
         cases = list(group)
         suite = ET.SubElement(suites, "testsuite", name=target, tests=str(len(cases)),
                               failures=str(sum(not r.passed for r in cases)), errors="0",
-                              time=f"{seconds.get(target, 0.0):.3f}")
+                              skipped="0", time=f"{seconds.get(target, 0.0):.3f}")
         for r in cases:
             case = ET.SubElement(suite, "testcase", classname=target, name=r.name, time="0")
             if not r.passed:

@@ -13,8 +13,9 @@ def test_structure_and_counts():
                Result("a.yaml", "nonfinite", False, 2, 5, "[-inf, 0]", "layer 2 is 5, above max 0"),
                Result("b.yaml", "act_m2", False, 4, 0.05, "[0.1, 10]", "layer 4 is 0.05, below min 0.1")]
     root = ET.fromstring(junit.xml(results).split("\n", 1)[1])
-    assert root.get("tests") == "3" and root.get("failures") == "2"
+    assert root.get("tests") == "3" and root.get("failures") == "2" and root.get("errors") == "0"
     suites = root.findall("testsuite")
+    assert all(s.get("errors") == "0" and s.get("skipped") == "0" for s in suites)  # the common schema's counts
     assert [s.get("name") for s in suites] == ["a.yaml", "b.yaml"] and suites[0].get("failures") == "1"
     failure = suites[1].find("testcase/failure")
     assert failure.get("message") == "layer 4 is 0.05, below min 0.1" and "layer 4" in failure.text
