@@ -3,6 +3,7 @@ destinations checked before any work is done."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -34,6 +35,7 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
     if not _regular_or_missing(path):
         return _write_in_place(path, write, option)
     if path.is_symlink():
+        refuse_loop(path, option)  # realpath gives a loop back as it is: the rename replaced the link by a file
         path = Path(os.path.realpath(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # checked writable beforehand (rundir.check_file)
@@ -73,6 +75,31 @@ def _write_in_place(path: Path, write: Callable[[Path], None], option: str) -> N
                            f"path") from None
 
 
+def link_error(path: Path) -> OSError | None:
+    """What following the symlink `path` fails with (a loop, a missing target), or None: not a symlink, or one
+    that leads somewhere."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _broken(path: Path, exc: OSError, option: str) -> ActinitError:
+    return ActinitError(f"{option}: {str(path)!r} is a symlink that leads nowhere (to {os.readlink(path)!r}: "
+                        f"{exc.strerror}); fix the link or choose another {option}")
+
+
+def refuse_loop(path: Path, option: str) -> None:
+    """Refuse a destination that is a symlink loop (a dangling symlink is fine: writing through it creates its
+    target, as a shell's > does)."""
+    exc = link_error(path)
+    if exc is not None and exc.errno == errno.ELOOP:
+        raise _broken(path, exc, option)
+
+
 NAME_MAX = 255  # bytes in one path component on Linux file systems
 
 
@@ -93,6 +120,9 @@ def check_out(root: Path, option: str = "--out") -> None:
     probe = root
     try:
         while not probe.exists() and probe != probe.parent:
+            exc = link_error(probe)  # a dangling symlink or a loop: mkdir(parents=True) fails there, after the work
+            if exc is not None:
+                raise _broken(probe, exc, option)
             probe = probe.parent
         if not probe.is_dir():
             raise ActinitError(f"{option}: {str(probe)!r} is not a directory; choose a writable {option}")
@@ -112,6 +142,7 @@ def check_file(path: Path, option: str) -> None:
     check_names(path, option)
     if not path.name:
         raise ActinitError(f"{option}: no file name; give one such as report.xml")
+    refuse_loop(path, option)
     try:
         is_dir = path.is_dir()
     except OSError as exc:
