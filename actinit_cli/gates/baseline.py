@@ -7,6 +7,8 @@ halving) at any layer; non-finite values that the baseline did not have fail too
 from __future__ import annotations
 
 import math
+import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -86,29 +88,61 @@ def _nonfinite(new: list[dict], old: list[dict], target: str) -> Result:
                   f"layer {layer} has {counted(n, 'inf/nan value')}, the baseline {o}")
 
 
+def target(baseline: Path) -> Path:
+    """Where --update-baseline writes: `baseline`, or the folder it leads to when it is a symlink (the link stays, as
+    for every file actinit writes); a symlink loop is refused."""
+    from actinit_cli.run.files import refuse_loop
+
+    refuse_loop(Path(baseline), "--baseline")
+    return Path(os.path.realpath(baseline)) if os.path.islink(baseline) else Path(baseline)
+
+
 def check_replaceable(baseline: Path) -> None:
     """Only a run directory (or nothing, or an empty folder) may be replaced by --update-baseline."""
     from actinit_cli.run.rundir import is_run_dir
 
-    baseline = Path(baseline)
+    baseline = target(baseline)
     if baseline.exists() and not (is_run_dir(baseline) or (baseline.is_dir() and not any(baseline.iterdir()))):
         raise ActinitError(f"--baseline: {str(baseline)!r} exists and is not a run directory; --update-baseline "
                            f"only replaces a saved run (give a new path, e.g. baselines/<name>)")
 
 
 def update(run_dir: Path, baseline: Path) -> None:
-    """Make `baseline` a copy of `run_dir`, replacing it whole (copy beside it, then swap by renames)."""
+    """Make `baseline` a copy of `run_dir`, replacing it whole (copy beside it, then swap by renames). On any
+    failure (a full disk) the old baseline stays as it was and no staging folder is left behind."""
     check_replaceable(baseline)
-    baseline = Path(baseline)
+    baseline = target(baseline)
+    staging: Path | None = None
     try:
         baseline.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".baseline-", dir=baseline.parent))
         shutil.copytree(run_dir, staging / "new")
-        old = staging / "old"
-        if baseline.exists():
-            baseline.rename(old)
-        (staging / "new").rename(baseline)
-        shutil.rmtree(staging, ignore_errors=True)
+        _swap(staging, baseline)
     except OSError as exc:
-        raise ActinitError(f"--baseline: cannot write {str(baseline)!r} ({exc.strerror}); choose a writable path") \
-            from None
+        raise ActinitError(f"--baseline: cannot write {str(baseline)!r} ({_why(exc)}); free some space or choose a "
+                           f"writable path") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(staging: Path, baseline: Path) -> None:
+    """Move the old baseline aside into `staging` and the new copy into its place (the old one back on failure)."""
+    old = staging / "old"
+    if baseline.exists():
+        baseline.rename(old)
+    try:
+        (staging / "new").rename(baseline)
+    except BaseException:
+        if old.exists():
+            old.rename(baseline)
+        raise
+
+
+def _why(exc: OSError) -> str:
+    """The reason in one short phrase: copytree gathers its errors into a shutil.Error without a strerror."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        why = str(exc.args[0][0][-1])
+        found = re.search(r"\[Errno \d+\] ([^:]+)", why)
+        return found.group(1) if found else why[:120]
+    return exc.strerror or str(exc)

@@ -205,7 +205,7 @@ def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
     files.check_names(Path(baseline), "--baseline")
     baselines.check_replaceable(baseline)
-    files.check_out(Path(baseline).parent, "--baseline")
+    files.check_out(baselines.target(baseline).parent, "--baseline")  # a symlink: where it leads
     files.check_out(out)
     p = plan(path, out)
     if p.skip:
