@@ -3,6 +3,7 @@ checks and, optionally, compare them with a baseline run."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -168,10 +169,39 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     files.check_out(out)
     if junit is not None:
         files.check_file(junit, "--junit")
+        _not_an_input(Path(junit), [*paths, *([baseline] if baseline is not None else [])])
     if baseline is not None:
         files.check_names(Path(baseline), "--baseline")
     saved = rundir.load(baseline) if baseline is not None else None
     return Gate(_planned(paths, saved, baseline, Path(out)), Path(out), strict, saved, tolerance, junit)
+
+
+def _not_an_input(junit: Path, inputs: list[Path]) -> None:
+    """The JUnit file must not overwrite what the check reads: a target spec (`check --junit a.yaml b.yaml` made
+    a.yaml the report and replaced it with XML), a file in a target run directory or in the baseline."""
+    dest = Path(os.path.realpath(junit))
+    for given in inputs:
+        real = Path(os.path.realpath(given))
+        if dest == real or real in dest.parents:
+            raise ActinitError(f"--junit: {str(junit)!r} would overwrite {'' if dest == real else 'a file in '}"
+                               f"{str(given)!r}, which the check reads; give the report its own name such as "
+                               f"report.xml")
+    _not_foreign(junit)
+
+
+def _not_foreign(junit: Path) -> None:
+    """An existing --junit file is replaced only if it is empty or XML: `check --junit configs/*.yaml` made the
+    first spec the report (not a target, so the check above misses it) and replaced it with XML."""
+    if not os.path.isfile(junit):  # nothing there yet, or a device or a pipe: written through, never read
+        return
+    try:
+        with open(junit, "rb") as f:
+            start = f.read(64).lstrip()
+    except OSError:
+        return  # unreadable: writing it says why
+    if start and not start.startswith(b"<"):
+        raise ActinitError(f"--junit: {str(junit)!r} exists and is not an XML report; give the report its own name "
+                           f"such as report.xml, or remove the file")
 
 
 def run(g: Gate, plots: bool = True, progress: Callable[[int], None] | None = None

@@ -52,6 +52,12 @@ CHECK = [
     ("--junit onto a folder", ["check", "good.yaml", "--out", "out", "--junit", "empty"], r"--junit"),
     ("--junit name too long", ["check", "good.yaml", "--out", "out", "--junit", LONG + ".xml"], r"--junit"),
     ("--junit in /proc", ["check", "good.yaml", "--out", "out", "--junit", "/proc/r.xml"], r"--junit"),
+    ("--junit onto the spec it checks", ["check", "--junit", "good.yaml", "good.yaml"], r"--junit: 'good\.yaml' would "
+                                                                                        r"overwrite 'good\.yaml'"),
+    ("--junit onto a later target", ["check", "good.yaml", "--junit", "./nochecks.yaml", "nochecks.yaml"],
+     r"--junit: .*would overwrite"),
+    ("--junit onto a spec before the targets (a glob)", ["check", "--junit", "nochecks.yaml", "good.yaml"],
+     r"--junit: 'nochecks\.yaml' exists and is not an XML report"),
     ("a target name too long", ["check", LONG, "--out", "out"], r"check: 'x+"),
     ("a target below a name too long", ["check", f"{LONG}/s.yaml", "--out", "out"], r"check: 'x+"),
     ("--baseline name too long", ["check", "good.yaml", "--out", "out", "--baseline", LONG], r"--baseline"),
