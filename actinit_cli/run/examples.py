@@ -72,7 +72,13 @@ def write(name: str, dest: Path, force: bool = False) -> list[Path]:
         if path.is_file() and not force:
             raise ActinitError(f"--output: {str(path)!r} exists; choose another path or pass --force to replace it")
         files.check_file(path, "--output")
-    for path, data in helpers.items():
-        write_atomic(path, data, "--output")
-    write_atomic(target, body.replace(EXAMPLES_REF, "").encode(), "--output")
+    created = [path for path in helpers if not path.exists()]
+    try:
+        for path, data in helpers.items():
+            write_atomic(path, data, "--output")
+        write_atomic(target, body.replace(EXAMPLES_REF, "").encode(), "--output")
+    except BaseException:  # a full disk at the spec: no model file without the spec that names it
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
     return [target, *helpers]
