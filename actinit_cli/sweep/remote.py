@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from actinit_cli import __version__
-from actinit_cli.run import memory
+from actinit_cli.run import memory, partials
 from actinit_cli.run.files import umask
 from actinit_cli.sweep import pool, rows
 from actinit_cli.sweep.plan import Point
@@ -70,7 +70,9 @@ def place(root: Path, point: Point, outcome: Outcome) -> dict:
         return outcome.row
     final = Path(root) / point.label / outcome.run_id
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
+    partials.remove_stale_partials(final.parent)
+    # named as partials.fresh names it (.partial-<pid>-): a client killed here leaves a folder the next run removes
+    tmp = Path(tempfile.mkdtemp(prefix=f"{partials.PARTIAL}{os.getpid()}-", dir=final.parent))
     try:
         os.chmod(tmp, 0o777 & ~umask())
         for name, data in (outcome.files or {}).items():
