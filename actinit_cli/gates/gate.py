@@ -169,11 +169,13 @@ def prepare(paths: list[Path], out: Path, strict: bool = False, baseline: Path |
     files.check_out(out)
     if junit is not None:
         files.check_file(junit, "--junit")
-        _not_an_input(Path(junit), [*paths, *([baseline] if baseline is not None else [])])
     if baseline is not None:
         files.check_names(Path(baseline), "--baseline")
     saved = rundir.load(baseline) if baseline is not None else None
-    return Gate(_planned(paths, saved, baseline, Path(out)), Path(out), strict, saved, tolerance, junit)
+    planned = _planned(paths, saved, baseline, Path(out))  # a target that is not one is named first
+    if junit is not None:
+        _not_an_input(Path(junit), [*paths, *([baseline] if baseline is not None else [])])
+    return Gate(planned, Path(out), strict, saved, tolerance, junit)
 
 
 def _not_an_input(junit: Path, inputs: list[Path]) -> None:
