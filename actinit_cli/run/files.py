@@ -149,4 +149,5 @@ def check_file(path: Path, option: str) -> None:
         raise ActinitError(f"{option}: {str(path)[:80]!r} cannot be used ({exc.strerror})") from None
     if is_dir:
         raise ActinitError(f"{option}: {str(path)!r} is a directory; give a file name")
-    check_out(path.parent, option)
+    # a dangling symlink is written through (write_with): the folder its target lies in must take the file
+    check_out((Path(os.path.realpath(path)) if link_error(path) is not None else path).parent, option)

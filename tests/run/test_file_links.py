@@ -62,3 +62,10 @@ def test_a_file_destination_that_loops_is_refused_and_kept(tmp_path, output, ref
             attempt()
         assert path.is_symlink() and str(path.readlink()) == "loop2"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_dangling_file_link_whose_target_cannot_be_written_is_refused_before_the_work(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "report.xml").symlink_to("afile/sub/report.xml")  # written through, it fails with 'Not a directory'
+    with pytest.raises(ActinitError, match=r"^--junit: '.*afile' is not a directory"):
+        check_file(tmp_path / "report.xml", "--junit")
