@@ -6,6 +6,7 @@ beside it, and its reference points at the copy."""
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 
 from pathlib import Path
@@ -72,7 +73,8 @@ def write(name: str, dest: Path, force: bool = False) -> list[Path]:
         if path.is_file() and not force:
             raise ActinitError(f"--output: {str(path)!r} exists; choose another path or pass --force to replace it")
         files.check_file(path, "--output")
-    created = [path for path in helpers if not path.exists()]
+    # what is new: a dangling symlink's target (written through), not the user's link
+    created = [Path(os.path.realpath(path)) for path in helpers if not path.exists()]
     try:
         for path, data in helpers.items():
             write_atomic(path, data, "--output")

@@ -39,3 +39,12 @@ def test_a_full_disk_at_the_spec_leaves_no_model_file_of_its_own(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == left
     if before is not None:
         assert (tmp_path / "torch_models.py").read_bytes() == before
+
+
+def test_a_full_disk_removes_the_model_file_written_through_a_link_and_keeps_the_link(tmp_path, monkeypatch):
+    (tmp_path / "torch_models.py").symlink_to("shared/torch_models.py")  # dangling: init writes its target
+    monkeypatch.setattr(Path, "write_bytes", _full_at_the_spec(Path.write_bytes))
+    with pytest.raises(ActinitError, match=r"No space left on device"):
+        examples.write("torch_cnn_he", tmp_path)
+    assert (tmp_path / "torch_models.py").is_symlink()  # the user's link was unlinked, its new target left
+    assert not (tmp_path / "shared" / "torch_models.py").exists()
