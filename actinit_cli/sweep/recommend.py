@@ -126,8 +126,15 @@ def _verdict(act: str, pairs: list[Pair], width: int, bound: float) -> str:
                 f"{top.score:.3g}) than {best.initializer} (score {best.score:.3g})")
     return (f"disagrees with the notes ({textbook} for {act}): measured, {top.initializer} stays within "
             f"{bound:g}x at every swept depth and {best.initializer} does not ("
-            + (f"although its fitted slope, {best.score:.3g} doublings per layer, is flatter)" if best.score < top.score
-               else f"its fitted slope, {best.score:.3g} doublings per layer, is steeper too)"))
+            + f"{_slope_compared(best.score, top.score)})")
+
+
+def _slope_compared(ours: float, theirs: float) -> str:
+    """How the textbook pair's fitted slope compares with the flattest pair's: 'although' only where it would
+    have favoured the textbook pair."""
+    said = f"its fitted slope, {ours:.3g} doublings per layer,"
+    return (f"although {said} is flatter" if ours < theirs else f"{said} is the same" if ours == theirs
+            else f"{said} is steeper too")
 
 
 def _notes(act: str, pairs: list[Pair]) -> list[str]:

@@ -98,6 +98,7 @@ def test_collapse_to_zero_is_not_counted_as_dead_units():
 @pytest.mark.parametrize("a, g, ending", [
     (-0.3, 0.3, "does not (its fitted slope, 0.3 doublings per layer, is steeper too)"),
     (-0.01, 0.01, "does not (although its fitted slope, 0.01 doublings per layer, is flatter)"),
+    (-0.1, 0.1, "does not (its fitted slope, 0.1 doublings per layer, is the same)"),
 ])
 def test_a_textbook_pair_outside_bounds_says_whether_its_slope_explains_it(a, g, ending):
     """'although' only where the slope would have favoured the textbook pair; a steeper one is no surprise."""
