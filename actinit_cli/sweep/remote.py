@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from actinit_cli import __version__
+from actinit_cli.errors import ActinitError
 from actinit_cli.run import memory, partials
-from actinit_cli.run.files import umask
 from actinit_cli.sweep import pool, rows
 from actinit_cli.sweep.plan import Point
 
@@ -69,12 +69,10 @@ def place(root: Path, point: Point, outcome: Outcome) -> dict:
     if outcome.run_id is None:
         return outcome.row
     final = Path(root) / point.label / outcome.run_id
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partials.remove_stale_partials(final.parent)
-    # named as partials.fresh names it (.partial-<pid>-): a client killed here leaves a folder the next run removes
-    tmp = Path(tempfile.mkdtemp(prefix=f"{partials.PARTIAL}{os.getpid()}-", dir=final.parent))
+    # as a local run's (.partial-<pid>-, stale ones cleared first): a client killed here leaves a folder the next
+    # writer removes
+    tmp = partials.fresh(final.parent, root)
     try:
-        os.chmod(tmp, 0o777 & ~umask())
         for name, data in (outcome.files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
@@ -102,7 +100,7 @@ def _collect(future: Any, point: Point, root: Path) -> dict:
         return _failed(point, exc)
     try:
         return place(root, point, outcome)
-    except OSError as exc:
+    except (OSError, ActinitError) as exc:  # ActinitError: no hidden folder could be made there
         return _failed(point, exc)
 
 

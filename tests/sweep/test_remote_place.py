@@ -28,3 +28,16 @@ def test_a_folder_left_by_a_killed_client_is_removed_by_the_next_writer(tmp_path
     assert len(left) == 1 and left[0].name.startswith(partials.PARTIAL)
     monkeypatch.setattr(partials, "_alive", lambda pid: False)  # the client is gone
     assert partials.remove_stale_partials(tmp_path / "act=relu") == left and not left[0].exists()
+
+
+def test_the_client_clears_a_dead_writers_folder_before_writing_a_point(tmp_path, monkeypatch):
+    """place() writes through partials.fresh: a hidden folder a dead process left in the point's folder is gone
+    once the point is written there."""
+    point = type("P", (), {"label": "act=relu"})()
+    stale = tmp_path / "act=relu" / f"{partials.PARTIAL}999999999-x"
+    stale.mkdir(parents=True)
+    monkeypatch.setattr(partials, "_alive", lambda pid: pid != 999999999)
+    row = remote.place(tmp_path, point, remote.Outcome({"status": "ok"}, "20260101T000000Z-abcdef",
+                                                       {"summary.json": b"{}"}))
+    assert sorted(p.name for p in (tmp_path / "act=relu").iterdir()) == ["20260101T000000Z-abcdef"]
+    assert row["run_dir"] == str(tmp_path / "act=relu" / "20260101T000000Z-abcdef")
