@@ -7,7 +7,6 @@ halving) at any layer; non-finite values that the baseline did not have fail too
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 from actinit_cli.nn.columns import SCALE
 from actinit_cli.gates.verdict import Result
 from actinit_cli.errors import ActinitError
+from actinit_cli.run import files
 from actinit_cli.words import counted
 
 
@@ -88,20 +88,11 @@ def _nonfinite(new: list[dict], old: list[dict], target: str) -> Result:
                   f"layer {layer} has {counted(n, 'inf/nan value')}, the baseline {o}")
 
 
-def target(baseline: Path) -> Path:
-    """Where --update-baseline writes: `baseline`, or the folder it leads to when it is a symlink (the link stays, as
-    for every file actinit writes); a symlink loop is refused."""
-    from actinit_cli.run.files import refuse_loop
-
-    refuse_loop(Path(baseline), "--baseline")
-    return Path(os.path.realpath(baseline)) if os.path.islink(baseline) else Path(baseline)
-
-
 def check_replaceable(baseline: Path) -> None:
     """Only a run directory (or nothing, or an empty folder) may be replaced by --update-baseline."""
     from actinit_cli.run.rundir import is_run_dir
 
-    baseline = target(baseline)
+    baseline = files.destination(baseline, "--baseline")  # a symlink: the folder it leads to (the link stays)
     if baseline.exists() and not (is_run_dir(baseline) or (baseline.is_dir() and not any(baseline.iterdir()))):
         raise ActinitError(f"--baseline: {str(baseline)!r} exists and is not a run directory; --update-baseline "
                            f"only replaces a saved run (give a new path, e.g. baselines/<name>)")
@@ -111,7 +102,7 @@ def update(run_dir: Path, baseline: Path) -> None:
     """Make `baseline` a copy of `run_dir`, replacing it whole (copy beside it, then swap by renames). On any
     failure (a full disk) the old baseline stays as it was and no staging folder is left behind."""
     check_replaceable(baseline)
-    baseline = target(baseline)
+    baseline = files.destination(baseline, "--baseline")
     staging: Path | None = None
     try:
         baseline.parent.mkdir(parents=True, exist_ok=True)

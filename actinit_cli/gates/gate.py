@@ -73,11 +73,7 @@ def plan(path: Path, out: Path = Path("runs")) -> Planned:
     """Load a run directory, or validate a spec (memory included), without running anything; a spec with
     train: is prepared for training (its data read and checked)."""
     path = Path(path)
-    try:
-        is_dir = path.is_dir()
-    except OSError as exc:  # a name longer than the file system takes (is_dir says False only to a missing path)
-        raise ActinitError(f"check: {str(path)[:80]!r} cannot be read ({exc.strerror}); check the path") from None
-    if is_dir:
+    if files.looks(Path.is_dir, path, "check"):
         return Planned(path, saved=rundir.load(path))
     from actinit_cli.run import runner  # specs only: re-checking a saved run never loads the network code
 
@@ -237,7 +233,7 @@ def refresh_baseline(path: Path, baseline: Path, out: Path, plots: bool) -> Path
     """Run (or read) one target and make `baseline` a copy of its run directory; checked before running."""
     files.check_names(Path(baseline), "--baseline")
     baselines.check_replaceable(baseline)
-    files.check_out(baselines.target(baseline).parent, "--baseline")  # a symlink: where it leads
+    files.check_out(files.destination(baseline, "--baseline").parent, "--baseline")  # a symlink: where it leads
     files.check_out(out)
     p = plan(path, out)
     if p.skip:

@@ -6,7 +6,6 @@ beside it, and its reference points at the copy."""
 from __future__ import annotations
 
 import importlib.resources
-import os
 import re
 
 from pathlib import Path
@@ -73,8 +72,7 @@ def write(name: str, dest: Path, force: bool = False) -> list[Path]:
         if path.is_file() and not force:
             raise ActinitError(f"--output: {str(path)!r} exists; choose another path or pass --force to replace it")
         files.check_file(path, "--output")
-    # what is new: a dangling symlink's target (written through), not the user's link
-    created = [Path(os.path.realpath(path)) for path in helpers if not path.exists()]
+    created = [files.destination(path, "--output") for path in helpers if not path.exists()]  # not a user's link
     try:
         for path, data in helpers.items():
             write_atomic(path, data, "--output")

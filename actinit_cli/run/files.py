@@ -34,9 +34,7 @@ def write_with(path: Path, write: Callable[[Path], None], option: str = "--outpu
     path = Path(path)
     if not _regular_or_missing(path):
         return _write_in_place(path, write, option)
-    if path.is_symlink():
-        refuse_loop(path, option)  # realpath gives a loop back as it is: the rename replaced the link by a file
-        path = Path(os.path.realpath(path))
+    path = destination(path, option)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # checked writable beforehand (rundir.check_file)
         fd, name = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
@@ -72,6 +70,27 @@ def _write_in_place(path: Path, write: Callable[[Path], None], option: str) -> N
         write(path)
     except OSError as exc:
         raise ActinitError(f"{option}: cannot write {str(path)!r} ({exc.strerror or exc}); choose a writable "
+                           f"path") from None
+
+
+def destination(path: Path, option: str) -> Path:
+    """Where writing `path` lands: the path a symlink leads to (the link stays, its target is replaced; a
+    dangling link's target is created, as a shell's > does), else `path`. A loop is refused: realpath gives it
+    back as it is, and a rename there replaced the link by a file."""
+    path = Path(path)
+    if not path.is_symlink():
+        return path
+    refuse_loop(path, option)
+    return Path(os.path.realpath(path))
+
+
+def looks(test: Callable[[Path], bool], path: Path, where: str) -> bool:
+    """`test(path)` (Path.is_dir, Path.is_file), with a path the system cannot look up (a name longer than it
+    takes) refused in one line naming `where`: pathlib says False only for a missing path and raises the rest."""
+    try:
+        return test(path)
+    except OSError as exc:
+        raise ActinitError(f"{where}: {str(path)[:80]!r} cannot be looked up ({exc.strerror}); check the "
                            f"path") from None
 
 
@@ -142,12 +161,7 @@ def check_file(path: Path, option: str) -> None:
     check_names(path, option)
     if not path.name:
         raise ActinitError(f"{option}: no file name; give one such as report.xml")
-    refuse_loop(path, option)
-    try:
-        is_dir = path.is_dir()
-    except OSError as exc:
-        raise ActinitError(f"{option}: {str(path)[:80]!r} cannot be used ({exc.strerror})") from None
-    if is_dir:
+    landing = destination(path, option)  # a symlink is written through: the folder it leads to must take the file
+    if looks(Path.is_dir, path, option):
         raise ActinitError(f"{option}: {str(path)!r} is a directory; give a file name")
-    # a dangling symlink is written through (write_with): the folder its target lies in must take the file
-    check_out((Path(os.path.realpath(path)) if link_error(path) is not None else path).parent, option)
+    check_out(landing.parent, option)

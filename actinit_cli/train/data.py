@@ -21,7 +21,7 @@ import numpy as np
 from actinit_cli.errors import ActinitError
 from actinit_cli.nn import tasks
 from actinit_cli.nn.tasks import KINDS, Data
-from actinit_cli.run import spec as specs
+from actinit_cli.run import files, spec as specs
 
 MAX_CLASSES = 1000  # integer targets with a value this large or larger read as regression (one output per class)
 
@@ -55,11 +55,7 @@ MAX_FILE = 1 << 30  # a user's data file: at most 1 GiB
 
 def _regular(path: Path, where: str) -> None:
     """A regular file of at most MAX_FILE bytes (a FIFO or a device would block or never end)."""
-    try:
-        is_file = path.is_file()
-    except OSError as exc:  # a name longer than the file system takes
-        raise ActinitError(f"{where}: {str(path)[:80]!r} cannot be read ({exc.strerror}); check the path") from None
-    if not is_file:
+    if not files.looks(Path.is_file, path, where):
         raise ActinitError(f"{where}: {str(path)!r} is not a file; give the path of "
                            f"{'a .csv' if where.endswith('.csv') else 'an .npz archive'} (relative to the spec's folder)")
     if path.stat().st_size > MAX_FILE:
@@ -141,17 +137,22 @@ def infer(x: np.ndarray, y: np.ndarray, where: str) -> Data:
     if not all(np.all(np.isfinite(s)) for s in spread):
         raise ActinitError(f"{where}: values too large to standardise (their squares overflow float64); rescale "
                            f"the data")
-    if y.ndim == 1 and np.all(y == np.round(y)) and 0 <= y.min() and y.max() < MAX_CLASSES:
+    if y.ndim == 1 and _whole(y) and y.max() < MAX_CLASSES:
         labels = y.astype(np.int64)
         kind = "binary" if labels.max() <= 1 else "multiclass"
         return Data(x, labels, kind, int(labels.max()) + 1 if kind == "multiclass" else 2)
     return Data(x, y.astype(np.float64).reshape(len(y), -1), "regression")
 
 
+def _whole(y: np.ndarray) -> bool:
+    """Whether every target is a non-negative integer (a class label, if below MAX_CLASSES)."""
+    return bool(y.size) and bool(np.all(y == np.round(y))) and y.min() >= 0
+
+
 def _not_labels(y: np.ndarray) -> str:
     """What regression targets are, in words: integers read as regression for their size (see `infer`), or reals."""
     flat = y.reshape(-1)
-    if flat.size and np.all(flat == np.round(flat)) and flat.min() >= 0 and flat.max() >= MAX_CLASSES:
+    if _whole(flat) and flat.max() >= MAX_CLASSES:
         return f"integers up to {flat.max():.0f}, and only labels below {MAX_CLASSES:,} are classes (one output each)"
     return "real numbers (regression)"
 
